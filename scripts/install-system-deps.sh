@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the tests need, when they are missing (CI runs as root):
+#   chromium       SwiftShader (Vulkan on the CPU) for the webgpu backend, and browser tests
+#   poppler-utils  pdfsig / pdftotext for report tests
+#   python3-torch  PyTorch 1.13 for golden fixtures and the benchmark peer (+ OpenBLAS for speed)
+set -euo pipefail
+need=()
+[ -e /usr/lib/chromium/libvk_swiftshader.so ] || need+=(chromium)
+command -v pdfsig >/dev/null || need+=(poppler-utils)
+/usr/bin/python3 -c 'import torch' 2>/dev/null || need+=(python3-torch)
+dpkg -s libopenblas0-pthread >/dev/null 2>&1 || need+=(libopenblas0-pthread)
+if [ ${#need[@]} -eq 0 ]; then exit 0; fi
+if [ "$(id -u)" != 0 ]; then
+  echo "tests need these Debian packages: ${need[*]} (run: sudo apt-get install ${need[*]})" >&2
+  exit 1
+fi
+echo "installing ${need[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq >/dev/null || true
+apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# The whole test suite (README: `npm test`): system packages, types, lint, then vitest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install-system-deps.sh
+echo "== typecheck" >&2
+npx tsc --noEmit -p tsconfig.json
+echo "== lint" >&2
+npx eslint .
+npx prettier --check . >/dev/null || { npx prettier --check . ; exit 1; }
+echo "== tests" >&2
+npx vitest run

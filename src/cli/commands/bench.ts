@@ -1,0 +1,26 @@
+import { BenchReport } from '../../shared/contracts.ts';
+import { BENCH_SHAPES, requireBenchShape, runBench } from '../../worker/tasks/bench.ts';
+import type { Command } from '../command.ts';
+import { startEngine } from '../engine.ts';
+import { positiveInteger } from '../options.ts';
+
+export const bench: Command = {
+  name: 'bench',
+  usage: `bench [--shape ${Object.keys(BENCH_SHAPES).join('|')}] [--steps N]`,
+  summary: 'throughput of the engine: GradDiff train steps and forward passes (tokens/s)',
+  options: { shape: { type: 'string', default: 'cpu-small' }, steps: { type: 'string', default: '5' } },
+  positionals: 0,
+  async run({ values, global, progress, print }) {
+    const steps = positiveInteger(values, 'steps');
+    const shape = String(values.shape);
+    requireBenchShape(shape); // before the engine starts, so a typo costs nothing
+    const backend = await startEngine(global, progress);
+    const report = BenchReport.parse(
+      await runBench({ shape, steps, seed: global.seed, backend, onProgress: (phase, d, t) => progress.step(phase, d, t) }),
+    );
+    print(
+      report,
+      `${report.shape} on ${report.backend}: train ${report.trainTokensPerSecond} tok/s, eval ${report.evalTokensPerSecond} tok/s, peak RSS ${(report.peakRssBytes / 2 ** 20).toFixed(0)} MiB`,
+    );
+  },
+};

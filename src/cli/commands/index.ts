@@ -1,0 +1,9 @@
+/** Every `nepenthe` subcommand, in the order `--help` lists them. */
+import type { Command } from '../command.ts';
+import { bench } from './bench.ts';
+import { demo } from './demo.ts';
+import { generate } from './generate.ts';
+import { inspect } from './inspect.ts';
+import { score } from './score.ts';
+
+export const COMMANDS: readonly Command[] = [inspect, score, generate, demo, bench];

@@ -1,0 +1,133 @@
+/**
+ * `bench`: engine throughput on the exact shapes of the PyTorch peer
+ * (../shared/peers/torch_peer.py), so the two can be compared as a ratio. A train step is one
+ * GradDiff step: forward+backward on a forget batch (loss negated) and a retain batch, global
+ * norm clipping to 1.0, AdamW (lr 1e-5, weight decay 0.01). Eval is a forward pass, no grads.
+ * Random weights and token ids, float32.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { BenchReport } from '../../shared/contracts.ts';
+import { UserInputError } from '../../shared/errors.ts';
+import { createRandomModel } from '../model/architectures/index.ts';
+import type { CausalLM } from '../model/architectures/types.ts';
+import type { ModelSpec } from '../model/config.ts';
+import { AdamW } from '../unlearn/optim/adamw.ts';
+import { clipByGlobalNorm } from '../unlearn/optim/clip.ts';
+
+export interface BenchShape {
+  readonly layers: number;
+  readonly embd: number;
+  readonly heads: number;
+  readonly vocab: number;
+  readonly seq: number;
+  readonly batch: number;
+}
+
+/** Same numbers as SHAPES in torch_peer.py. */
+export const BENCH_SHAPES: Readonly<Record<string, BenchShape>> = {
+  'cpu-small': { layers: 4, embd: 256, heads: 8, vocab: 8192, seq: 128, batch: 4 },
+  'gpt2-124m': { layers: 12, embd: 768, heads: 12, vocab: 50257, seq: 256, batch: 4 },
+};
+
+export function benchSpec(shape: BenchShape): ModelSpec {
+  return {
+    modelType: 'gpt2',
+    family: 'gpt2',
+    vocabSize: shape.vocab,
+    hidden: shape.embd,
+    layers: shape.layers,
+    heads: shape.heads,
+    kvHeads: shape.heads,
+    headDim: shape.embd / shape.heads,
+    intermediate: 4 * shape.embd,
+    maxPositions: shape.seq,
+    normEps: 1e-5,
+    tieWordEmbeddings: true,
+    qkvBias: true,
+    oBias: true,
+    mlpBias: true,
+    ropeTheta: 0,
+    ropeScaling: null,
+    bosTokenId: null,
+    eosTokenId: null,
+  };
+}
+
+export interface BenchOptions {
+  readonly shape: string;
+  readonly steps: number;
+  readonly seed: number;
+  readonly backend: string;
+  readonly onProgress?: (phase: string, done: number, total: number) => void;
+}
+
+export function requireBenchShape(name: string): BenchShape {
+  const shape = BENCH_SHAPES[name];
+  if (!shape) throw new UserInputError(undefined, `unknown --shape "${name}"; known: ${Object.keys(BENCH_SHAPES).join(', ')}`);
+  return shape;
+}
+
+export async function runBench(options: BenchOptions): Promise<BenchReport> {
+  const shape = requireBenchShape(options.shape);
+  const model = createRandomModel(benchSpec(shape), options.seed);
+  const optimizer = new AdamW({ lr: 1e-5, weightDecay: 0.01 });
+  let seed = options.seed;
+  const randomIds = (rows: number) =>
+    tf.randomUniform([rows, shape.seq], 0, shape.vocab, 'int32', seed++) as tf.Tensor2D; // (rows, T)
+  try {
+    const step = () => gradDiffStep(model, optimizer, randomIds(shape.batch), randomIds(shape.batch));
+    await step(); // warm-up: kernel compilation, weight upload
+    const trainStart = performance.now();
+    for (let i = 0; i < options.steps; i++) {
+      await step();
+      options.onProgress?.('train', i + 1, options.steps);
+    }
+    const trainSeconds = (performance.now() - trainStart) / 1000;
+
+    const evalIds = randomIds(2 * shape.batch);
+    const forward = async () => {
+      const logits = model.logits(evalIds);
+      await logits.data(); // wait for the device
+      logits.dispose();
+    };
+    await forward();
+    const evalStart = performance.now();
+    for (let i = 0; i < options.steps; i++) {
+      await forward();
+      options.onProgress?.('eval', i + 1, options.steps);
+    }
+    const evalSeconds = (performance.now() - evalStart) / 1000;
+    evalIds.dispose();
+    return {
+      backend: options.backend,
+      shape: options.shape,
+      trainTokensPerSecond: round1((options.steps * 2 * shape.batch * shape.seq) / trainSeconds),
+      evalTokensPerSecond: round1((options.steps * 2 * shape.batch * shape.seq) / evalSeconds),
+      peakRssBytes: process.resourceUsage().maxRSS * 1024,
+    };
+  } finally {
+    optimizer.dispose();
+    model.dispose();
+  }
+}
+
+/** One GradDiff step: −NLL(forget) + NLL(retain), clip to 1.0, AdamW. Returns the loss. */
+export async function gradDiffStep(
+  model: CausalLM,
+  optimizer: AdamW,
+  forget: tf.Tensor2D,
+  retain: tf.Tensor2D,
+): Promise<number> {
+  const { value, grads } = tf.variableGrads(
+    () => tf.sub(model.nll(retain), model.nll(forget)) as tf.Scalar,
+    [...model.params.values()],
+  );
+  const byName = new Map([...model.params].map(([name, v]) => [name, grads[v.name]!]));
+  const { norm, clipped } = clipByGlobalNorm(byName, 1.0);
+  optimizer.apply(model.params, clipped);
+  const loss = (await value.data())[0]!;
+  tf.dispose([value, norm, forget, retain, ...Object.values(grads), ...clipped.values()]);
+  return loss;
+}
+
+const round1 = (x: number) => Math.round(x * 10) / 10;

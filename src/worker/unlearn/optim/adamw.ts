@@ -1,0 +1,75 @@
+/**
+ * AdamW (Loshchilov & Hutter 2019, "Decoupled Weight Decay Regularization", Alg. 2), with the
+ * same update order and defaults as torch.optim.AdamW: decay first, then the bias-corrected
+ * Adam step. tfjs ships Adam only (its L2 penalty is not decoupled), hence this module.
+ */
+import * as tf from '@tensorflow/tfjs';
+
+export interface AdamWOptions {
+  readonly lr: number;
+  readonly beta1?: number;
+  readonly beta2?: number;
+  readonly eps?: number;
+  readonly weightDecay?: number;
+}
+
+export class AdamW {
+  private readonly m = new Map<string, tf.Variable>();
+  private readonly v = new Map<string, tf.Variable>();
+  private t = 0;
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly eps: number;
+  readonly weightDecay: number;
+  lr: number;
+
+  constructor(options: AdamWOptions) {
+    this.lr = options.lr;
+    this.beta1 = options.beta1 ?? 0.9;
+    this.beta2 = options.beta2 ?? 0.999;
+    this.eps = options.eps ?? 1e-8;
+    this.weightDecay = options.weightDecay ?? 0.01;
+  }
+
+  get step(): number {
+    return this.t;
+  }
+
+  /** Applies one update to `params` from `grads` (same keys). Grads are not disposed. */
+  apply(params: ReadonlyMap<string, tf.Variable>, grads: ReadonlyMap<string, tf.Tensor>): void {
+    this.t += 1;
+    const { beta1: b1, beta2: b2, eps, lr, weightDecay: wd } = this;
+    const correction1 = 1 - b1 ** this.t;
+    const correction2 = 1 - b2 ** this.t;
+    for (const [name, grad] of grads) {
+      const param = params.get(name);
+      if (!param) throw new Error(`AdamW: gradient for unknown parameter "${name}"`);
+      const m = this.slot(this.m, name, param);
+      const v = this.slot(this.v, name, param);
+      tf.tidy(() => {
+        const mNext = m.mul(b1).add(grad.mul(1 - b1));
+        const vNext = v.mul(b2).add(grad.square().mul(1 - b2));
+        m.assign(mNext);
+        v.assign(vNext);
+        const update = mNext.div(correction1).div(vNext.div(correction2).sqrt().add(eps)).mul(lr);
+        const decayed = wd === 0 ? param : param.mul(1 - lr * wd);
+        param.assign(decayed.sub(update));
+      });
+    }
+  }
+
+  private slot(store: Map<string, tf.Variable>, name: string, param: tf.Variable): tf.Variable {
+    let slot = store.get(name);
+    if (!slot) {
+      slot = tf.variable(tf.zerosLike(param), false, `${param.name}/adamw-${store === this.m ? 'm' : 'v'}`);
+      store.set(name, slot);
+    }
+    return slot;
+  }
+
+  dispose(): void {
+    for (const s of [...this.m.values(), ...this.v.values()]) s.dispose();
+    this.m.clear();
+    this.v.clear();
+  }
+}
