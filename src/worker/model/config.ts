@@ -4,7 +4,7 @@
  * knows both. Unknown extra keys are allowed (real configs carry dozens); missing or
  * ill-typed keys we need are errors naming the key.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { UserInputError } from '../../shared/errors.ts';
@@ -58,6 +58,10 @@ const Gpt2Config = z.object({
   layer_norm_epsilon: z.number().positive().default(1e-5),
   activation_function: z.enum(['gelu_new', 'gelu_pytorch_tanh']).default('gelu_new'),
   tie_word_embeddings: z.boolean().default(true),
+  // Variants of GPT-2 attention that change its numerics; not implemented, so refused by name.
+  scale_attn_weights: z.literal(true).default(true),
+  scale_attn_by_inverse_layer_idx: z.literal(false).default(false),
+  reorder_and_upcast_attn: z.literal(false).default(false),
   bos_token_id: tokenId,
   eos_token_id: tokenId,
 });
@@ -99,6 +103,10 @@ const firstId = (id: number | number[] | null | undefined): number | null =>
 
 /** Reads and normalizes `<folder>/config.json`. */
 export function loadModelSpec(folder: string): ModelSpec {
+  if (!existsSync(folder)) throw new UserInputError(folder, 'model folder does not exist');
+  if (!statSync(folder).isDirectory()) {
+    throw new UserInputError(folder, 'is a file; give the Hugging Face model folder that holds config.json');
+  }
   const path = join(folder, 'config.json');
   let text: string;
   try {

@@ -6,8 +6,10 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import type { InspectReport } from '../../shared/contracts.ts';
 import { loadModelSpec } from '../model/config.ts';
+import { architectureFor } from '../model/architectures/index.ts';
 import { Checkpoint } from '../model/safetensors/index.ts';
-import { checkCheckpointShapes, isBlockLinearWeight, isBuffer } from '../model/weight-names.ts';
+import { isBlockLinearWeight } from '../model/weight-names.ts';
+import { resolveKeys } from '../model/weights.ts';
 
 const DTYPE_NAMES = { F32: 'float32', F16: 'float16', BF16: 'bfloat16' } as const;
 
@@ -15,18 +17,18 @@ export async function inspectModel(folder: string): Promise<InspectReport> {
   const spec = loadModelSpec(folder);
   const checkpoint = Checkpoint.open(folder);
   try {
-    checkCheckpointShapes(spec, checkpoint);
+    const architecture = architectureFor(spec.family);
+    const layout = architecture.parameters(spec); // a tied head is not a separate parameter
+    const keys = resolveKeys(checkpoint, spec, architecture, layout);
     let parameters = 0;
     let linearElements = 0;
     let linearZeros = 0;
-    for (const name of checkpoint.names) {
-      if (isBuffer(name)) continue;
-      const entry = checkpoint.entry(name)!;
-      const elements = entry.shape.reduce((a, b) => a * b, 1);
+    for (const p of layout) {
+      const elements = p.shape.reduce((a, b) => a * b, 1);
       parameters += elements;
-      if (isBlockLinearWeight(name)) {
+      if (isBlockLinearWeight(p.name)) {
         linearElements += elements;
-        linearZeros += countZeros(checkpoint.readFloat32(name));
+        linearZeros += countZeros(checkpoint.readFloat32(keys.get(p.name)!));
       }
     }
     const dtype = checkpoint.dominantDtype();

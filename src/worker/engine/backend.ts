@@ -1,0 +1,183 @@
+/**
+ * Chooses and starts the tfjs backend (DESIGN.md §3), and says why it chose it.
+ *
+ *   webgpu      Dawn on a Vulkan/Metal/D3D12 GPU; on SwiftShader when asked (NEPENTHE_SWIFTSHADER=1)
+ *   tensorflow  @tensorflow/tfjs-node-gpu or -node (optional dependencies; libtensorflow)
+ *   wasm        XNNPACK on the CPU, plus the kernels it lacks (./wasm-kernels)
+ *   cpu         the plain-JS reference
+ *
+ * `auto` takes the first that works in that order, except that webgpu counts only on a hardware
+ * adapter: on SwiftShader it is slower than wasm.
+ */
+import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import type { BackendName } from '../../shared/contracts.ts';
+import { UserInputError } from '../../shared/errors.ts';
+import { setUpDawn, type GpuAdapterDescription } from './dawn.ts';
+import { registerWasmKernels } from './wasm-kernels/index.ts';
+
+export type { BackendName };
+export type ConcreteBackend = Exclude<BackendName, 'auto'>;
+
+export interface SelectedBackend {
+  readonly name: ConcreteBackend;
+  /** One line for the user: why this backend (and, for auto, why not the faster ones). */
+  readonly reason: string;
+  /** The GPU, for webgpu. */
+  readonly adapter?: GpuAdapterDescription;
+}
+
+export interface SelectOptions {
+  /** Run webgpu on SwiftShader (CPU Vulkan); default: NEPENTHE_SWIFTSHADER=1. */
+  readonly swiftshader?: boolean;
+}
+
+/** The packages that provide the `tensorflow` backend, GPU build first. */
+const TFJS_NODE_PACKAGES = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'] as const;
+
+/** A backend that cannot start here, and why (for auto's reason, or the user's error). */
+class Unavailable extends Error {}
+
+export async function selectBackend(
+  name: BackendName,
+  options: SelectOptions = {},
+): Promise<SelectedBackend> {
+  const swiftshader = options.swiftshader ?? process.env.NEPENTHE_SWIFTSHADER === '1';
+  if (name === 'auto') return selectAuto(swiftshader);
+  try {
+    const started = await start(name, swiftshader);
+    return { ...started, reason: `requested${started.detail ? `; ${started.detail}` : ''}` };
+  } catch (error) {
+    if (error instanceof Unavailable) {
+      throw new UserInputError(undefined, `backend "${name}" is not available: ${error.message}`);
+    }
+    throw error;
+  }
+}
+
+async function selectAuto(swiftshader: boolean): Promise<SelectedBackend> {
+  const skipped: string[] = [];
+  for (const name of ['webgpu', 'tensorflow', 'wasm', 'cpu'] as const) {
+    try {
+      if (name === 'webgpu') await hardwareAdapter(swiftshader);
+      const started = await start(name, swiftshader);
+      const why = started.detail ? `${name}: ${started.detail}` : name;
+      const reason = skipped.length === 0 ? `auto: ${why}` : `auto: ${why} (${skipped.join('; ')})`;
+      return { name, reason, ...(started.adapter ? { adapter: started.adapter } : {}) };
+    } catch (error) {
+      if (!(error instanceof Unavailable || error instanceof UserInputError)) throw error;
+      skipped.push(`${name} skipped: ${error.message}`);
+    }
+  }
+  throw new Error(`no tfjs backend could start (${skipped.join('; ')})`);
+}
+
+/** Throws Unavailable unless Dawn finds a GPU that is not a CPU implementation. */
+async function hardwareAdapter(swiftshader: boolean): Promise<void> {
+  const { adapter, missing } = await setUpDawn({ swiftshader });
+  if (adapter === null) throw new Unavailable(missing ?? 'no adapter');
+  if (adapter.software) {
+    throw new Unavailable(`only a software adapter (${adapterName(adapter)}), slower than wasm`);
+  }
+}
+
+interface Started {
+  readonly name: ConcreteBackend;
+  readonly detail?: string;
+  readonly adapter?: GpuAdapterDescription;
+}
+
+async function start(name: ConcreteBackend, swiftshader: boolean): Promise<Started> {
+  switch (name) {
+    case 'webgpu':
+      return startWebGpu(swiftshader);
+    case 'tensorflow':
+      return startTensorflow();
+    case 'wasm':
+      return startWasm();
+    case 'cpu':
+      await activate('cpu');
+      return { name, detail: 'the slow reference backend' };
+  }
+}
+
+async function startWebGpu(swiftshader: boolean): Promise<Started> {
+  const { adapter, missing } = await setUpDawn({ swiftshader });
+  if (adapter === null) {
+    const hint = swiftshader
+      ? ''
+      : '; on a machine without a GPU set NEPENTHE_SWIFTSHADER=1 (slow)';
+    throw new Unavailable(`${missing ?? 'no adapter'}${hint}`);
+  }
+  // Registers the backend only now that navigator.gpu exists (see dawn.ts).
+  await import('@tensorflow/tfjs-backend-webgpu');
+  await activate('webgpu');
+  const kind = adapter.software ? 'software adapter' : 'GPU';
+  return { name: 'webgpu', detail: `${kind} ${adapterName(adapter)}`, adapter };
+}
+
+async function startTensorflow(): Promise<Started> {
+  const failures: string[] = [];
+  for (const pkg of TFJS_NODE_PACKAGES) {
+    try {
+      // A variable specifier: these optional packages may be absent, and have no types here.
+      const specifier: string = pkg;
+      await import(specifier);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      failures.push(
+        code === 'ERR_MODULE_NOT_FOUND'
+          ? `${pkg} is not installed`
+          : `${pkg} failed to load (${firstLine(error)})`,
+      );
+      continue;
+    }
+    if (tf.findBackendFactory('tensorflow') === null) {
+      failures.push(
+        `${pkg} registered with another copy of @tensorflow/tfjs-core; reinstall so they match`,
+      );
+      continue;
+    }
+    await activate('tensorflow');
+    return { name: 'tensorflow', detail: `libtensorflow via ${pkg}` };
+  }
+  throw new Unavailable(
+    `${failures.join(', ')} (optional dependencies: npm install ${TFJS_NODE_PACKAGES[1]})`,
+  );
+}
+
+async function startWasm(): Promise<Started> {
+  // In Node the .wasm binaries are read from the package's dist folder as files; naming it
+  // explicitly keeps that working when this module is bundled away from node_modules.
+  const require = createRequire(import.meta.url);
+  const dist = dirname(require.resolve('@tensorflow/tfjs-backend-wasm'));
+  setWasmPaths(`${dist}/`);
+  registerWasmKernels();
+  await activate('wasm');
+  return { name: 'wasm', detail: 'XNNPACK on the CPU' };
+}
+
+/** tf.setBackend, turning its `false` (the factory failed; tfjs logs why) into an error. */
+async function activate(name: ConcreteBackend): Promise<void> {
+  let ok: boolean;
+  try {
+    ok = await tf.setBackend(name);
+  } catch (error) {
+    throw new Unavailable(`it failed to start (${firstLine(error)})`);
+  }
+  if (!ok) throw new Unavailable('it failed to start');
+  await tf.ready();
+}
+
+function adapterName(adapter: GpuAdapterDescription): string {
+  const parts = [adapter.vendor, adapter.architecture, adapter.description].filter(
+    (p) => p.length > 0,
+  );
+  return parts.length > 0 ? parts.join(' ') : 'unnamed adapter';
+}
+
+function firstLine(error: unknown): string {
+  return String(error instanceof Error ? error.message : error).split('\n')[0]!;
+}

@@ -1,0 +1,383 @@
+/**
+ * BatchMatMul and _FusedMatMul for the wasm backend, routed so that every product reaches
+ * XNNPACK's fully-connected operator.
+ *
+ * Why: tfjs-backend-wasm 4.22 (src/cc/batch_mat_mul_impl.cc) runs a product on XNNPACK only when
+ * neither operand is transposed and both batch sizes are 1. Everything else — all of backprop
+ * (dX = dY·Wᵀ, dW = Xᵀ·dY), every attention product, any (B, T, C)·(C, N) — falls to a scalar
+ * blocked triple loop at 0.5–1.5 GFLOP/s against ~18 on the XNNPACK path (bench/RESULTS.md).
+ *
+ * How, per call (semantics are tf.matMul's: transposes, broadcast batch dims):
+ *  1. A transposed operand is materialized by the wasm Transpose kernel: one memory pass, O(size),
+ *     against the O(M·K·N) product it unlocks.
+ *  2. When b has no batch (every batch dim 1), a's batch is folded into its rows and the stock
+ *     kernel does one (batch·M, K)·(K, N) product — its XNNPACK operator cache (packed weights,
+ *     keyed on b's tensor id) keeps working for weights that are reused.
+ *  3. Otherwise one 2-D product per output batch entry, through the stock C entry point called
+ *     on "views": temporary tensor ids registered at offsets inside a, b and the output buffer, so
+ *     nothing is sliced or concatenated. A view's disposal also frees the XNNPACK operator that
+ *     was cached on its id.
+ * Anything else (non-float32, rank < 2, shape errors) goes to the stock kernel, which throws its
+ * usual errors. Step 3 relies on backend internals of 4.22 (checked once per backend; if they are
+ * absent, batched products fall back to the stock kernel after steps 1-2).
+ */
+import {
+  BatchMatMul,
+  _FusedMatMul,
+  Transpose,
+  broadcast_util,
+  getKernel,
+  registerKernel,
+  unregisterKernel,
+  util,
+} from '@tensorflow/tfjs-core';
+import type {
+  DataId,
+  DataType,
+  KernelConfig,
+  KernelFunc,
+  NamedAttrMap,
+  TensorInfo,
+} from '@tensorflow/tfjs-core';
+
+const BACKEND = 'wasm';
+
+/** The parts of tfjs-backend-wasm's BackendWasm (4.22, dist/backend_wasm.js) used here. */
+interface WasmModule {
+  cwrap(name: string, returnType: null, argTypes: string[]): (...args: unknown[]) => void;
+  tfjs: {
+    registerTensor(id: number, size: number, memoryOffset: number): void;
+    disposeData(id: number): void;
+  };
+}
+interface WasmBackend {
+  wasm: WasmModule;
+  /** Private in the typings; the id counter shared with every tensor the backend makes. */
+  dataIdNextNumber: number;
+  dataIdMap: { get(dataId: DataId): { id: number; memoryOffset: number } | undefined };
+  makeOutput(shape: number[], dtype: DataType): TensorInfo;
+  disposeData(dataId: DataId): boolean;
+  typedArrayFromHeap(info: TensorInfo): Float32Array;
+}
+
+/** The C `BatchMatMul(a_id, a_shape, a_rank, b_id, b_shape, b_rank, tA, tB, out_id)`. */
+type CBatchMatMul = (
+  aId: number,
+  aShape: Uint8Array,
+  aRank: number,
+  bId: number,
+  bShape: Uint8Array,
+  bRank: number,
+  transposeA: number,
+  transposeB: number,
+  outId: number,
+) => void;
+
+const cEntryPoints = new WeakMap<object, CBatchMatMul | null>();
+
+/** The C entry point when the backend has the 4.22 internals that views need, else null. */
+function cBatchMatMul(backend: WasmBackend): CBatchMatMul | null {
+  let fn = cEntryPoints.get(backend);
+  if (fn === undefined) {
+    const ok =
+      typeof backend.wasm?.cwrap === 'function' &&
+      typeof backend.wasm.tfjs?.registerTensor === 'function' &&
+      typeof backend.wasm.tfjs.disposeData === 'function' &&
+      typeof backend.dataIdNextNumber === 'number' &&
+      typeof backend.dataIdMap?.get === 'function';
+    const argTypes = [
+      'number',
+      'array',
+      'number',
+      'number',
+      'array',
+      'number',
+      'number',
+      'number',
+      'number',
+    ];
+    fn = ok ? (backend.wasm.cwrap(BatchMatMul, null, argTypes) as CBatchMatMul) : null;
+    cEntryPoints.set(backend, fn);
+  }
+  return fn;
+}
+
+/** The sizes of one product and of its broadcast batch, as the stock kernel computes them. */
+interface ProductShape {
+  readonly m: number;
+  readonly k: number;
+  readonly n: number;
+  readonly aBatchShape: number[];
+  readonly bBatchShape: number[];
+  readonly outShape: number[];
+}
+
+/** Null when the stock kernel should handle (and report) the call. */
+function productShape(
+  a: TensorInfo,
+  b: TensorInfo,
+  transposeA: boolean,
+  transposeB: boolean,
+): ProductShape | null {
+  if (a.dtype !== 'float32' || b.dtype !== 'float32' || a.shape.length < 2 || b.shape.length < 2)
+    return null;
+  const [a0, a1] = a.shape.slice(-2) as [number, number];
+  const [b0, b1] = b.shape.slice(-2) as [number, number];
+  const [m, k] = transposeA ? [a1, a0] : [a0, a1];
+  const [kb, n] = transposeB ? [b1, b0] : [b0, b1];
+  if (k !== kb) return null;
+  const aBatchShape = a.shape.slice(0, -2);
+  const bBatchShape = b.shape.slice(0, -2);
+  let outBatch: number[];
+  try {
+    outBatch = broadcast_util.assertAndGetBroadcastShape(aBatchShape, bBatchShape);
+  } catch {
+    return null;
+  }
+  return { m, k, n, aBatchShape, bBatchShape, outShape: [...outBatch, m, n] };
+}
+
+/** x with its last two axes swapped, as a new backend buffer (caller disposes). */
+function swapLastTwo(x: TensorInfo, backend: WasmBackend): TensorInfo {
+  const transpose = getKernel(Transpose, BACKEND);
+  if (!transpose) throw new Error('wasm backend has no Transpose kernel');
+  const rank = x.shape.length;
+  const perm = [...Array(rank).keys()];
+  [perm[rank - 2], perm[rank - 1]] = [rank - 1, rank - 2];
+  return transpose.kernelFunc({
+    inputs: { x },
+    backend,
+    attrs: { perm } as unknown as NamedAttrMap,
+  }) as TensorInfo;
+}
+
+/** Operands with any transpose materialized; `release` disposes what was made here. */
+function untransposed(
+  a: TensorInfo,
+  b: TensorInfo,
+  transposeA: boolean,
+  transposeB: boolean,
+  backend: WasmBackend,
+): { a: TensorInfo; b: TensorInfo; release: () => void } {
+  const made: TensorInfo[] = [];
+  const aPlain = transposeA ? swapLastTwo(a, backend) : a;
+  if (transposeA) made.push(aPlain);
+  try {
+    const bPlain = transposeB ? swapLastTwo(b, backend) : b;
+    if (transposeB) made.push(bPlain);
+    return {
+      a: aPlain,
+      b: bPlain,
+      release: () => made.forEach((t) => backend.disposeData(t.dataId)),
+    };
+  } catch (e) {
+    made.forEach((t) => backend.disposeData(t.dataId));
+    throw e;
+  }
+}
+
+/** For each flat index of the broadcast batch `outBatch`, the flat batch index into `batch`. */
+function broadcastIndex(outBatch: number[], batch: number[]): Int32Array {
+  const rank = outBatch.length;
+  const padded = [...new Array<number>(rank - batch.length).fill(1), ...batch];
+  const strides = new Array<number>(rank).fill(0);
+  for (let d = rank - 1, s = 1; d >= 0; d--) {
+    strides[d] = padded[d] === 1 ? 0 : s;
+    s *= padded[d]!;
+  }
+  const total = util.sizeFromShape(outBatch);
+  const index = new Int32Array(total);
+  for (let i = 0; i < total; i++) {
+    let rest = i;
+    let at = 0;
+    for (let d = rank - 1; d >= 0; d--) {
+      const size = outBatch[d]!;
+      at += (rest % size) * strides[d]!;
+      rest = Math.floor(rest / size);
+    }
+    index[i] = at;
+  }
+  return index;
+}
+
+const shapeBytes = (shape: number[]): Uint8Array => new Uint8Array(new Int32Array(shape).buffer);
+
+/**
+ * out[i] = a[ai(i)] · b[bi(i)] for every batch entry i, each a 2-D (m, k)·(k, n) product on the
+ * XNNPACK path, over views into the three buffers (a and b untransposed, contiguous).
+ */
+function productPerBatchEntry(
+  a: TensorInfo,
+  b: TensorInfo,
+  shape: ProductShape,
+  backend: WasmBackend,
+  cMatMul: CBatchMatMul,
+): TensorInfo {
+  const { m, k, n, aBatchShape, bBatchShape, outShape } = shape;
+  const outBatch = outShape.slice(0, -2);
+  const aIndex = broadcastIndex(outBatch, aBatchShape);
+  const bIndex = broadcastIndex(outBatch, bBatchShape);
+  const out = backend.makeOutput(outShape, 'float32');
+  const base = (t: TensorInfo): number => backend.dataIdMap.get(t.dataId)!.memoryOffset;
+  const [aBase, bBase, outBase] = [base(a), base(b), base(out)];
+  const views: number[] = [];
+  const view = (offset: number, size: number): number => {
+    const id = backend.dataIdNextNumber++;
+    backend.wasm.tfjs.registerTensor(id, size, offset);
+    views.push(id);
+    return id;
+  };
+  // One view per distinct operand slice: a b slice shared across the batch is packed once.
+  const aViews = new Map<number, number>();
+  const bViews = new Map<number, number>();
+  const aShapeBytes = shapeBytes([1, m, k]);
+  const bShapeBytes = shapeBytes([1, k, n]);
+  try {
+    for (let i = 0; i < aIndex.length; i++) {
+      const ai = aIndex[i]!;
+      const bi = bIndex[i]!;
+      let aId = aViews.get(ai);
+      if (aId === undefined) aViews.set(ai, (aId = view(aBase + ai * m * k * 4, m * k)));
+      let bId = bViews.get(bi);
+      if (bId === undefined) bViews.set(bi, (bId = view(bBase + bi * k * n * 4, k * n)));
+      const outId = view(outBase + i * m * n * 4, m * n);
+      cMatMul(aId, aShapeBytes, 3, bId, bShapeBytes, 3, 0, 0, outId);
+    }
+  } catch (e) {
+    backend.disposeData(out.dataId);
+    throw e;
+  } finally {
+    for (const id of views) backend.wasm.tfjs.disposeData(id);
+  }
+  return out;
+}
+
+interface MatMulAttrs {
+  transposeA: boolean;
+  transposeB: boolean;
+}
+
+/** True when the stock kernel already takes its XNNPACK path. */
+function stockIsFast(shape: ProductShape, attrs: MatMulAttrs): boolean {
+  const batch = (s: number[]): number => util.sizeFromShape(s);
+  return (
+    !attrs.transposeA &&
+    !attrs.transposeB &&
+    batch(shape.aBatchShape) === 1 &&
+    batch(shape.bBatchShape) === 1
+  );
+}
+
+function makeBatchMatMul(stock: KernelFunc): KernelFunc {
+  return (args) => {
+    const { a, b } = args.inputs as { a: TensorInfo; b: TensorInfo };
+    const attrs = args.attrs as unknown as MatMulAttrs;
+    const backend = args.backend as unknown as WasmBackend;
+    const shape = productShape(a, b, attrs.transposeA, attrs.transposeB);
+    if (shape === null) return stock(args);
+    const { m, k, n, aBatchShape, bBatchShape, outShape } = shape;
+    if (util.sizeFromShape(outShape) === 0 || k === 0) {
+      // The stock kernel leaves the output uninitialized when k = 0; an empty sum is 0.
+      const out = backend.makeOutput(outShape, 'float32');
+      backend.typedArrayFromHeap(out).fill(0);
+      return out;
+    }
+    if (stockIsFast(shape, attrs)) return stock(args);
+    const plain = untransposed(a, b, attrs.transposeA, attrs.transposeB, backend);
+    try {
+      const cMatMul = cBatchMatMul(backend);
+      if (util.sizeFromShape(bBatchShape) === 1) {
+        const rows = util.sizeFromShape(aBatchShape) * m;
+        const out = stock({
+          ...args,
+          inputs: { a: { ...plain.a, shape: [rows, k] }, b: { ...plain.b, shape: [k, n] } },
+          attrs: { transposeA: false, transposeB: false },
+        }) as TensorInfo;
+        return { ...out, shape: outShape };
+      }
+      if (cMatMul === null) {
+        return stock({
+          ...args,
+          inputs: { a: plain.a, b: plain.b },
+          attrs: { transposeA: false, transposeB: false },
+        });
+      }
+      return productPerBatchEntry(plain.a, plain.b, shape, backend, cMatMul);
+    } finally {
+      plain.release();
+    }
+  };
+}
+
+/**
+ * _FusedMatMul (tf.fused.matMul: bias, activation) gets steps 1-2. Batched products with a
+ * batched b, and biases other than one value per output column, stay on the stock kernel.
+ */
+function makeFusedMatMul(stock: KernelFunc): KernelFunc {
+  return (args) => {
+    const { a, b, bias } = args.inputs as { a: TensorInfo; b: TensorInfo; bias?: TensorInfo };
+    const attrs = args.attrs as unknown as MatMulAttrs;
+    const backend = args.backend as unknown as WasmBackend;
+    const shape = productShape(a, b, attrs.transposeA, attrs.transposeB);
+    if (shape === null || stockIsFast(shape, attrs) || util.sizeFromShape(shape.bBatchShape) !== 1)
+      return stock(args);
+    const { m, k, n, aBatchShape, outShape } = shape;
+    const biasPerColumn = bias == null || (bias.shape.length === 1 && bias.shape[0] === n);
+    if (!biasPerColumn || util.sizeFromShape(outShape) === 0 || k === 0) return stock(args);
+    const plain = untransposed(a, b, attrs.transposeA, attrs.transposeB, backend);
+    try {
+      const rows = util.sizeFromShape(aBatchShape) * m;
+      // The stock fused kernel reads its operands as rank 3.
+      const out = stock({
+        ...args,
+        inputs: {
+          ...args.inputs,
+          a: { ...plain.a, shape: [1, rows, k] },
+          b: { ...plain.b, shape: [1, k, n] },
+        },
+        attrs: { ...args.attrs, transposeA: false, transposeB: false },
+      }) as TensorInfo;
+      return { ...out, shape: outShape };
+    } finally {
+      plain.release();
+    }
+  };
+}
+
+/** The stock configs, while ours are registered. */
+let stockConfigs: KernelConfig[] | null = null;
+
+function replace(kernelName: string, make: (stock: KernelFunc) => KernelFunc): KernelConfig | null {
+  const stock = getKernel(kernelName, BACKEND);
+  if (!stock) return null;
+  unregisterKernel(kernelName, BACKEND);
+  // setupFunc stays: the stock kernelFunc needs it if the backend initializes after this call.
+  registerKernel({ ...stock, kernelFunc: make(stock.kernelFunc) });
+  return stock;
+}
+
+/**
+ * Re-registers BatchMatMul and _FusedMatMul for 'wasm' with the routing above. Needs
+ * `@tensorflow/tfjs-backend-wasm` imported (its kernels registered); works before or after the
+ * backend initializes. Calling it again does nothing.
+ */
+export function registerFastBatchMatMul(): void {
+  if (stockConfigs !== null) return;
+  if (!getKernel(BatchMatMul, BACKEND)) {
+    throw new Error(
+      'registerFastBatchMatMul: no wasm BatchMatMul kernel; import @tensorflow/tfjs-backend-wasm first',
+    );
+  }
+  const replaced = [replace(BatchMatMul, makeBatchMatMul), replace(_FusedMatMul, makeFusedMatMul)];
+  stockConfigs = replaced.filter((c): c is KernelConfig => c !== null);
+}
+
+/** Puts the stock kernels back (benchmarks compare the two in one process). */
+export function unregisterFastBatchMatMul(): void {
+  if (stockConfigs === null) return;
+  for (const stock of stockConfigs) {
+    unregisterKernel(stock.kernelName, BACKEND);
+    registerKernel(stock);
+  }
+  stockConfigs = null;
+}

@@ -1,0 +1,47 @@
+/**
+ * Kernels we register on tfjs's wasm backend, one file each.
+ *
+ * MISSING: kernels tfjs-backend-wasm 4.22 does not have at all, but a transformer's training
+ * needs. Found by running the forward and backward pass of every op GPT-2 and Llama use on
+ * wasm next to cpu (tests/engine/wasm-kernels.test.ts keeps that probe): of those, only
+ * UnsortedSegmentSum (the gather gradient) is absent. Also absent but unused by our models:
+ * Einsum, Conv2DBackpropFilter, DepthwiseConv2dNativeBackprop*, FFT/complex, ragged and string
+ * kernels.
+ *
+ * REPLACEMENTS: faster versions of kernels wasm already has (a BatchMatMul goes here): the
+ * built-in one is unregistered first, since tfjs keeps one kernel per name and backend.
+ */
+import {
+  getKernel,
+  registerKernel,
+  unregisterKernel,
+  type KernelConfig,
+} from '@tensorflow/tfjs-core';
+import { unsortedSegmentSumConfig } from './unsorted-segment-sum.ts';
+
+const MISSING: readonly KernelConfig[] = [unsortedSegmentSumConfig];
+
+const REPLACEMENTS: readonly KernelConfig[] = [
+  // batchMatMulConfig, from './batch-mat-mul.ts'
+];
+
+/**
+ * Idempotent; call before the first op on the wasm backend (selectBackend does). A MISSING kernel
+ * that a later tfjs ships natively is left alone; a REPLACEMENT always wins.
+ */
+export function registerWasmKernels(): void {
+  for (const config of MISSING) {
+    if (getKernel(config.kernelName, 'wasm') === undefined) registerKernel(config);
+  }
+  for (const config of REPLACEMENTS) {
+    const existing = getKernel(config.kernelName, 'wasm');
+    if (existing?.kernelFunc === config.kernelFunc) continue;
+    if (existing !== undefined) unregisterKernel(config.kernelName, 'wasm');
+    registerKernel(config);
+  }
+}
+
+/** Names of the kernels `registerWasmKernels` adds or replaces. */
+export const WASM_KERNEL_NAMES: readonly string[] = [...MISSING, ...REPLACEMENTS].map(
+  (k) => k.kernelName,
+);

@@ -1,0 +1,193 @@
+/**
+ * The decoder-only transformer every family shares: embed → blocks → final norm → head, the
+ * loss, incremental decoding and weight export. A family module supplies its embedding, block
+ * and final norm (nanoGPT's split: one unit per concept).
+ *
+ * The residual stream is kept 2-D, (B*T, C), so every linear is one `matMul(x2d, W)`; only
+ * attention reshapes to heads.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { ModelSpec } from '../config.ts';
+import { causalMask, LayerKvCache } from './attention.ts';
+import { maskedCrossEntropy } from './ops.ts';
+import {
+  internalShape,
+  type CausalLM,
+  type ExportedTensor,
+  type KvCache,
+  type ParamSpec,
+} from './types.ts';
+
+/** What a block needs to know about the current call besides the residual stream. */
+export interface ForwardContext<Positions> {
+  readonly batch: number;
+  /** New positions in this call. */
+  readonly time: number;
+  /** Positions before them (cached keys and values). */
+  readonly past: number;
+  /** (T, past+T) additive causal mask; null when T = 1 (the new position sees everything). */
+  readonly mask: tf.Tensor2D | null;
+  readonly cache: LayerKvCache | null;
+  /** The family's encoding of positions past..past+T−1 (learned rows, rotations). */
+  readonly positions: Positions;
+}
+
+/** Causal masks are rebuilt in JS per shape; keep the few shapes a run uses. */
+const MAX_CACHED_MASKS = 8;
+
+export abstract class TransformerLM<Positions> implements CausalLM {
+  readonly transposed: ReadonlySet<string>;
+  private readonly masks = new Map<string, tf.Tensor2D>();
+
+  constructor(
+    readonly spec: ModelSpec,
+    readonly params: ReadonlyMap<string, tf.Variable>,
+    private readonly layout: readonly ParamSpec[],
+  ) {
+    for (const p of layout) {
+      const v = params.get(p.name);
+      const want = internalShape(p);
+      if (!v || v.shape.join() !== want.join()) {
+        throw new Error(
+          `${spec.modelType}: parameter ${p.name} is ${v ? `[${v.shape.join(', ')}]` : 'missing'}, expected [${want.join(', ')}]`,
+        );
+      }
+    }
+    this.transposed = new Set(layout.filter((p) => p.transposed).map((p) => p.name));
+  }
+
+  /** Position encodings for positions past..past+T−1, built once per call for every block. */
+  protected abstract positions(past: number, T: number): Positions;
+  /** Token embeddings (plus learned positions): ids (B, T) → (B*T, C). */
+  protected abstract embed(ids: tf.Tensor2D, ctx: ForwardContext<Positions>): tf.Tensor2D;
+  /** One decoder block on the residual stream (B*T, C) → (B*T, C). */
+  protected abstract block(
+    x: tf.Tensor2D,
+    layer: number,
+    ctx: ForwardContext<Positions>,
+  ): tf.Tensor2D;
+  protected abstract finalNorm(x: tf.Tensor2D): tf.Tensor2D;
+  /** Name of the token embedding, which is also the head when the weights are tied. */
+  protected abstract readonly embeddingName: string;
+
+  protected param<T extends tf.Tensor>(name: string): T {
+    const v = this.params.get(name);
+    if (!v) throw new Error(`${this.spec.modelType}: no parameter ${name}`);
+    return v as unknown as T;
+  }
+
+  /** Final hidden states (B*T, C) → logits (B*T, V). */
+  protected head(h: tf.Tensor2D): tf.Tensor2D {
+    if (this.spec.tieWordEmbeddings)
+      return tf.matMul(h, this.param<tf.Tensor2D>(this.embeddingName), false, true); // (N, V)
+    return tf.matMul(h, this.param<tf.Tensor2D>('lm_head.weight')); // (N, V), lm_head kept [C, V]
+  }
+
+  /** ids (B, T) → final hidden states (B*T, C); with a cache, appends to it. */
+  protected hidden(ids: tf.Tensor2D, cache: LayerKvCache | null): tf.Tensor2D {
+    if (ids.dtype !== 'int32') throw new TypeError(`token ids must be int32, got ${ids.dtype}`);
+    const [B, T] = ids.shape;
+    const past = cache?.length ?? 0;
+    const mask = this.causalMask(T, past + T);
+    const ctx: ForwardContext<Positions> = {
+      batch: B,
+      time: T,
+      past,
+      mask,
+      cache,
+      positions: this.positions(past, T),
+    };
+    let x = this.embed(ids, ctx); // (B*T, C)
+    for (let layer = 0; layer < this.spec.layers; layer++) x = this.block(x, layer, ctx); // (B*T, C)
+    cache?.advance(T);
+    return this.finalNorm(x); // (B*T, C)
+  }
+
+  logits(ids: tf.Tensor2D): tf.Tensor3D {
+    return tf.tidy(() => {
+      const [B, T] = ids.shape;
+      return this.head(this.hidden(ids, null)).reshape([B, T, this.spec.vocabSize]); // (B, T, V)
+    });
+  }
+
+  nll(ids: tf.Tensor2D, mask?: tf.Tensor2D): tf.Scalar {
+    const [B, T] = ids.shape;
+    if (T < 2) throw new RangeError(`nll needs at least 2 tokens per sequence, got ${T}`);
+    return tf.tidy(() => {
+      const C = this.spec.hidden;
+      const h = this.hidden(ids, null) // (B*T, C)
+        .reshape([B, T, C])
+        .slice([0, 0, 0], [B, T - 1, C]) // (B, T-1, C): the last position predicts nothing
+        .reshape<tf.Tensor2D>([B * (T - 1), C]); // (B*(T-1), C)
+      const logits = this.head(h); // (B*(T-1), V)
+      const targets = ids.slice([0, 1], [B, T - 1]).reshape<tf.Tensor1D>([B * (T - 1)]); // (B*(T-1))
+      const weights: tf.Tensor1D = mask
+        ? mask
+            .slice([0, 1], [B, T - 1])
+            .reshape<tf.Tensor1D>([B * (T - 1)])
+            .toFloat() // (B*(T-1))
+        : tf.ones([B * (T - 1)], 'float32');
+      return maskedCrossEntropy(logits, targets, weights);
+    });
+  }
+
+  createCache(): KvCache {
+    return new LayerKvCache(this.spec.layers);
+  }
+
+  decode(ids: tf.Tensor2D, cache: KvCache): tf.Tensor3D {
+    if (!(cache instanceof LayerKvCache))
+      throw new TypeError("decode needs a cache from this model's createCache()");
+    return tf.tidy(() => {
+      const [B, T] = ids.shape;
+      return this.head(this.hidden(ids, cache)).reshape([B, T, this.spec.vocabSize]); // (B, T, V)
+    });
+  }
+
+  async exportWeights(): Promise<ExportedTensor[]> {
+    const out: ExportedTensor[] = [];
+    for (const p of this.layout) {
+      const v = this.params.get(p.name)!;
+      const data = (await v.data()) as Float32Array;
+      const [rows, cols] = v.shape as [number, number];
+      out.push({
+        name: p.name,
+        shape: [...p.shape],
+        data: p.transposed ? transpose2d(data, rows, cols) : data,
+      });
+    }
+    return out;
+  }
+
+  dispose(): void {
+    for (const v of this.params.values()) v.dispose();
+    for (const m of this.masks.values()) m.dispose();
+    this.masks.clear();
+  }
+
+  private causalMask(T: number, S: number): tf.Tensor2D | null {
+    if (T === 1) return null;
+    const key = `${T}x${S}`;
+    let mask = this.masks.get(key);
+    if (!mask) {
+      if (this.masks.size >= MAX_CACHED_MASKS) {
+        const [oldest, tensor] = this.masks.entries().next().value!;
+        tensor.dispose();
+        this.masks.delete(oldest);
+      }
+      mask = tf.keep(causalMask(T, S));
+      this.masks.set(key, mask);
+    }
+    return mask;
+  }
+}
+
+/** Row-major (rows, cols) → (cols, rows). */
+export function transpose2d(data: Float32Array, rows: number, cols: number): Float32Array {
+  const out = new Float32Array(data.length);
+  for (let r = 0; r < rows; r++) {
+    const row = r * cols;
+    for (let c = 0; c < cols; c++) out[c * rows + r] = data[row + c]!;
+  }
+  return out;
+}

@@ -1,0 +1,84 @@
+/**
+ * The layers the architectures share, as plain tfjs ops on the 2-D residual stream (B*T, C).
+ * Each mirrors the PyTorch module Hugging Face uses, cited beside it; gradients come from tfjs
+ * autodiff except for cross-entropy, whose gradient is written out (see there).
+ */
+import * as tf from '@tensorflow/tfjs';
+
+/** `nn.Linear` / GPT-2 `Conv1D` with the weight kept [in, out]: y = x W + b. */
+export function linear(x: tf.Tensor2D, w: tf.Tensor2D, b?: tf.Tensor1D): tf.Tensor2D {
+  const y = tf.matMul<tf.Tensor2D>(x, w); // (N, out)
+  return b ? y.add<tf.Tensor2D>(b) : y;
+}
+
+/** `nn.LayerNorm` over the last axis (biased variance, as torch). */
+export function layerNorm(
+  x: tf.Tensor2D,
+  weight: tf.Tensor1D,
+  bias: tf.Tensor1D,
+  eps: number,
+): tf.Tensor2D {
+  const centered = x.sub(x.mean(1, true)); // (N, C)
+  const variance = centered.square().mean(1, true); // (N, 1)
+  return centered.mul(variance.add(eps).rsqrt()).mul(weight).add(bias); // (N, C)
+}
+
+/** HF `LlamaRMSNorm`: x / sqrt(mean(x²) + eps) * weight (fp32 throughout here). */
+export function rmsNorm(x: tf.Tensor2D, weight: tf.Tensor1D, eps: number): tf.Tensor2D {
+  const meanSquare = x.square().mean(1, true); // (N, 1)
+  return x.mul(meanSquare.add(eps).rsqrt()).mul(weight); // (N, C)
+}
+
+const GELU_SCALE = Math.sqrt(2 / Math.PI);
+
+/** HF `NewGELUActivation` (GPT-2's `gelu_new`): 0.5 x (1 + tanh(√(2/π) (x + 0.044715 x³))). */
+export function geluTanh<T extends tf.Tensor>(x: T): T {
+  const inner = x.add(x.mul(x).mul(x).mul(0.044715)).mul(GELU_SCALE);
+  return x.mul(inner.tanh().add(1)).mul(0.5);
+}
+
+/** SiLU (Llama's `hidden_act`): x · σ(x). */
+export function silu<T extends tf.Tensor>(x: T): T {
+  return x.mul(x.sigmoid());
+}
+
+/**
+ * Σᵢ wᵢ (logsumexp(zᵢ) − zᵢ[tᵢ]) / max(Σ wᵢ, 1): the mean NLL of the targets with weight 1.
+ *
+ * The gradient is written out, (softmax(z) − onehot(t)) · wᵢ / Σw, rather than left to autodiff:
+ * autodiff through `gather` needs UnsortedSegmentSum (absent from some backends) and through a
+ * one-hot product would hold a second (N, V) tensor during the forward pass.
+ */
+export function maskedCrossEntropy(
+  logits: tf.Tensor2D,
+  targets: tf.Tensor1D,
+  weights: tf.Tensor1D,
+): tf.Scalar {
+  const [n, vocab] = logits.shape;
+  const crossEntropy = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const z = args[0] as tf.Tensor2D;
+    const save = args[1] as tf.GradSaveFunc;
+    const lse = tf.logSumExp(z, 1); // (N)
+    const flatIndex = tf.range(0, n * vocab, vocab, 'int32').add(targets); // (N) row start + target
+    const picked = tf.gather(z.reshape([n * vocab]), flatIndex); // (N) zᵢ[tᵢ]
+    const share = weights.div(tf.maximum(weights.sum(), 1)); // (N) each target's share of the mean
+    save([z, lse, targets, share]);
+    return {
+      value: lse.sub(picked).mul(share).sum() as tf.Scalar,
+      gradFunc: (dy: tf.Scalar, saved: tf.Tensor[]) => {
+        const [zs, lses, ts, shares] = saved as [
+          tf.Tensor2D,
+          tf.Tensor1D,
+          tf.Tensor1D,
+          tf.Tensor1D,
+        ];
+        const probs = zs.sub(lses.reshape([n, 1])).exp(); // (N, V) softmax
+        // int32 then cast: tfjs-backend-wasm 4.22's OneHot ignores dtype and writes int32 bits
+        // into a float32 buffer (1 reads as 1.4e-45).
+        const onehot = tf.oneHot(ts, vocab).toFloat(); // (N, V)
+        return probs.sub(onehot).mul(shares.mul(dy).reshape([n, 1])); // (N, V)
+      },
+    };
+  });
+  return crossEntropy(logits) as tf.Scalar;
+}

@@ -1,0 +1,75 @@
+/**
+ * What every architecture provides. A model is a set of named tfjs variables plus the forward
+ * pass over them; adding an architecture means one module that declares its parameters
+ * (`Architecture.parameters`) and its block, and one entry in `index.ts`.
+ */
+import type * as tf from '@tensorflow/tfjs';
+import type { ArchitectureFamily, ModelSpec } from '../config.ts';
+
+/** One trainable parameter as an architecture declares it. */
+export interface ParamSpec {
+  /** Canonical Hugging Face name, as `save_pretrained` writes it (e.g. `transformer.h.0.attn.c_attn.weight`). */
+  readonly name: string;
+  /** Shape in the HF checkpoint. */
+  readonly shape: readonly number[];
+  /**
+   * The variable holds the transpose of the HF tensor: `nn.Linear` weights are stored [out, in]
+   * and kept [in, out] so that every linear is `matMul(x2d, W)` without a transpose.
+   */
+  readonly transposed: boolean;
+  /** How `createRandomModel` fills it. */
+  readonly init: 'normal' | 'zeros' | 'ones';
+}
+
+/** One tensor in HF layout and naming, ready for `writeCheckpoint`. */
+export interface ExportedTensor {
+  readonly name: string;
+  readonly shape: number[];
+  readonly data: Float32Array;
+}
+
+/** Keys and values of past positions, per layer, for incremental decoding. Owns tensors. */
+export interface KvCache {
+  /** Positions already in the cache. */
+  readonly length: number;
+  dispose(): void;
+}
+
+export interface CausalLM {
+  readonly spec: ModelSpec;
+  /** Trainable parameters keyed by canonical HF name; layout per `transposed`. */
+  readonly params: ReadonlyMap<string, tf.Variable>;
+  /** Names of the params whose variable is the transpose of the HF tensor. */
+  readonly transposed: ReadonlySet<string>;
+  /** (B, T) int32 → (B, T, V). Causal; no padding mask (right padding never reaches real positions). */
+  logits(ids: tf.Tensor2D): tf.Tensor3D;
+  /**
+   * Mean next-token NLL over the positions whose TARGET has mask 1 (mask (B, T) float, 1 = real
+   * token; as HF with labels = -100 on padding). Zero when no target is real.
+   */
+  nll(ids: tf.Tensor2D, mask?: tf.Tensor2D): tf.Scalar;
+  createCache(): KvCache;
+  /** Logits (B, T, V) of `ids`, which continue the sequence in `cache`; appends their keys and values. */
+  decode(ids: tf.Tensor2D, cache: KvCache): tf.Tensor3D;
+  /** Every parameter in HF layout and naming (tied heads omitted, as HF saves them). */
+  exportWeights(): Promise<ExportedTensor[]>;
+  dispose(): void;
+}
+
+/** An architecture family: its parameters and how to build the forward pass over them. */
+export interface Architecture {
+  readonly family: ArchitectureFamily;
+  /** Every parameter the checkpoint must provide for `spec`, in HF order. */
+  parameters(spec: ModelSpec): ParamSpec[];
+  /** Other checkpoint names a parameter may be stored under (GPT-2: without `transformer.`). */
+  aliases(name: string): string[];
+  /** Checkpoint tensors that are buffers, not parameters, which older HF versions saved. */
+  readonly buffers: readonly RegExp[];
+  /** Takes ownership of `params`, which hold exactly `parameters(spec)` in internal layout. */
+  build(spec: ModelSpec, params: Map<string, tf.Variable>): CausalLM;
+}
+
+/** The shape a parameter's variable has: HF shape, reversed when kept transposed. */
+export function internalShape(p: ParamSpec): number[] {
+  return p.transposed ? [...p.shape].reverse() : [...p.shape];
+}

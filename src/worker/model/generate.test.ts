@@ -1,0 +1,87 @@
+/**
+ * Cached greedy decoding against the plain definition: re-run the whole sequence and take the
+ * argmax of the last position. On the golden fixtures, so GQA, RoPE scaling, learned positions
+ * and tied heads are all on the cached path.
+ */
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CausalLM } from './architectures/types.ts';
+import { greedyGenerate } from './generate.ts';
+import { loadModel } from './load.ts';
+
+const FIXTURES = join(import.meta.dirname, '..', '..', '..', 'tests', 'fixtures', 'golden');
+const PROMPT = [7, 42, 3, 19, 88];
+
+/** The definition of greedy decoding, without a cache. */
+async function greedyWithoutCache(
+  model: CausalLM,
+  prompt: number[],
+  steps: number,
+): Promise<number[]> {
+  const sequence = [...prompt];
+  for (let i = 0; i < steps; i++) {
+    const next = tf.tidy(() => {
+      const logits = model.logits(tf.tensor2d([sequence], undefined, 'int32')); // (1, T, V)
+      return logits
+        .slice([0, sequence.length - 1, 0], [1, 1, -1])
+        .reshape([-1])
+        .argMax();
+    });
+    sequence.push((await next.data())[0]!);
+    next.dispose();
+  }
+  return sequence.slice(prompt.length);
+}
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+describe.each(['gpt2-tiny', 'llama-gqa-tiny', 'qwen2-tiny'])('%s', (name) => {
+  let model: CausalLM;
+  beforeAll(() => {
+    model = loadModel(join(FIXTURES, name)).model;
+  });
+  afterAll(() => model.dispose());
+
+  it('with a KV cache equals greedy decoding without one, token for token', async () => {
+    const expected = await greedyWithoutCache(model, PROMPT, 12);
+    const before = tf.memory().numTensors; // the prompt's causal mask is cached by now
+    expect(await greedyGenerate(model, PROMPT, 12)).toEqual(expected);
+    expect(tf.memory().numTensors).toBe(before);
+    expect(new Set(expected).size).toBeGreaterThan(1); // the check means something only if tokens vary
+  });
+
+  it('decoding in chunks gives the logits of one full pass', async () => {
+    const ids = [...PROMPT, 11, 60, 2, 33, 71, 5];
+    const full = tf.tidy(() => model.logits(tf.tensor2d([ids], undefined, 'int32'))); // (1, 11, V)
+    const cache = model.createCache();
+    const parts = [ids.slice(0, 4), ids.slice(4, 5), ids.slice(5)].map(
+      (chunk) => tf.tidy(() => model.decode(tf.tensor2d([chunk], undefined, 'int32'), cache)), // (1, t, V)
+    );
+    expect(cache.length).toBe(ids.length);
+    const chunked = tf.concat(parts, 1);
+    const [a, b] = [await chunked.data(), await full.data()];
+    let worst = 0;
+    for (let i = 0; i < b.length; i++) worst = Math.max(worst, Math.abs(a[i]! - b[i]!));
+    expect(worst).toBeLessThan(1e-5);
+    tf.dispose([full, chunked, ...parts]);
+    cache.dispose();
+  });
+
+  it('stops after a stop token, which it keeps', async () => {
+    const free = await greedyGenerate(model, PROMPT, 8);
+    const stop = free[3]!;
+    const expected = free.slice(0, free.indexOf(stop) + 1);
+    expect(await greedyGenerate(model, PROMPT, 8, [stop])).toEqual(expected);
+  });
+});
+
+it("stops at the model's last position (GPT-2 n_positions)", async () => {
+  const { model, spec } = loadModel(join(FIXTURES, 'gpt2-tiny'));
+  const prompt = Array.from({ length: spec.maxPositions - 2 }, (_, i) => i % spec.vocabSize);
+  expect(await greedyGenerate(model, prompt, 10)).toHaveLength(2);
+  expect(await greedyGenerate(model, [...prompt, 1, 2], 10)).toEqual([]);
+  model.dispose();
+});

@@ -1,0 +1,48 @@
+/**
+ * Greedy decoding with a key/value cache: the prompt is run once, then each new token costs one
+ * position of attention over the cached keys and values instead of a pass over the whole prefix.
+ * Token for token the same as re-running the full sequence and taking the argmax (tested).
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { CausalLM } from './architectures/types.ts';
+
+/**
+ * The new tokens after `promptIds`, at most `maxNewTokens`, ending with the stop token when one
+ * is produced (as HF `generate` keeps the EOS). Stops early, too, at the model's
+ * `max_position_embeddings` / `n_positions`. Ties go to the lowest token id.
+ */
+export async function greedyGenerate(
+  model: CausalLM,
+  promptIds: readonly number[],
+  maxNewTokens: number,
+  stopIds: readonly number[] = [],
+): Promise<number[]> {
+  if (promptIds.length === 0)
+    throw new RangeError('greedyGenerate needs at least one prompt token');
+  const budget = Math.min(maxNewTokens, model.spec.maxPositions - promptIds.length);
+  const out: number[] = [];
+  if (budget <= 0) return out;
+  const stop = new Set(stopIds);
+  const cache = model.createCache();
+  try {
+    let input = tf.tensor2d([...promptIds], [1, promptIds.length], 'int32'); // (1, P)
+    for (;;) {
+      const next = tf.tidy(() => {
+        const logits = model.decode(input, cache); // (1, T, V)
+        const T = logits.shape[1];
+        return logits
+          .slice([0, T - 1, 0], [1, 1, -1])
+          .reshape([-1])
+          .argMax(); // ()
+      });
+      input.dispose();
+      const token = (await next.data())[0]!;
+      next.dispose();
+      out.push(token);
+      if (stop.has(token) || out.length >= budget) return out;
+      input = tf.tensor2d([[token]], [1, 1], 'int32'); // (1, 1)
+    }
+  } finally {
+    cache.dispose();
+  }
+}
