@@ -7,17 +7,37 @@ const forbid = (patterns, message) => ({
 });
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'out/**', 'dist/**', 'tests/fixtures/**', 'src/renderer/**'] },
+  {
+    ignores: [
+      'tmp/**',
+      'node_modules/**',
+      'out/**',
+      'dist/**',
+      'tests/fixtures/**',
+      'src/renderer/**',
+    ],
+  },
   ...tseslint.configs.recommended,
   {
     rules: {
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', ignoreRestSiblings: true },
+      ],
     },
   },
   {
     files: ['src/shared/**/*.ts'],
     rules: forbid(
-      ['**/worker/**', '**/main/**', '**/cli/**', '**/renderer/**', '**/preload/**', 'node:*', 'electron'],
+      [
+        '**/worker/**',
+        '**/main/**',
+        '**/cli/**',
+        '**/renderer/**',
+        '**/preload/**',
+        'node:*',
+        'electron',
+      ],
       'shared/ holds types and schemas only: no Node, no Electron, no app code.',
     ),
   },

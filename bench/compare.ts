@@ -30,7 +30,11 @@ interface Row {
 }
 
 function runJson(command: string, args: string[]): Record<string, unknown> {
-  const result = spawnSync(command, args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  const result = spawnSync(command, args, {
+    cwd: root,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} exited ${result.status}`);
   const lastLine = result.stdout.trim().split('\n').at(-1)!;
   return JSON.parse(lastLine) as Record<string, unknown>;
@@ -38,7 +42,15 @@ function runJson(command: string, args: string[]): Record<string, unknown> {
 
 const rows: Row[] = [];
 const peer = runJson(values.python!, [
-  'bench/torch_peer.py', '--shape', values.shape!, '--steps', values.steps!, '--threads', values.threads!, '--device', values.device!,
+  'bench/torch_peer.py',
+  '--shape',
+  values.shape!,
+  '--steps',
+  values.steps!,
+  '--threads',
+  values.threads!,
+  '--device',
+  values.device!,
 ]);
 rows.push({
   engine: `pytorch ${String(peer.version)} (${String(peer.device)}, ${String(peer.threads)} threads)`,
@@ -47,7 +59,15 @@ rows.push({
 });
 for (const backend of values.backends!.split(',')) {
   const ours = runJson(process.execPath, [
-    'bin/nepenthe.mjs', 'bench', '--shape', values.shape!, '--steps', values.steps!, '--backend', backend, '--json',
+    'bin/nepenthe.mjs',
+    'bench',
+    '--shape',
+    values.shape!,
+    '--steps',
+    values.steps!,
+    '--backend',
+    backend,
+    '--json',
   ]);
   rows.push({
     engine: `nepenthe ${String(ours.backend)}`,

@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the tests need, when they are missing (CI runs as root):
 #   chromium       SwiftShader (Vulkan on the CPU) for the webgpu backend, and browser tests
+#   libvulkan1     the Vulkan loader Dawn opens (no-install-recommends: Mesa's lavapipe, which
+#                  Dawn rejects, is not wanted)
 #   poppler-utils  pdfsig / pdftotext for report tests
 #   python3-torch  PyTorch 1.13 for golden fixtures and the benchmark peer (+ OpenBLAS for speed)
 set -euo pipefail
 need=()
 [ -e /usr/lib/chromium/libvk_swiftshader.so ] || need+=(chromium)
+ldconfig -p | grep -q 'libvulkan.so.1 ' || need+=(libvulkan1)
 command -v pdfsig >/dev/null || need+=(poppler-utils)
 /usr/bin/python3 -c 'import torch' 2>/dev/null || need+=(python3-torch)
 dpkg -s libopenblas0-pthread >/dev/null 2>&1 || need+=(libopenblas0-pthread)

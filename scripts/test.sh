@@ -7,6 +7,6 @@ echo "== typecheck" >&2
 npx tsc --noEmit -p tsconfig.json
 echo "== lint" >&2
 npx eslint .
-npx prettier --check . >/dev/null || { npx prettier --check . ; exit 1; }
+node node_modules/prettier/bin/prettier.cjs --check . >/dev/null || { node node_modules/prettier/bin/prettier.cjs --check . ; exit 1; }
 echo "== tests" >&2
 npx vitest run

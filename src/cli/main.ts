@@ -48,7 +48,9 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
   const command = COMMANDS.find((c) => c.name === name);
   if (!command) {
-    process.stderr.write(`nepenthe: unknown command "${name}"; known: ${COMMANDS.map((c) => c.name).join(', ')}\n`);
+    process.stderr.write(
+      `nepenthe: unknown command "${name}"; known: ${COMMANDS.map((c) => c.name).join(', ')}\n`,
+    );
     return 2;
   }
   const progress = stderrProgress();
@@ -75,7 +77,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
     const message = error instanceof Error ? error.message : String(error);
     process.stderr.write(`nepenthe ${command.name}: failed: ${oneLine(message)}\n`);
-    if (process.env.NEPENTHE_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
+    if (process.env.NEPENTHE_DEBUG && error instanceof Error)
+      process.stderr.write(`${error.stack}\n`);
     return 1;
   }
 }
@@ -94,11 +97,17 @@ function parse(command: Command, args: readonly string[]) {
       strict: true,
     });
   } catch (error) {
-    throw new UserInputError(undefined, `${(error as Error).message.split('. ')[0]}; see 'nepenthe ${command.name} --help'`);
+    throw new UserInputError(
+      undefined,
+      `${(error as Error).message.split('. ')[0]}; see 'nepenthe ${command.name} --help'`,
+    );
   }
   const values = parsed.values as Record<string, string | boolean | undefined>;
   if (values.help) return 'help' as const;
-  const [min, max] = typeof command.positionals === 'number' ? [command.positionals, command.positionals] : command.positionals;
+  const [min, max] =
+    typeof command.positionals === 'number'
+      ? [command.positionals, command.positionals]
+      : command.positionals;
   if (parsed.positionals.length < min || parsed.positionals.length > max) {
     throw new UserInputError(undefined, `usage: nepenthe ${command.usage}`);
   }
@@ -108,9 +117,16 @@ function parse(command: Command, args: readonly string[]) {
 function globalOptions(values: Record<string, string | boolean | undefined>): GlobalOptions {
   const backend = BackendName.safeParse(values.backend);
   if (!backend.success) {
-    throw new UserInputError(undefined, `unknown --backend "${String(values.backend)}"; use one of ${BackendName.options.join(', ')}`);
+    throw new UserInputError(
+      undefined,
+      `unknown --backend "${String(values.backend)}"; use one of ${BackendName.options.join(', ')}`,
+    );
   }
   const seed = Number(values.seed);
-  if (!Number.isSafeInteger(seed) || seed < 0) throw new UserInputError(undefined, `--seed must be a non-negative integer, got "${String(values.seed)}"`);
+  if (!Number.isSafeInteger(seed) || seed < 0)
+    throw new UserInputError(
+      undefined,
+      `--seed must be a non-negative integer, got "${String(values.seed)}"`,
+    );
   return { backend: backend.data, seed, json: values.json === true };
 }

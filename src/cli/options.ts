@@ -1,19 +1,28 @@
 /** Checked conversions of option strings; errors name the option. */
 import { UserInputError } from '../shared/errors.ts';
 
-export function positiveInteger(values: Readonly<Record<string, unknown>>, name: string, fallback?: number): number {
+export function positiveInteger(
+  values: Readonly<Record<string, unknown>>,
+  name: string,
+  fallback?: number,
+): number {
   const raw = values[name];
   if (raw === undefined) {
     if (fallback === undefined) throw new UserInputError(undefined, `--${name} is required`);
     return fallback;
   }
   const n = Number(raw);
-  if (!Number.isSafeInteger(n) || n <= 0) throw new UserInputError(undefined, `--${name} must be a positive integer, got "${String(raw)}"`);
+  if (!Number.isSafeInteger(n) || n <= 0)
+    throw new UserInputError(
+      undefined,
+      `--${name} must be a positive integer, got "${String(raw)}"`,
+    );
   return n;
 }
 
 export function requiredString(values: Readonly<Record<string, unknown>>, name: string): string {
   const raw = values[name];
-  if (typeof raw !== 'string' || raw === '') throw new UserInputError(undefined, `--${name} is required`);
+  if (typeof raw !== 'string' || raw === '')
+    throw new UserInputError(undefined, `--${name} is required`);
   return raw;
 }

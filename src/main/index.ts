@@ -5,7 +5,8 @@
 import { join } from 'node:path';
 import { app, BrowserWindow, ipcMain, session } from 'electron';
 
-const CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'none'; object-src 'none'; base-uri 'none'; form-action 'none'";
+const CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'none'; object-src 'none'; base-uri 'none'; form-action 'none'";
 
 function createWindow(): BrowserWindow {
   const window = new BrowserWindow({
@@ -34,7 +35,11 @@ void app.whenReady().then(() => {
   });
   // Offline by design: refuse every request that is not the app's own files.
   session.defaultSession.webRequest.onBeforeRequest((details, callback) => {
-    const local = details.url.startsWith('file://') || details.url.startsWith('devtools://') || (process.env.ELECTRON_RENDERER_URL !== undefined && details.url.startsWith(process.env.ELECTRON_RENDERER_URL));
+    const local =
+      details.url.startsWith('file://') ||
+      details.url.startsWith('devtools://') ||
+      (process.env.ELECTRON_RENDERER_URL !== undefined &&
+        details.url.startsWith(process.env.ELECTRON_RENDERER_URL));
     callback({ cancel: !local });
   });
   ipcMain.handle('nepenthe:version', () => app.getVersion());

@@ -7,13 +7,25 @@ import { BackendName, InspectReport, ScoreReport } from './contracts.ts';
 
 export const WorkerJob = z.discriminatedUnion('kind', [
   z.object({ id: z.string(), kind: z.literal('inspect'), model: z.string() }),
-  z.object({ id: z.string(), kind: z.literal('score'), model: z.string(), data: z.string(), backend: BackendName }),
+  z.object({
+    id: z.string(),
+    kind: z.literal('score'),
+    model: z.string(),
+    data: z.string(),
+    backend: BackendName,
+  }),
   z.object({ id: z.string(), kind: z.literal('cancel'), target: z.string() }),
 ]);
 export type WorkerJob = z.infer<typeof WorkerJob>;
 
 export const WorkerEvent = z.discriminatedUnion('kind', [
-  z.object({ id: z.string(), kind: z.literal('progress'), label: z.string(), done: z.number(), total: z.number() }),
+  z.object({
+    id: z.string(),
+    kind: z.literal('progress'),
+    label: z.string(),
+    done: z.number(),
+    total: z.number(),
+  }),
   z.object({ id: z.string(), kind: z.literal('inspected'), report: InspectReport }),
   z.object({ id: z.string(), kind: z.literal('scored'), report: ScoreReport }),
   z.object({

@@ -27,7 +27,8 @@ async function handle(job: WorkerJob): Promise<void> {
       const { model } = await loadModel(job.model);
       try {
         const scored = await scoreDocuments(model, tokenizer, documents, {
-          onProgress: (done, total) => send({ id: job.id, kind: 'progress', label: 'scoring', done, total }),
+          onProgress: (done, total) =>
+            send({ id: job.id, kind: 'progress', label: 'scoring', done, total }),
         });
         send({ id: job.id, kind: 'scored', report: { documents: scored } });
       } finally {
@@ -44,7 +45,12 @@ process.on('message', (message: unknown) => {
   const parsed = WorkerJob.safeParse(message);
   if (!parsed.success) {
     const id = (message as { id?: unknown } | null)?.id;
-    send({ id: typeof id === 'string' ? id : '?', kind: 'error', cause: 'input', message: `invalid job: ${parsed.error.issues[0]?.message}` });
+    send({
+      id: typeof id === 'string' ? id : '?',
+      kind: 'error',
+      cause: 'input',
+      message: `invalid job: ${parsed.error.issues[0]?.message}`,
+    });
     return;
   }
   handle(parsed.data).catch((error: unknown) => {

@@ -18,7 +18,11 @@ function copyModel(): string {
 }
 
 /** Rewrites model.safetensors' header (keeping its data) via `edit`. */
-function editHeader(dir: string, edit: (header: Record<string, any>) => void, declared?: (n: number) => number): string {
+function editHeader(
+  dir: string,
+  edit: (header: Record<string, { dtype: string; data_offsets: number[] }>) => void,
+  declared?: (n: number) => number,
+): string {
   const path = join(dir, 'model.safetensors');
   const bytes = readFileSync(path);
   const n = Number(bytes.readBigUInt64LE(0));
@@ -35,7 +39,10 @@ function expectBadInput(args: string[], ...fragments: string[]): void {
   const { code, stderr, stdout } = runCli(args);
   expect(code, stderr).toBe(2);
   expect(stdout).toBe('');
-  const lines = stderr.trim().split('\n').filter((l) => !l.startsWith('backend:') && !l.startsWith('loading '));
+  const lines = stderr
+    .trim()
+    .split('\n')
+    .filter((l) => !l.startsWith('backend:') && !l.startsWith('loading '));
   expect(lines, stderr).toHaveLength(1);
   expect(stderr).not.toMatch(/\n\s+at /); // no stack trace
   for (const fragment of fragments) expect(lines[0]).toContain(fragment);
@@ -63,7 +70,11 @@ describe('nepenthe with bad input', () => {
 
   it('header length beyond the file', () => {
     const dir = copyModel();
-    const path = editHeader(dir, () => {}, () => 10 ** 12);
+    const path = editHeader(
+      dir,
+      () => {},
+      () => 10 ** 12,
+    );
     expectBadInput(['inspect', dir], path, 'beyond the end of the file');
   });
 
@@ -79,7 +90,7 @@ describe('nepenthe with bad input', () => {
   it('offsets out of range', () => {
     const dir = copyModel();
     const path = editHeader(dir, (h) => {
-      h['transformer.ln_f.bias'].data_offsets = [10 ** 9, 10 ** 9 + 256];
+      h['transformer.ln_f.bias']!.data_offsets = [10 ** 9, 10 ** 9 + 256];
     });
     expectBadInput(['inspect', dir], path, 'transformer.ln_f.bias', 'beyond the data section');
   });
@@ -87,7 +98,7 @@ describe('nepenthe with bad input', () => {
   it('overlapping offsets', () => {
     const dir = copyModel();
     const path = editHeader(dir, (h) => {
-      h['transformer.ln_f.bias'].data_offsets = h['transformer.ln_f.weight'].data_offsets;
+      h['transformer.ln_f.bias']!.data_offsets = h['transformer.ln_f.weight']!.data_offsets;
     });
     expectBadInput(['inspect', dir], path, 'overlapping');
   });
@@ -95,7 +106,7 @@ describe('nepenthe with bad input', () => {
   it('unknown dtype', () => {
     const dir = copyModel();
     const path = editHeader(dir, (h) => {
-      h['transformer.ln_f.bias'].dtype = 'F24';
+      h['transformer.ln_f.bias']!.dtype = 'F24';
     });
     expectBadInput(['inspect', dir], path, 'unknown dtype "F24"');
   });
@@ -103,7 +114,10 @@ describe('nepenthe with bad input', () => {
   it('shape that disagrees with config.json', () => {
     const dir = copyModel();
     const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
-    writeFileSync(join(dir, 'config.json'), JSON.stringify({ ...config, n_positions: config.n_positions * 2 }));
+    writeFileSync(
+      join(dir, 'config.json'),
+      JSON.stringify({ ...config, n_positions: config.n_positions * 2 }),
+    );
     expectBadInput(['inspect', dir], 'wpe.weight', 'implies [256, 64]');
   });
 

@@ -17,8 +17,10 @@ describe('nepenthe inspect', () => {
     const report = InspectReport.parse(JSON.parse(stdout));
     const config = JSON.parse(readFileSync(join(TINY, 'config.json'), 'utf8'));
     const C = config.n_embd;
-    const perBlock = 2 * C + (C * 3 * C + 3 * C) + (C * C + C) + 2 * C + (C * 4 * C + 4 * C) + (4 * C * C + C);
-    const expected = config.vocab_size * C + config.n_positions * C + config.n_layer * perBlock + 2 * C;
+    const perBlock =
+      2 * C + (C * 3 * C + 3 * C) + (C * C + C) + 2 * C + (C * 4 * C + 4 * C) + (4 * C * C + C);
+    const expected =
+      config.vocab_size * C + config.n_positions * C + config.n_layer * perBlock + 2 * C;
     expect(report).toEqual({
       architecture: 'gpt2',
       parameters: expected,
@@ -27,11 +29,13 @@ describe('nepenthe inspect', () => {
       vocab: config.vocab_size,
       dtype: 'float32',
       sparsity: 0,
-      sha256: createHash('sha256').update(readFileSync(join(TINY, 'model.safetensors'))).digest('hex'),
+      sha256: createHash('sha256')
+        .update(readFileSync(join(TINY, 'model.safetensors')))
+        .digest('hex'),
     });
   });
 
-  it('measures sparsity as the fraction of exact zeros in the blocks\' linear weights, in BF16 too', () => {
+  it("measures sparsity as the fraction of exact zeros in the blocks' linear weights, in BF16 too", () => {
     const source = Checkpoint.open(TINY);
     let linear = 0;
     let zeroed = 0;

@@ -40,8 +40,14 @@ function expectInputError(fn: () => unknown, ...fragments: string[]): void {
 describe('float16 and bfloat16 conversion', () => {
   it('converts known binary16 values both ways', () => {
     const cases: [number, number][] = [
-      [1, 0x3c00], [-2, 0xc000], [65504, 0x7bff], [0.5, 0x3800], [2 ** -24, 0x0001], [0, 0x0000],
-      [Infinity, 0x7c00], [-Infinity, 0xfc00],
+      [1, 0x3c00],
+      [-2, 0xc000],
+      [65504, 0x7bff],
+      [0.5, 0x3800],
+      [2 ** -24, 0x0001],
+      [0, 0x0000],
+      [Infinity, 0x7c00],
+      [-Infinity, 0xfc00],
     ];
     for (const [value, bits] of cases) {
       expect(floatToHalf(value)).toBe(bits);
@@ -74,9 +80,13 @@ describe('float16 and bfloat16 conversion', () => {
     const values = new Float32Array([0.1, -3.25, 1000, 1e-3]);
     for (const dtype of ['F16', 'BF16'] as const) {
       const back = decodeFloats(encodeFloats(values, dtype), dtype);
-      values.forEach((v, i) => expect(Math.abs(back[i]! - v) / Math.abs(v)).toBeLessThan(dtype === 'F16' ? 1e-3 : 8e-3));
+      values.forEach((v, i) =>
+        expect(Math.abs(back[i]! - v) / Math.abs(v)).toBeLessThan(dtype === 'F16' ? 1e-3 : 8e-3),
+      );
     }
-    expect(Array.from(decodeFloats(encodeFloats(values, 'F32'), 'F32'))).toEqual(Array.from(values));
+    expect(Array.from(decodeFloats(encodeFloats(values, 'F32'), 'F32'))).toEqual(
+      Array.from(values),
+    );
   });
 });
 
@@ -87,7 +97,15 @@ describe('safetensors files', () => {
     const b = new Float32Array([0.5, -0.25]);
     for (const dtype of ['F32', 'F16', 'BF16'] as const) {
       const path = join(dir, `${dtype}.safetensors`);
-      writeSafetensors(path, [{ name: 'a', shape: [2, 3], data: a }, { name: 'b', shape: [2], data: b }], dtype, { format: 'pt' });
+      writeSafetensors(
+        path,
+        [
+          { name: 'a', shape: [2, 3], data: a },
+          { name: 'b', shape: [2], data: b },
+        ],
+        dtype,
+        { format: 'pt' },
+      );
       const file = SafetensorsFile.open(path);
       expect(file.names.sort()).toEqual(['a', 'b']);
       expect(file.entry('a')).toMatchObject({ dtype, shape: [2, 3] });
@@ -101,7 +119,11 @@ describe('safetensors files', () => {
 
   it('writes and reads sharded checkpoints through the index', () => {
     const dir = tmp();
-    const tensors = [0, 1, 2].map((i) => ({ name: `w${i}`, shape: [4], data: new Float32Array([i, i + 1, i + 2, i + 3]) }));
+    const tensors = [0, 1, 2].map((i) => ({
+      name: `w${i}`,
+      shape: [4],
+      data: new Float32Array([i, i + 1, i + 2, i + 3]),
+    }));
     const written = writeCheckpoint(dir, tensors, 'BF16', 10); // 8 bytes a tensor → three shards
     expect(written).toEqual([
       'model-00001-of-00003.safetensors',
@@ -141,7 +163,10 @@ describe('safetensors files', () => {
   });
 
   it('rejects offsets out of range', () => {
-    const path = bad('range.safetensors', rawFile({ a: { dtype: 'F32', shape: [4], data_offsets: [0, 16] } }, f32(2)));
+    const path = bad(
+      'range.safetensors',
+      rawFile({ a: { dtype: 'F32', shape: [4], data_offsets: [0, 16] } }, f32(2)),
+    );
     expectInputError(() => SafetensorsFile.open(path), path, '"a"', 'beyond the data section');
   });
 
@@ -155,17 +180,30 @@ describe('safetensors files', () => {
   });
 
   it('rejects an unknown dtype', () => {
-    const path = bad('dtype.safetensors', rawFile({ a: { dtype: 'F128', shape: [1], data_offsets: [0, 16] } }, f32(4)));
+    const path = bad(
+      'dtype.safetensors',
+      rawFile({ a: { dtype: 'F128', shape: [1], data_offsets: [0, 16] } }, f32(4)),
+    );
     expectInputError(() => SafetensorsFile.open(path), path, 'unknown dtype "F128"');
   });
 
   it('rejects a shape whose size disagrees with the byte length', () => {
-    const path = bad('size.safetensors', rawFile({ a: { dtype: 'F32', shape: [3], data_offsets: [0, 16] } }, f32(4)));
-    expectInputError(() => SafetensorsFile.open(path), path, 'needs 12 bytes but data_offsets span 16');
+    const path = bad(
+      'size.safetensors',
+      rawFile({ a: { dtype: 'F32', shape: [3], data_offsets: [0, 16] } }, f32(4)),
+    );
+    expectInputError(
+      () => SafetensorsFile.open(path),
+      path,
+      'needs 12 bytes but data_offsets span 16',
+    );
   });
 
   it('refuses to read a non-float tensor as weights', () => {
-    const path = bad('int.safetensors', rawFile({ a: { dtype: 'I64', shape: [1], data_offsets: [0, 8] } }, f32(2)));
+    const path = bad(
+      'int.safetensors',
+      rawFile({ a: { dtype: 'I64', shape: [1], data_offsets: [0, 8] } }, f32(2)),
+    );
     const file = SafetensorsFile.open(path);
     expectInputError(() => file.readFloat32('a'), 'dtype I64');
     file.close();
@@ -173,7 +211,10 @@ describe('safetensors files', () => {
 
   it('rejects an index that names a missing shard', () => {
     const dir = tmp();
-    writeFileSync(join(dir, 'model.safetensors.index.json'), JSON.stringify({ weight_map: { a: 'model-00001-of-00002.safetensors' } }));
+    writeFileSync(
+      join(dir, 'model.safetensors.index.json'),
+      JSON.stringify({ weight_map: { a: 'model-00001-of-00002.safetensors' } }),
+    );
     expectInputError(() => Checkpoint.open(dir), 'model.safetensors.index.json', 'missing');
   });
 

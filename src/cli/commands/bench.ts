@@ -8,7 +8,10 @@ export const bench: Command = {
   name: 'bench',
   usage: `bench [--shape ${Object.keys(BENCH_SHAPES).join('|')}] [--steps N]`,
   summary: 'throughput of the engine: GradDiff train steps and forward passes (tokens/s)',
-  options: { shape: { type: 'string', default: 'cpu-small' }, steps: { type: 'string', default: '5' } },
+  options: {
+    shape: { type: 'string', default: 'cpu-small' },
+    steps: { type: 'string', default: '5' },
+  },
   positionals: 0,
   async run({ values, global, progress, print }) {
     const steps = positiveInteger(values, 'steps');
@@ -16,7 +19,13 @@ export const bench: Command = {
     requireBenchShape(shape); // before the engine starts, so a typo costs nothing
     const backend = await startEngine(global, progress);
     const report = BenchReport.parse(
-      await runBench({ shape, steps, seed: global.seed, backend, onProgress: (phase, d, t) => progress.step(phase, d, t) }),
+      await runBench({
+        shape,
+        steps,
+        seed: global.seed,
+        backend,
+        onProgress: (phase, d, t) => progress.step(phase, d, t),
+      }),
     );
     print(
       report,

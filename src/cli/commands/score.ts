@@ -13,7 +13,8 @@ export const score: Command = {
   positionals: 1,
   async run({ positionals, values, global, progress, print }) {
     const documents = readDocuments(requiredString(values, 'data'));
-    const maxLength = values['max-length'] === undefined ? undefined : positiveInteger(values, 'max-length');
+    const maxLength =
+      values['max-length'] === undefined ? undefined : positiveInteger(values, 'max-length');
     await startEngine(global, progress);
     const { model, tokenizer } = await loadModelAndTokenizer(positionals[0]!, progress);
     try {
@@ -24,7 +25,11 @@ export const score: Command = {
       const report = ScoreReport.parse({ documents: scored });
       print(
         report,
-        scored.map((d) => `${d.id}\t${d.tokenIds.length} tokens\tmean NLL ${d.meanNll?.toFixed(4) ?? '—'}`).join('\n'),
+        scored
+          .map(
+            (d) => `${d.id}\t${d.tokenIds.length} tokens\tmean NLL ${d.meanNll?.toFixed(4) ?? '—'}`,
+          )
+          .join('\n'),
       );
     } finally {
       model.dispose();

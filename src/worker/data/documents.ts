@@ -22,16 +22,23 @@ export function readDocuments(path: string): Document[] {
     throw new UserInputError(path, 'no such file or folder');
   }
   if (stats.isFile()) return readFile(path, basename(path));
-  const files = listFiles(path).filter((f) => (DOCUMENT_EXTENSIONS as readonly string[]).includes(extname(f).toLowerCase()));
+  const files = listFiles(path).filter((f) =>
+    (DOCUMENT_EXTENSIONS as readonly string[]).includes(extname(f).toLowerCase()),
+  );
   if (files.length === 0) {
-    throw new UserInputError(path, `no documents in folder (looked for ${DOCUMENT_EXTENSIONS.join(', ')})`);
+    throw new UserInputError(
+      path,
+      `no documents in folder (looked for ${DOCUMENT_EXTENSIONS.join(', ')})`,
+    );
   }
   return files.flatMap((f) => readFile(f, relative(path, f)));
 }
 
 function listFiles(folder: string): string[] {
   const out: string[] = [];
-  for (const entry of readdirSync(folder, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+  for (const entry of readdirSync(folder, { withFileTypes: true }).sort((a, b) =>
+    a.name < b.name ? -1 : 1,
+  )) {
     const full = join(folder, entry.name);
     if (entry.isDirectory()) out.push(...listFiles(full));
     else if (entry.isFile()) out.push(full);
@@ -42,7 +49,10 @@ function listFiles(folder: string): string[] {
 function readFile(path: string, id: string): Document[] {
   const ext = extname(path).toLowerCase();
   if (!(DOCUMENT_EXTENSIONS as readonly string[]).includes(ext)) {
-    throw new UserInputError(path, `unsupported document type "${ext}"; use ${DOCUMENT_EXTENSIONS.join(', ')}`);
+    throw new UserInputError(
+      path,
+      `unsupported document type "${ext}"; use ${DOCUMENT_EXTENSIONS.join(', ')}`,
+    );
   }
   const text = readFileSync(path, 'utf8');
   if (ext !== '.jsonl') return [{ id, text }];
@@ -56,7 +66,8 @@ function readFile(path: string, id: string): Document[] {
       throw new UserInputError(path, `line ${i + 1} is not valid JSON`);
     }
     const value = (record as { text?: unknown } | null)?.text;
-    if (typeof value !== 'string') throw new UserInputError(path, `line ${i + 1} has no string "text" field`);
+    if (typeof value !== 'string')
+      throw new UserInputError(path, `line ${i + 1} has no string "text" field`);
     docs.push({ id: `${id}:${i + 1}`, text: value });
   });
   return docs;

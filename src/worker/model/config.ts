@@ -15,7 +15,13 @@ export type ModelType = (typeof SUPPORTED_MODEL_TYPES)[number];
 export type ArchitectureFamily = 'gpt2' | 'llama';
 
 export type RopeScaling =
-  | { readonly type: 'llama3'; readonly factor: number; readonly lowFreqFactor: number; readonly highFreqFactor: number; readonly originalMaxPositions: number }
+  | {
+      readonly type: 'llama3';
+      readonly factor: number;
+      readonly lowFreqFactor: number;
+      readonly highFreqFactor: number;
+      readonly originalMaxPositions: number;
+    }
   | { readonly type: 'linear'; readonly factor: number };
 
 export interface ModelSpec {
@@ -45,7 +51,9 @@ export interface ModelSpec {
 }
 
 const positiveInt = z.number().int().positive();
-const tokenId = z.union([z.number().int().nonnegative(), z.array(z.number().int().nonnegative())]).nullish();
+const tokenId = z
+  .union([z.number().int().nonnegative(), z.array(z.number().int().nonnegative())])
+  .nullish();
 
 const Gpt2Config = z.object({
   model_type: z.literal('gpt2'),
@@ -105,7 +113,10 @@ const firstId = (id: number | number[] | null | undefined): number | null =>
 export function loadModelSpec(folder: string): ModelSpec {
   if (!existsSync(folder)) throw new UserInputError(folder, 'model folder does not exist');
   if (!statSync(folder).isDirectory()) {
-    throw new UserInputError(folder, 'is a file; give the Hugging Face model folder that holds config.json');
+    throw new UserInputError(
+      folder,
+      'is a file; give the Hugging Face model folder that holds config.json',
+    );
   }
   const path = join(folder, 'config.json');
   let text: string;
@@ -124,13 +135,20 @@ export function loadModelSpec(folder: string): ModelSpec {
 }
 
 export function parseModelSpec(raw: unknown, path: string): ModelSpec {
-  if (typeof raw !== 'object' || raw === null) throw new UserInputError(path, 'config.json must be a JSON object');
+  if (typeof raw !== 'object' || raw === null)
+    throw new UserInputError(path, 'config.json must be a JSON object');
   const modelType = (raw as { model_type?: unknown }).model_type;
   if (typeof modelType !== 'string') {
-    throw new UserInputError(path, `no "model_type"; supported: ${SUPPORTED_MODEL_TYPES.join(', ')}`);
+    throw new UserInputError(
+      path,
+      `no "model_type"; supported: ${SUPPORTED_MODEL_TYPES.join(', ')}`,
+    );
   }
   if (!(SUPPORTED_MODEL_TYPES as readonly string[]).includes(modelType)) {
-    throw new UserInputError(path, `unknown architecture "${modelType}"; supported: ${SUPPORTED_MODEL_TYPES.join(', ')}`);
+    throw new UserInputError(
+      path,
+      `unknown architecture "${modelType}"; supported: ${SUPPORTED_MODEL_TYPES.join(', ')}`,
+    );
   }
   return modelType === 'gpt2' ? gpt2Spec(raw, path) : llamaFamilySpec(raw, path);
 }
@@ -139,7 +157,10 @@ function parseOrThrow<T extends z.ZodType>(schema: T, raw: unknown, path: string
   const result = schema.safeParse(raw);
   if (!result.success) {
     const issue = result.error.issues[0]!;
-    throw new UserInputError(path, `invalid config.json: "${issue.path.join('.')}": ${issue.message}`);
+    throw new UserInputError(
+      path,
+      `invalid config.json: "${issue.path.join('.')}": ${issue.message}`,
+    );
   }
   return result.data;
 }
@@ -147,7 +168,10 @@ function parseOrThrow<T extends z.ZodType>(schema: T, raw: unknown, path: string
 function gpt2Spec(raw: unknown, path: string): ModelSpec {
   const c = parseOrThrow(Gpt2Config, raw, path);
   if (c.n_embd % c.n_head !== 0) {
-    throw new UserInputError(path, `invalid config.json: n_embd ${c.n_embd} is not divisible by n_head ${c.n_head}`);
+    throw new UserInputError(
+      path,
+      `invalid config.json: n_embd ${c.n_embd} is not divisible by n_head ${c.n_head}`,
+    );
   }
   return {
     modelType: 'gpt2',
@@ -177,11 +201,17 @@ function llamaFamilySpec(raw: unknown, path: string): ModelSpec {
   const c = parseOrThrow(LlamaFamilyConfig, raw, path);
   const kvHeads = c.num_key_value_heads ?? c.num_attention_heads;
   if (c.num_attention_heads % kvHeads !== 0) {
-    throw new UserInputError(path, `invalid config.json: num_attention_heads ${c.num_attention_heads} is not a multiple of num_key_value_heads ${kvHeads}`);
+    throw new UserInputError(
+      path,
+      `invalid config.json: num_attention_heads ${c.num_attention_heads} is not a multiple of num_key_value_heads ${kvHeads}`,
+    );
   }
   const headDim = c.head_dim ?? c.hidden_size / c.num_attention_heads;
   if (!Number.isInteger(headDim) || headDim % 2 !== 0) {
-    throw new UserInputError(path, `invalid config.json: head dimension ${headDim} must be an even integer (set head_dim)`);
+    throw new UserInputError(
+      path,
+      `invalid config.json: head dimension ${headDim} must be an even integer (set head_dim)`,
+    );
   }
   const isQwen2 = c.model_type === 'qwen2';
   return {
@@ -213,7 +243,11 @@ function ropeScaling(s: z.infer<typeof RopeScalingConfig>, path: string): RopeSc
   if (type === undefined || type === 'default') return null;
   const need = (key: keyof NonNullable<typeof s>): number => {
     const v = s[key];
-    if (typeof v !== 'number') throw new UserInputError(path, `invalid config.json: rope_scaling.${key} is required for rope_type "${type}"`);
+    if (typeof v !== 'number')
+      throw new UserInputError(
+        path,
+        `invalid config.json: rope_scaling.${key} is required for rope_type "${type}"`,
+      );
     return v;
   };
   if (type === 'llama3') {
@@ -226,5 +260,8 @@ function ropeScaling(s: z.infer<typeof RopeScalingConfig>, path: string): RopeSc
     };
   }
   if (type === 'linear') return { type: 'linear', factor: need('factor') };
-  throw new UserInputError(path, `unsupported rope_scaling type "${type}"; supported: llama3, linear`);
+  throw new UserInputError(
+    path,
+    `unsupported rope_scaling type "${type}"; supported: llama3, linear`,
+  );
 }

@@ -63,7 +63,11 @@ export interface BenchOptions {
 
 export function requireBenchShape(name: string): BenchShape {
   const shape = BENCH_SHAPES[name];
-  if (!shape) throw new UserInputError(undefined, `unknown --shape "${name}"; known: ${Object.keys(BENCH_SHAPES).join(', ')}`);
+  if (!shape)
+    throw new UserInputError(
+      undefined,
+      `unknown --shape "${name}"; known: ${Object.keys(BENCH_SHAPES).join(', ')}`,
+    );
   return shape;
 }
 
@@ -75,7 +79,8 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
   const randomIds = (rows: number) =>
     tf.randomUniform([rows, shape.seq], 0, shape.vocab, 'int32', seed++) as tf.Tensor2D; // (rows, T)
   try {
-    const step = () => gradDiffStep(model, optimizer, randomIds(shape.batch), randomIds(shape.batch));
+    const step = () =>
+      gradDiffStep(model, optimizer, randomIds(shape.batch), randomIds(shape.batch));
     await step(); // warm-up: kernel compilation, weight upload
     const trainStart = performance.now();
     for (let i = 0; i < options.steps; i++) {

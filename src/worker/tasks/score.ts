@@ -17,7 +17,8 @@ export interface ScoreOptions {
 export function chunkTokens(ids: readonly number[], maxLength: number): number[][] {
   if (ids.length <= maxLength) return [ids.slice()];
   const chunks: number[][] = [];
-  for (let start = 0; start < ids.length; start += maxLength) chunks.push(ids.slice(start, start + maxLength));
+  for (let start = 0; start < ids.length; start += maxLength)
+    chunks.push(ids.slice(start, start + maxLength));
   return chunks;
 }
 
@@ -29,7 +30,10 @@ export async function scoreDocuments(
 ): Promise<ScoredDocument[]> {
   const maxLength = options.maxLength ?? Math.min(model.spec.maxPositions, 1024);
   const windows = documents.flatMap((doc) =>
-    chunkTokens(tokenizer.encode(doc.text), maxLength).map((tokenIds, chunk) => ({ id: `${doc.id}#${chunk}`, tokenIds })),
+    chunkTokens(tokenizer.encode(doc.text), maxLength).map((tokenIds, chunk) => ({
+      id: `${doc.id}#${chunk}`,
+      tokenIds,
+    })),
   );
   const scored: ScoredDocument[] = [];
   for (const [i, window] of windows.entries()) {
@@ -43,14 +47,20 @@ export async function scoreDocuments(
 }
 
 /** log P(ids[i] | ids[<i]) for i ≥ 1; the first entry is null (nothing to condition on). */
-export async function tokenLogprobs(model: CausalLM, ids: readonly number[]): Promise<(number | null)[]> {
+export async function tokenLogprobs(
+  model: CausalLM,
+  ids: readonly number[],
+): Promise<(number | null)[]> {
   if (ids.length < 2) return ids.map(() => null);
   const picked = tf.tidy(() => {
     const input = tf.tensor2d([ids.slice(0, -1) as number[]], [1, ids.length - 1], 'int32'); // (1, T-1)
     const logp = tf.logSoftmax(model.logits(input as tf.Tensor2D).squeeze([0])); // (T-1, V)
     const V = model.spec.vocabSize;
     // Flat index of each target in the (T-1)·V log-probabilities: no (T-1, V) one-hot needed.
-    const flat = tf.tensor1d(ids.slice(1).map((target, t) => t * V + target), 'int32'); // (T-1)
+    const flat = tf.tensor1d(
+      ids.slice(1).map((target, t) => t * V + target),
+      'int32',
+    ); // (T-1)
     return tf.gather(logp.reshape([-1]), flat); // (T-1)
   });
   const values = Array.from(await picked.data());

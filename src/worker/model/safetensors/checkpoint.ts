@@ -15,7 +15,10 @@ export const INDEX_FILE = 'model.safetensors.index.json';
 
 const IndexSchema = z.object({
   metadata: z.record(z.string(), z.unknown()).optional(),
-  weight_map: z.record(z.string(), z.string().regex(/^[^/\\]+$/, 'shard names must be plain file names')),
+  weight_map: z.record(
+    z.string(),
+    z.string().regex(/^[^/\\]+$/, 'shard names must be plain file names'),
+  ),
 });
 
 export class Checkpoint {
@@ -35,7 +38,10 @@ export class Checkpoint {
       const map = new Map(file.names.map((name) => [name, file]));
       return new Checkpoint(folder, [single], map);
     }
-    throw new UserInputError(folder, `no ${SINGLE_FILE} or ${INDEX_FILE}; export the model with safe_serialization=True`);
+    throw new UserInputError(
+      folder,
+      `no ${SINGLE_FILE} or ${INDEX_FILE}; export the model with safe_serialization=True`,
+    );
   }
 
   private static openSharded(folder: string, indexPath: string): Checkpoint {
@@ -48,7 +54,10 @@ export class Checkpoint {
     const parsed = IndexSchema.safeParse(raw);
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
-      throw new UserInputError(indexPath, `invalid index: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+      throw new UserInputError(
+        indexPath,
+        `invalid index: ${issue.path.join('.') || '(root)'}: ${issue.message}`,
+      );
     }
     const shardNames = [...new Set(Object.values(parsed.data.weight_map))].sort();
     const shards = new Map<string, SafetensorsFile>();
@@ -56,7 +65,11 @@ export class Checkpoint {
     try {
       for (const shard of shardNames) {
         const path = join(folder, shard);
-        if (!existsSync(path)) throw new UserInputError(indexPath, `lists shard ${shard}, which is missing from the folder`);
+        if (!existsSync(path))
+          throw new UserInputError(
+            indexPath,
+            `lists shard ${shard}, which is missing from the folder`,
+          );
         const file = SafetensorsFile.open(path);
         opened.push(file);
         shards.set(shard, file);
@@ -64,10 +77,15 @@ export class Checkpoint {
       const byTensor = new Map<string, SafetensorsFile>();
       for (const [tensor, shard] of Object.entries(parsed.data.weight_map)) {
         const file = shards.get(shard)!;
-        if (!file.entry(tensor)) throw new UserInputError(file.path, `index says it holds "${tensor}", but it does not`);
+        if (!file.entry(tensor))
+          throw new UserInputError(file.path, `index says it holds "${tensor}", but it does not`);
         byTensor.set(tensor, file);
       }
-      return new Checkpoint(folder, shardNames.map((s) => join(folder, s)), byTensor);
+      return new Checkpoint(
+        folder,
+        shardNames.map((s) => join(folder, s)),
+        byTensor,
+      );
     } catch (error) {
       for (const file of opened) file.close();
       throw error;

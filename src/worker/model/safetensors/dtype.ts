@@ -6,10 +6,21 @@
 
 /** Every dtype the safetensors format defines (huggingface/safetensors, `Dtype`). */
 export const KNOWN_DTYPES = {
-  BOOL: 1, U8: 1, I8: 1, F8_E5M2: 1, F8_E4M3: 1,
-  I16: 2, U16: 2, F16: 2, BF16: 2,
-  I32: 4, U32: 4, F32: 4,
-  I64: 8, U64: 8, F64: 8,
+  BOOL: 1,
+  U8: 1,
+  I8: 1,
+  F8_E5M2: 1,
+  F8_E4M3: 1,
+  I16: 2,
+  U16: 2,
+  F16: 2,
+  BF16: 2,
+  I32: 4,
+  U32: 4,
+  F32: 4,
+  I64: 8,
+  U64: 8,
+  F64: 8,
 } as const;
 
 export type SafetensorsDtype = keyof typeof KNOWN_DTYPES;
@@ -120,7 +131,9 @@ export function decodeFloats(bytes: Uint8Array, dtype: FloatDtype): Float32Array
 /** float32 values → little-endian raw bytes in `dtype`. */
 export function encodeFloats(values: Float32Array, dtype: FloatDtype): Uint8Array {
   if (dtype === 'F32') {
-    return new Uint8Array(values.buffer.slice(values.byteOffset, values.byteOffset + values.byteLength));
+    return new Uint8Array(
+      values.buffer.slice(values.byteOffset, values.byteOffset + values.byteLength),
+    );
   }
   const words = new Uint16Array(values.length);
   const narrow = dtype === 'F16' ? floatToHalf : floatToBfloat16;

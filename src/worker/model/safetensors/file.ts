@@ -20,7 +20,10 @@ export class SafetensorsFile {
     try {
       fd = openSync(path, 'r');
     } catch (error) {
-      throw new UserInputError(path, `cannot open safetensors file (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+      throw new UserInputError(
+        path,
+        `cannot open safetensors file (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+      );
     }
     try {
       const size = fstatSync(fd).size;
@@ -52,7 +55,10 @@ export class SafetensorsFile {
   readFloat32(name: string): Float32Array {
     const entry = this.requireEntry(name);
     if (!isFloatDtype(entry.dtype)) {
-      throw new UserInputError(this.path, `tensor "${name}" has dtype ${entry.dtype}; Nepenthe reads F32, F16 and BF16 weights only`);
+      throw new UserInputError(
+        this.path,
+        `tensor "${name}" has dtype ${entry.dtype}; Nepenthe reads F32, F16 and BF16 weights only`,
+      );
     }
     return decodeFloats(this.readBytes(name), entry.dtype);
   }

@@ -91,7 +91,10 @@ export function writeCheckpoint(
   const indexPath = join(folder, INDEX_FILE);
   const temp = `${indexPath}.partial`;
   const fd = openSync(temp, 'w');
-  writeSync(fd, JSON.stringify({ metadata: { total_size: totalSize }, weight_map: weightMap }, null, 2));
+  writeSync(
+    fd,
+    JSON.stringify({ metadata: { total_size: totalSize }, weight_map: weightMap }, null, 2),
+  );
   closeSync(fd);
   renameSync(temp, indexPath);
   return [...names, INDEX_FILE];

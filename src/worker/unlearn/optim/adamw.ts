@@ -61,7 +61,11 @@ export class AdamW {
   private slot(store: Map<string, tf.Variable>, name: string, param: tf.Variable): tf.Variable {
     let slot = store.get(name);
     if (!slot) {
-      slot = tf.variable(tf.zerosLike(param), false, `${param.name}/adamw-${store === this.m ? 'm' : 'v'}`);
+      slot = tf.variable(
+        tf.zerosLike(param),
+        false,
+        `${param.name}/adamw-${store === this.m ? 'm' : 'v'}`,
+      );
       store.set(name, slot);
     }
     return slot;
