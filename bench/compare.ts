@@ -1,12 +1,18 @@
 /**
  * `npm run bench`: our engine and the PyTorch eager peer (bench/torch_peer.py, a copy of the
- * project's shared peer) on the same shape, in the same run, printed side by side with ratios.
+ * project's shared peer) on the same shape, in the same run, side by side with ratios. Engines
+ * run in alternating rounds (one process each) and the table reports medians, because a shared
+ * 2-core machine is noisy.
  *
- *   node --import tsx bench/compare.ts [--shape cpu-small] [--steps 5] [--backends wasm,cpu]
- *     [--threads 2] [--device cpu|cuda] [--out bench/last.json]
+ *   node --import tsx bench/compare.ts [--shape cpu-small] [--steps 5] [--rounds 3]
+ *     [--engines torch:2,torch:1,wasm:1,wasm:2,cpu:1] [--device cpu|cuda] [--out file.json]
+ *
+ * An engine is `torch:<threads>`, `<backend>:<wasm threads>` for ours, e.g. `wasm:2`.
+ * `cpu` (the plain-JS reference backend) runs a single step: it is two orders slower.
  */
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
@@ -15,79 +21,129 @@ const { values } = parseArgs({
   options: {
     shape: { type: 'string', default: 'cpu-small' },
     steps: { type: 'string', default: '5' },
-    backends: { type: 'string', default: 'wasm,cpu' },
-    threads: { type: 'string', default: '2' },
+    rounds: { type: 'string', default: '3' },
+    engines: { type: 'string', default: 'torch:2,torch:1,wasm:1,wasm:2,cpu:1' },
     device: { type: 'string', default: 'cpu' },
     python: { type: 'string', default: '/usr/bin/python3' },
     out: { type: 'string' },
   },
 });
 
-interface Row {
-  readonly engine: string;
-  readonly trainTokensPerSecond: number;
-  readonly evalTokensPerSecond: number;
+interface Sample {
+  readonly train: number;
+  readonly eval: number;
+  readonly label: string;
 }
 
-function runJson(command: string, args: string[]): Record<string, unknown> {
+function runJson(
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): Record<string, unknown> {
   const result = spawnSync(command, args, {
     cwd: root,
     encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
-  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} exited ${result.status}`);
-  const lastLine = result.stdout.trim().split('\n').at(-1)!;
-  return JSON.parse(lastLine) as Record<string, unknown>;
+  if (result.status !== 0)
+    throw new Error(`${command} ${args.join(' ')} exited ${result.status}: ${result.stderr}`);
+  return JSON.parse(result.stdout.trim().split('\n').at(-1)!) as Record<string, unknown>;
 }
 
-const rows: Row[] = [];
-const peer = runJson(values.python!, [
-  'bench/torch_peer.py',
-  '--shape',
-  values.shape!,
-  '--steps',
-  values.steps!,
-  '--threads',
-  values.threads!,
-  '--device',
-  values.device!,
-]);
-rows.push({
-  engine: `pytorch ${String(peer.version)} (${String(peer.device)}, ${String(peer.threads)} threads)`,
-  trainTokensPerSecond: Number(peer.trainTokensPerSecond),
-  evalTokensPerSecond: Number(peer.evalTokensPerSecond),
+function runEngine(engine: string): Sample {
+  const [name, threads = '1'] = engine.split(':');
+  if (name === 'torch') {
+    // OpenBLAS starts its own pool beside torch's intra-op threads: on 2 cores that is 4 busy
+    // threads and halves PyTorch's speed (measured: 845 vs 1,513 train tok/s). One BLAS thread
+    // per torch thread is the fair peer.
+    const peer = runJson(
+      values.python!,
+      [
+        'bench/torch_peer.py',
+        '--shape',
+        values.shape!,
+        '--steps',
+        values.steps!,
+        '--threads',
+        threads,
+        '--device',
+        values.device!,
+      ],
+      { OPENBLAS_NUM_THREADS: '1' },
+    );
+    return {
+      train: Number(peer.trainTokensPerSecond),
+      eval: Number(peer.evalTokensPerSecond),
+      label: `PyTorch ${String(peer.version)} eager, ${String(peer.device)}, ${String(peer.threads)} thread(s)`,
+    };
+  }
+  const steps = name === 'cpu' ? '1' : values.steps!;
+  const ours = runJson(
+    process.execPath,
+    [
+      'bin/nepenthe.mjs',
+      'bench',
+      '--shape',
+      values.shape!,
+      '--steps',
+      steps,
+      '--backend',
+      name!,
+      '--json',
+    ],
+    { NEPENTHE_WASM_THREADS: threads },
+  );
+  const detail = name === 'wasm' ? `, ${threads} thread(s)` : '';
+  return {
+    train: Number(ours.trainTokensPerSecond),
+    eval: Number(ours.evalTokensPerSecond),
+    label: `Nepenthe ${String(ours.backend)}${detail}`,
+  };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const engines = values.engines!.split(',');
+const samples = new Map<string, Sample[]>(engines.map((e) => [e, []]));
+const rounds = Number(values.rounds);
+for (let round = 0; round < rounds; round++) {
+  for (const engine of engines) {
+    if (engine.startsWith('cpu') && round > 0) continue; // one round of the slow reference is enough
+    const sample = runEngine(engine);
+    samples.get(engine)!.push(sample);
+    process.stderr.write(
+      `round ${round + 1}/${rounds} ${engine}: train ${sample.train} eval ${sample.eval}\n`,
+    );
+  }
+}
+
+const rows = engines.map((engine) => {
+  const s = samples.get(engine)!;
+  return {
+    engine,
+    label: s[0]!.label,
+    train: median(s.map((x) => x.train)),
+    eval: median(s.map((x) => x.eval)),
+    runs: s.length,
+  };
 });
-for (const backend of values.backends!.split(',')) {
-  const ours = runJson(process.execPath, [
-    'bin/nepenthe.mjs',
-    'bench',
-    '--shape',
-    values.shape!,
-    '--steps',
-    values.steps!,
-    '--backend',
-    backend,
-    '--json',
-  ]);
-  rows.push({
-    engine: `nepenthe ${String(ours.backend)}`,
-    trainTokensPerSecond: Number(ours.trainTokensPerSecond),
-    evalTokensPerSecond: Number(ours.evalTokensPerSecond),
-  });
-}
-
-const base = rows[0]!;
+// Ratios against the fastest PyTorch configuration measured (the conservative comparison).
+const peers = rows.filter((r) => r.engine.startsWith('torch'));
+const peer = (peers.length > 0 ? peers : rows).reduce((a, b) => (b.train > a.train ? b : a));
 const table = [
-  `shape ${values.shape}, ${values.steps} steps (train = GradDiff step: forget + retain batch, AdamW)`,
-  '| engine | train tok/s | × PyTorch | eval tok/s | × PyTorch |',
-  '|---|---:|---:|---:|---:|',
+  `shape ${values.shape}; ${values.steps} steps per run; medians of ${rounds} alternating rounds; ${cpus().length} CPUs`,
+  `ratios against ${peer.label}`,
+  '',
+  '| engine | train tok/s | × PyTorch | eval tok/s | × PyTorch | runs |',
+  '|---|---:|---:|---:|---:|---:|',
   ...rows.map(
     (r) =>
-      `| ${r.engine} | ${r.trainTokensPerSecond.toFixed(1)} | ${(r.trainTokensPerSecond / base.trainTokensPerSecond).toFixed(3)} | ` +
-      `${r.evalTokensPerSecond.toFixed(1)} | ${(r.evalTokensPerSecond / base.evalTokensPerSecond).toFixed(3)} |`,
+      `| ${r.label} | ${r.train.toFixed(1)} | ${(r.train / peer.train).toFixed(3)} | ${r.eval.toFixed(1)} | ${(r.eval / peer.eval).toFixed(3)} | ${r.runs} |`,
   ),
 ].join('\n');
 process.stdout.write(`${table}\n`);
-const json = JSON.stringify({ shape: values.shape, steps: Number(values.steps), rows }, null, 2);
-if (values.out) writeFileSync(values.out, json);
-process.stdout.write(`${json}\n`);
+if (values.out)
+  writeFileSync(
+    values.out,
+    `${JSON.stringify({ shape: values.shape, steps: Number(values.steps), rounds, rows, samples: Object.fromEntries(samples) }, null, 2)}\n`,
+  );

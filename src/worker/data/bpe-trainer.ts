@@ -247,6 +247,18 @@ export function toTokenizerJson(trained: TrainedBpe): Record<string, unknown> {
   };
 }
 
+/** One special token as tokenizer_config.json's `added_tokens_decoder` lists it. */
+export function addedTokenEntry(content: string): Record<string, unknown> {
+  return {
+    content,
+    lstrip: false,
+    normalized: false,
+    rstrip: false,
+    single_word: false,
+    special: true,
+  };
+}
+
 /** The `transformers` side (tokenizer_config.json): GPT-2's conventions, no BOS added. */
 export function toTokenizerConfig(
   trained: TrainedBpe,
@@ -254,16 +266,8 @@ export function toTokenizerConfig(
 ): Record<string, unknown> {
   const endOfText = trained.specialTokens.find((t) => t.content === END_OF_TEXT)?.content ?? null;
   const decoder: Record<string, unknown> = {};
-  for (const { id, content } of trained.specialTokens) {
-    decoder[String(id)] = {
-      content,
-      lstrip: false,
-      normalized: false,
-      rstrip: false,
-      single_word: false,
-      special: true,
-    };
-  }
+  for (const { id, content } of trained.specialTokens)
+    decoder[String(id)] = addedTokenEntry(content);
   return {
     add_bos_token: false,
     add_prefix_space: false,

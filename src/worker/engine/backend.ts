@@ -17,6 +17,7 @@ import type { BackendName } from '../../shared/contracts.ts';
 import { UserInputError } from '../../shared/errors.ts';
 import { setUpDawn, type GpuAdapterDescription } from './dawn.ts';
 import { registerWasmKernels } from './wasm-kernels/index.ts';
+import { setWasmBackendThreaded } from './wasm-kernels/threads.ts';
 
 export type { BackendName };
 export type ConcreteBackend = Exclude<BackendName, 'auto'>;
@@ -44,6 +45,9 @@ export async function selectBackend(
   name: BackendName,
   options: SelectOptions = {},
 ): Promise<SelectedBackend> {
+  // Production mode: no debug checks, and none of tfjs's console banners on the user's stderr
+  // ("install our node backend"), which the CLI reserves for progress and errors.
+  tf.env().set('PROD', true);
   const swiftshader = options.swiftshader ?? process.env.NEPENTHE_SWIFTSHADER === '1';
   if (name === 'auto') return selectAuto(swiftshader);
   try {
@@ -155,8 +159,32 @@ async function startWasm(): Promise<Started> {
   const dist = dirname(require.resolve('@tensorflow/tfjs-backend-wasm'));
   setWasmPaths(`${dist}/`);
   registerWasmKernels();
+  const threads = wasmThreads();
+  if (threads > 1 && !('wasm' in tf.engine().registry)) {
+    const inUse = await setWasmBackendThreaded(threads);
+    await tf.ready();
+    return { name: 'wasm', detail: `XNNPACK on the CPU, ${inUse} threads` };
+  }
   await activate('wasm');
-  return { name: 'wasm', detail: 'XNNPACK on the CPU' };
+  return { name: 'wasm', detail: 'XNNPACK on the CPU, 1 thread' };
+}
+
+/**
+ * XNNPACK threads for wasm: NEPENTHE_WASM_THREADS, default 1. More threads help only when the
+ * cores are this process's own (bench/RESULTS.md: on a shared machine the pool's small parallel
+ * regions wait for descheduled threads and run slower than one thread).
+ */
+function wasmThreads(): number {
+  const raw = process.env.NEPENTHE_WASM_THREADS;
+  if (raw === undefined || raw === '') return 1;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) {
+    throw new UserInputError(
+      undefined,
+      `NEPENTHE_WASM_THREADS must be a positive integer, got "${raw}"`,
+    );
+  }
+  return n;
 }
 
 /** tf.setBackend, turning its `false` (the factory failed; tfjs logs why) into an error. */

@@ -309,6 +309,51 @@ describe('_FusedMatMul', () => {
   }
 });
 
+describe('_FusedMatMul where the stock kernel is wrong (composed)', () => {
+  it('batched b, with bias and relu', async () => {
+    const inputs = [
+      ...inputsFor([3, 9, 6], [3, 6, 5], 31),
+      { values: randomValues(5, 33), shape: [5] },
+    ];
+    await expectMatchesCpu(inputs, (a, b, bias) => [
+      tf.fused.matMul({ a: a!, b: b!, bias, activation: 'relu' }),
+    ]);
+  });
+
+  it('a bias per element, transposed b, leaky relu', async () => {
+    const inputs = [
+      ...inputsFor([9, 6], [5, 6], 35),
+      { values: randomValues(45, 37), shape: [9, 5] },
+    ];
+    await expectMatchesCpu(inputs, (a, b, bias) => [
+      tf.fused.matMul({
+        a: a!,
+        b: b!,
+        transposeB: true,
+        bias,
+        activation: 'leakyrelu',
+        leakyreluAlpha: 0.3,
+      }),
+    ]);
+  });
+
+  it('prelu over a batched product', async () => {
+    const inputs = [
+      ...inputsFor([2, 7, 4], [2, 4, 3], 39),
+      { values: randomValues(3, 41), shape: [3] },
+      { values: randomValues(3, 43), shape: [3] },
+    ];
+    await expectMatchesCpu(inputs, (a, b, bias, alpha) => [
+      tf.fused.matMul({ a: a!, b: b!, bias, activation: 'prelu', preluActivationWeights: alpha }),
+    ]);
+  });
+
+  it('k = 0 gives the bias', async () => {
+    const inputs = [...inputsFor([4, 0], [0, 3], 45), { values: randomValues(3, 47), shape: [3] }];
+    await expectMatchesCpu(inputs, (a, b, bias) => [tf.fused.matMul({ a: a!, b: b!, bias })]);
+  });
+});
+
 describe('errors', () => {
   it('reports mismatched inner sizes and non-float32 inputs as the stock kernel does', () => {
     const a = tf.zeros([2, 3]);

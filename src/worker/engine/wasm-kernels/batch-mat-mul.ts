@@ -5,7 +5,7 @@
  * Why: tfjs-backend-wasm 4.22 (src/cc/batch_mat_mul_impl.cc) runs a product on XNNPACK only when
  * neither operand is transposed and both batch sizes are 1. Everything else — all of backprop
  * (dX = dY·Wᵀ, dW = Xᵀ·dY), every attention product, any (B, T, C)·(C, N) — falls to a scalar
- * blocked triple loop at 0.5–1.5 GFLOP/s against ~18 on the XNNPACK path (bench/RESULTS.md).
+ * blocked triple loop at 0.35–1.5 GFLOP/s against 12–19 on the XNNPACK path (bench/RESULTS.md).
  *
  * How, per call (semantics are tf.matMul's: transposes, broadcast batch dims):
  *  1. A transposed operand is materialized by the wasm Transpose kernel: one memory pass, O(size),
@@ -17,6 +17,7 @@
  *     on "views": temporary tensor ids registered at offsets inside a, b and the output buffer, so
  *     nothing is sliced or concatenated. A view's disposal also frees the XNNPACK operator that
  *     was cached on its id.
+ * _FusedMatMul takes steps 1-2 where XNNPACK applies, else is composed (see makeFusedMatMul).
  * Anything else (non-float32, rank < 2, shape errors) goes to the stock kernel, which throws its
  * usual errors. Step 3 relies on backend internals of 4.22 (checked once per backend; if they are
  * absent, batched products fall back to the stock kernel after steps 1-2).
@@ -309,22 +310,109 @@ function makeBatchMatMul(stock: KernelFunc): KernelFunc {
   };
 }
 
+/** Runs the wasm kernel `name` directly (not through the engine: the result is an intermediate). */
+function runWasmKernel(
+  name: string,
+  inputs: Record<string, TensorInfo>,
+  backend: WasmBackend,
+  attrs: Record<string, unknown> = {},
+): TensorInfo {
+  const kernel = getKernel(name, BACKEND);
+  if (!kernel) throw new Error(`wasm backend has no ${name} kernel`);
+  return kernel.kernelFunc({
+    inputs,
+    backend,
+    attrs,
+  } as unknown as Parameters<KernelFunc>[0]) as TensorInfo;
+}
+
+const ACTIVATION_KERNELS: Readonly<Record<string, string>> = {
+  relu: 'Relu',
+  relu6: 'Relu6',
+  elu: 'Elu',
+  sigmoid: 'Sigmoid',
+  leakyrelu: 'LeakyRelu',
+  prelu: 'Prelu',
+};
+
+interface FusedAttrs extends MatMulAttrs {
+  activation?: string;
+  leakyreluAlpha?: number;
+}
+
+/** matMul, then + bias, then the activation: what the cpu backend's _FusedMatMul does. */
+function composedFusedMatMul(
+  inputs: { a: TensorInfo; b: TensorInfo; bias?: TensorInfo; preluActivationWeights?: TensorInfo },
+  attrs: FusedAttrs,
+  backend: WasmBackend,
+  batchMatMul: KernelFunc,
+): TensorInfo {
+  const activation = attrs.activation ?? 'linear';
+  const activationKernel = ACTIVATION_KERNELS[activation];
+  if (activation !== 'linear' && activationKernel === undefined) {
+    throw new Error(
+      `${activation} activation not yet supported for _FusedMatMul in the wasm backend.`,
+    );
+  }
+  let current = batchMatMul({
+    inputs: { a: inputs.a, b: inputs.b },
+    backend: backend as unknown as Parameters<KernelFunc>[0]['backend'],
+    attrs: { transposeA: attrs.transposeA, transposeB: attrs.transposeB },
+  }) as TensorInfo;
+  const replaceWith = (next: () => TensorInfo): void => {
+    try {
+      const result = next();
+      backend.disposeData(current.dataId);
+      current = result;
+    } catch (e) {
+      backend.disposeData(current.dataId);
+      throw e;
+    }
+  };
+  if (inputs.bias)
+    replaceWith(() => runWasmKernel('Add', { a: current, b: inputs.bias! }, backend));
+  if (activationKernel === 'Prelu') {
+    const alpha = inputs.preluActivationWeights;
+    if (!alpha) throw new Error('_FusedMatMul: prelu activation without preluActivationWeights');
+    replaceWith(() => runWasmKernel('Prelu', { x: current, alpha }, backend));
+  } else if (activationKernel === 'LeakyRelu') {
+    const alpha = attrs.leakyreluAlpha ?? 0.2;
+    replaceWith(() => runWasmKernel('LeakyRelu', { x: current }, backend, { alpha }));
+  } else if (activationKernel !== undefined) {
+    replaceWith(() => runWasmKernel(activationKernel, { x: current }, backend));
+  }
+  return current;
+}
+
 /**
- * _FusedMatMul (tf.fused.matMul: bias, activation) gets steps 1-2. Batched products with a
- * batched b, and biases other than one value per output column, stay on the stock kernel.
+ * _FusedMatMul (tf.fused.matMul: bias, activation). The stock kernel is right only on its
+ * XNNPACK path with a bias of one value per output column: its loop adds bias[min(i·n + j, n − 1)]
+ * (the first row's bias to row 0 only) and k = 0 leaves the output unset. So: the XNNPACK path
+ * (directly, or after steps 1-2) where it applies, else the routed BatchMatMul, Add and the
+ * activation kernel, as the cpu backend computes it.
  */
-function makeFusedMatMul(stock: KernelFunc): KernelFunc {
+function makeFusedMatMul(stock: KernelFunc, batchMatMul: KernelFunc): KernelFunc {
   return (args) => {
-    const { a, b, bias } = args.inputs as { a: TensorInfo; b: TensorInfo; bias?: TensorInfo };
-    const attrs = args.attrs as unknown as MatMulAttrs;
+    const inputs = args.inputs as {
+      a: TensorInfo;
+      b: TensorInfo;
+      bias?: TensorInfo;
+      preluActivationWeights?: TensorInfo;
+    };
+    const attrs = args.attrs as unknown as FusedAttrs;
     const backend = args.backend as unknown as WasmBackend;
-    const shape = productShape(a, b, attrs.transposeA, attrs.transposeB);
-    if (shape === null || stockIsFast(shape, attrs) || util.sizeFromShape(shape.bBatchShape) !== 1)
-      return stock(args);
-    const { m, k, n, aBatchShape, outShape } = shape;
-    const biasPerColumn = bias == null || (bias.shape.length === 1 && bias.shape[0] === n);
-    if (!biasPerColumn || util.sizeFromShape(outShape) === 0 || k === 0) return stock(args);
-    const plain = untransposed(a, b, attrs.transposeA, attrs.transposeB, backend);
+    const shape = productShape(inputs.a, inputs.b, attrs.transposeA, attrs.transposeB);
+    if (shape === null) return stock(args);
+    const { m, k, n, aBatchShape, bBatchShape, outShape } = shape;
+    const { bias } = inputs;
+    const xnnpackCase =
+      (bias == null || (bias.shape.length === 1 && bias.shape[0] === n)) &&
+      util.sizeFromShape(bBatchShape) === 1 &&
+      util.sizeFromShape(outShape) > 0 &&
+      k > 0;
+    if (!xnnpackCase) return composedFusedMatMul(inputs, attrs, backend, batchMatMul);
+    if (stockIsFast(shape, attrs)) return stock(args);
+    const plain = untransposed(inputs.a, inputs.b, attrs.transposeA, attrs.transposeB, backend);
     try {
       const rows = util.sizeFromShape(aBatchShape) * m;
       // The stock fused kernel reads its operands as rank 3.
@@ -347,13 +435,10 @@ function makeFusedMatMul(stock: KernelFunc): KernelFunc {
 /** The stock configs, while ours are registered. */
 let stockConfigs: KernelConfig[] | null = null;
 
-function replace(kernelName: string, make: (stock: KernelFunc) => KernelFunc): KernelConfig | null {
-  const stock = getKernel(kernelName, BACKEND);
-  if (!stock) return null;
-  unregisterKernel(kernelName, BACKEND);
+function swapIn(stock: KernelConfig, kernelFunc: KernelFunc): void {
+  unregisterKernel(stock.kernelName, BACKEND);
   // setupFunc stays: the stock kernelFunc needs it if the backend initializes after this call.
-  registerKernel({ ...stock, kernelFunc: make(stock.kernelFunc) });
-  return stock;
+  registerKernel({ ...stock, kernelFunc });
 }
 
 /**
@@ -363,13 +448,20 @@ function replace(kernelName: string, make: (stock: KernelFunc) => KernelFunc): K
  */
 export function registerFastBatchMatMul(): void {
   if (stockConfigs !== null) return;
-  if (!getKernel(BatchMatMul, BACKEND)) {
+  const batchMatMul = getKernel(BatchMatMul, BACKEND);
+  if (!batchMatMul) {
     throw new Error(
       'registerFastBatchMatMul: no wasm BatchMatMul kernel; import @tensorflow/tfjs-backend-wasm first',
     );
   }
-  const replaced = [replace(BatchMatMul, makeBatchMatMul), replace(_FusedMatMul, makeFusedMatMul)];
-  stockConfigs = replaced.filter((c): c is KernelConfig => c !== null);
+  const fusedMatMul = getKernel(_FusedMatMul, BACKEND);
+  const routed = makeBatchMatMul(batchMatMul.kernelFunc);
+  swapIn(batchMatMul, routed);
+  stockConfigs = [batchMatMul];
+  if (fusedMatMul) {
+    swapIn(fusedMatMul, makeFusedMatMul(fusedMatMul.kernelFunc, routed));
+    stockConfigs.push(fusedMatMul);
+  }
 }
 
 /** Puts the stock kernels back (benchmarks compare the two in one process). */

@@ -17,13 +17,12 @@ import {
   unregisterKernel,
   type KernelConfig,
 } from '@tensorflow/tfjs-core';
+import { registerFastBatchMatMul } from './batch-mat-mul.ts';
 import { unsortedSegmentSumConfig } from './unsorted-segment-sum.ts';
 
 const MISSING: readonly KernelConfig[] = [unsortedSegmentSumConfig];
 
-const REPLACEMENTS: readonly KernelConfig[] = [
-  // batchMatMulConfig, from './batch-mat-mul.ts'
-];
+const REPLACEMENTS: readonly KernelConfig[] = [];
 
 /**
  * Idempotent; call before the first op on the wasm backend (selectBackend does). A MISSING kernel
@@ -39,9 +38,14 @@ export function registerWasmKernels(): void {
     if (existing !== undefined) unregisterKernel(config.kernelName, 'wasm');
     registerKernel(config);
   }
+  // BatchMatMul and _FusedMatMul are routed onto XNNPACK's fast path (bench/RESULTS.md); that
+  // kernel wraps the stock one, so it registers itself rather than through REPLACEMENTS.
+  registerFastBatchMatMul();
 }
 
 /** Names of the kernels `registerWasmKernels` adds or replaces. */
-export const WASM_KERNEL_NAMES: readonly string[] = [...MISSING, ...REPLACEMENTS].map(
-  (k) => k.kernelName,
-);
+export const WASM_KERNEL_NAMES: readonly string[] = [
+  ...[...MISSING, ...REPLACEMENTS].map((k) => k.kernelName),
+  'BatchMatMul',
+  '_FusedMatMul',
+];
