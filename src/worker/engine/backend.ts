@@ -16,6 +16,7 @@ import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import type { BackendName } from '../../shared/contracts.ts';
 import { UserInputError } from '../../shared/errors.ts';
 import { setUpDawn, type GpuAdapterDescription } from './dawn.ts';
+import { registerCpuKernels } from './cpu-kernels/index.ts';
 import { registerWasmKernels } from './wasm-kernels/index.ts';
 import { setWasmBackendThreaded } from './wasm-kernels/threads.ts';
 
@@ -102,6 +103,7 @@ async function start(name: ConcreteBackend, swiftshader: boolean): Promise<Start
     case 'wasm':
       return startWasm();
     case 'cpu':
+      registerCpuKernels();
       await activate('cpu');
       return { name, detail: 'the slow reference backend' };
   }

@@ -56,6 +56,19 @@ function unsortedSegmentSum(args: {
   const ids = backend.typedArrayFromHeap(segmentIds);
   const sums = backend.typedArrayFromHeap(out);
   sums.fill(0);
+  scatterAddRows(xs, ids, sums, rows, inner, numSegments);
+  return out;
+}
+
+/** sums[ids[r]] += xs[r] row by row (rows of `inner` values); ids outside [0, numSegments) dropped. */
+export function scatterAddRows(
+  xs: ArrayLike<number>,
+  ids: ArrayLike<number>,
+  sums: { [index: number]: number },
+  rows: number,
+  inner: number,
+  numSegments: number,
+): void {
   for (let row = 0; row < rows; row++) {
     const segment = ids[row]!;
     if (segment < 0 || segment >= numSegments) continue;
@@ -63,7 +76,6 @@ function unsortedSegmentSum(args: {
     const dst = segment * inner;
     for (let j = 0; j < inner; j++) sums[dst + j]! += xs[src + j]!;
   }
-  return out;
 }
 
 export const unsortedSegmentSumConfig: KernelConfig = {
