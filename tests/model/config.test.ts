@@ -140,3 +140,14 @@ describe('config.json parsing', () => {
     expect(errorOf(() => loadModelSpec(dir)).message).toMatch(/config\.json: invalid JSON/);
   });
 });
+
+describe('sliding windows', () => {
+  it('keeps Mistral’s window and Qwen2’s only when use_sliding_window is on', () => {
+    const base = { ...LLAMA3, rope_scaling: null, sliding_window: 4096 };
+    expect(parseModelSpec({ ...base, model_type: 'mistral' }, 'c').slidingWindow).toBe(4096);
+    expect(parseModelSpec({ ...base, model_type: 'qwen2' }, 'c').slidingWindow).toBeUndefined();
+    expect(
+      parseModelSpec({ ...base, model_type: 'qwen2', use_sliding_window: true }, 'c').slidingWindow,
+    ).toBe(4096);
+  });
+});

@@ -48,6 +48,11 @@ export interface ModelSpec {
   readonly ropeScaling: RopeScaling | null;
   readonly bosTokenId: number | null;
   readonly eosTokenId: number | null;
+  /**
+   * Mistral/Qwen2 sliding-window attention span. Attention is computed in full, which equals
+   * sliding-window attention for sequences no longer than this; callers cap their windows here.
+   */
+  readonly slidingWindow?: number;
 }
 
 const positiveInt = z.number().int().positive();
@@ -102,6 +107,8 @@ const LlamaFamilyConfig = z.object({
   attention_bias: z.boolean().default(false),
   mlp_bias: z.boolean().default(false),
   tie_word_embeddings: z.boolean().default(false),
+  sliding_window: positiveInt.nullish(),
+  use_sliding_window: z.boolean().optional(),
   bos_token_id: tokenId,
   eos_token_id: tokenId,
 });
@@ -234,6 +241,10 @@ function llamaFamilySpec(raw: unknown, path: string): ModelSpec {
     ropeScaling: ropeScaling(c.rope_scaling, path),
     bosTokenId: firstId(c.bos_token_id),
     eosTokenId: firstId(c.eos_token_id),
+    // Qwen2 configs carry sliding_window but apply it only with use_sliding_window: true.
+    ...(c.sliding_window && (c.model_type === 'mistral' || c.use_sliding_window === true)
+      ? { slidingWindow: c.sliding_window }
+      : {}),
   };
 }
 

@@ -9,7 +9,7 @@ import type { Document } from '../data/documents.ts';
 import type { Tokenizer } from '../model/tokenizer.ts';
 
 export interface ScoreOptions {
-  /** Tokens per window; defaults to the model's position limit, capped at 1024. */
+  /** Tokens per window (default 1024); never more than the model's positions or sliding window. */
   readonly maxLength?: number;
   readonly onProgress?: (done: number, total: number) => void;
 }
@@ -28,7 +28,8 @@ export async function scoreDocuments(
   documents: readonly Document[],
   options: ScoreOptions = {},
 ): Promise<ScoredDocument[]> {
-  const maxLength = options.maxLength ?? Math.min(model.spec.maxPositions, 1024);
+  const limit = Math.min(model.spec.maxPositions, model.spec.slidingWindow ?? Infinity);
+  const maxLength = Math.min(options.maxLength ?? 1024, limit);
   const windows = documents.flatMap((doc) =>
     chunkTokens(tokenizer.encode(doc.text), maxLength).map((tokenIds, chunk) => ({
       id: `${doc.id}#${chunk}`,

@@ -48,6 +48,10 @@ export function silu<T extends tf.Tensor>(x: T): T {
  * The gradient is written out, (softmax(z) − onehot(t)) · wᵢ / Σw, rather than left to autodiff:
  * autodiff through `gather` needs UnsortedSegmentSum (absent from some backends) and through a
  * one-hot product would hold a second (N, V) tensor during the forward pass.
+ *
+ * Fused: the forward pass keeps eᵢ = exp(zᵢ − max zᵢ) and its row sum sᵢ (logsumexp = max + log s),
+ * and the backward pass reuses them, softmax = e / s, so the (N, V) exponential runs once per
+ * step, not twice; the one-hot term is a scatter of N values, not an (N, V) one-hot and cast.
  */
 export function maskedCrossEntropy(
   logits: tf.Tensor2D,
@@ -58,25 +62,29 @@ export function maskedCrossEntropy(
   const crossEntropy = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const z = args[0] as tf.Tensor2D;
     const save = args[1] as tf.GradSaveFunc;
-    const lse = tf.logSumExp(z, 1); // (N)
+    const rowMax = z.max(1, true); // (N, 1)
+    const e = z.sub(rowMax).exp(); // (N, V) exp(z − max)
+    const rowSum = e.sum(1, true); // (N, 1)
+    const lse = rowMax.add(rowSum.log()).reshape<tf.Tensor1D>([n]); // (N)
     const flatIndex = tf.range(0, n * vocab, vocab, 'int32').add(targets); // (N) row start + target
     const picked = tf.gather(z.reshape([n * vocab]), flatIndex); // (N) zᵢ[tᵢ]
     const share = weights.div(tf.maximum(weights.sum(), 1)); // (N) each target's share of the mean
-    save([z, lse, targets, share]);
+    save([e, rowSum, flatIndex, share]);
     return {
       value: lse.sub(picked).mul(share).sum() as tf.Scalar,
       gradFunc: (dy: tf.Scalar, saved: tf.Tensor[]) => {
-        const [zs, lses, ts, shares] = saved as [
+        const [es, sums, index, shares] = saved as [
+          tf.Tensor2D,
           tf.Tensor2D,
           tf.Tensor1D,
           tf.Tensor1D,
-          tf.Tensor1D,
         ];
-        const probs = zs.sub(lses.reshape([n, 1])).exp(); // (N, V) softmax
-        // int32 then cast: tfjs-backend-wasm 4.22's OneHot ignores dtype and writes int32 bits
-        // into a float32 buffer (1 reads as 1.4e-45).
-        const onehot = tf.oneHot(ts, vocab).toFloat(); // (N, V)
-        return probs.sub(onehot).mul(shares.mul(dy).reshape([n, 1])); // (N, V)
+        const scale = shares.mul(dy); // (N) wᵢ dy / Σw
+        const probsScaled = es.mul(scale.reshape([n, 1]).div(sums)); // (N, V) softmax · scale
+        // −scale at each row's target: a float scatter of N values (no (N, V) one-hot, whose
+        // tfjs-backend-wasm 4.22 kernel ignores dtype and writes int32 bits into float32).
+        const picks = tf.scatterND(index.reshape([n, 1]), scale.neg(), [n * vocab]); // (N·V)
+        return probsScaled.sub(picks.reshape([n, vocab])); // (N, V)
       },
     };
   });
