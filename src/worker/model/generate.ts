@@ -9,7 +9,7 @@ import type { CausalLM } from './architectures/types.ts';
 /**
  * The new tokens after `promptIds`, at most `maxNewTokens`, ending with the stop token when one
  * is produced (as HF `generate` keeps the EOS). Stops early, too, at the model's
- * `max_position_embeddings` / `n_positions`. Ties go to the lowest token id.
+ * `max_position_embeddings` / `n_positions` or its sliding window. Ties go to the lowest token id.
  */
 export async function greedyGenerate(
   model: CausalLM,
@@ -19,7 +19,9 @@ export async function greedyGenerate(
 ): Promise<number[]> {
   if (promptIds.length === 0)
     throw new RangeError('greedyGenerate needs at least one prompt token');
-  const budget = Math.min(maxNewTokens, model.spec.maxPositions - promptIds.length);
+  // Attention is computed in full, which equals sliding-window attention only within the window.
+  const limit = Math.min(model.spec.maxPositions, model.spec.slidingWindow ?? Infinity);
+  const budget = Math.min(maxNewTokens, limit - promptIds.length);
   const out: number[] = [];
   if (budget <= 0) return out;
   const stop = new Set(stopIds);
