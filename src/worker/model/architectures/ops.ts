@@ -81,9 +81,9 @@ export function maskedCrossEntropy(
         ];
         const scale = shares.mul(dy); // (N) wᵢ dy / Σw
         const probsScaled = es.mul(scale.reshape([n, 1]).div(sums)); // (N, V) softmax · scale
-        // −scale at each row's target: a float scatter of N values (no (N, V) one-hot, whose
+        // scale at each row's target: a float scatter of N values (no (N, V) one-hot, whose
         // tfjs-backend-wasm 4.22 kernel ignores dtype and writes int32 bits into float32).
-        const picks = tf.scatterND(index.reshape([n, 1]), scale.neg(), [n * vocab]); // (N·V)
+        const picks = tf.scatterND(index.reshape([n, 1]), scale, [n * vocab]); // (N·V)
         return probsScaled.sub(picks.reshape([n, vocab])); // (N, V)
       },
     };
