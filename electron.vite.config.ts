@@ -16,7 +16,7 @@ export default defineConfig({
           index: resolve(root, 'src/main/index.ts'),
           worker: resolve(root, 'src/worker/index.ts'),
         },
-        external: [/^@tensorflow\//, 'webgpu'],
+        external: [/^@tensorflow\//, 'webgpu', /^pdfjs-dist/, 'mammoth'],
       },
     },
   },

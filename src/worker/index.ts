@@ -21,7 +21,7 @@ async function handle(job: WorkerJob): Promise<void> {
       send({ id: job.id, kind: 'inspected', report: await inspectModel(job.model) });
       return;
     case 'score': {
-      const documents = readDocuments(job.data);
+      const documents = await readDocuments(job.data);
       await selectBackend(job.backend);
       const tokenizer = loadTokenizer(job.model);
       const { model } = await loadModel(job.model);

@@ -24,7 +24,7 @@ export const demo: Command = {
     await startEngine(global, progress);
     const { model, tokenizer } = await loadModelAndTokenizer(DEMO_MODEL, progress);
     try {
-      const [scored] = await scoreDocuments(model, tokenizer, readDocuments(DEMO_TEXT));
+      const [scored] = await scoreDocuments(model, tokenizer, await readDocuments(DEMO_TEXT));
       print(
         { model: info, score: scored },
         `model: ${info.architecture}, ${info.parameters.toLocaleString('en-US')} parameters, sha256 ${info.sha256.slice(0, 16)}…\n` +

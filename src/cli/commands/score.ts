@@ -12,7 +12,7 @@ export const score: Command = {
   options: { data: { type: 'string' }, 'max-length': { type: 'string' } },
   positionals: 1,
   async run({ positionals, values, global, progress, print }) {
-    const documents = readDocuments(requiredString(values, 'data'));
+    const documents = await readDocuments(requiredString(values, 'data'));
     const maxLength =
       values['max-length'] === undefined ? undefined : positiveInteger(values, 'max-length');
     await startEngine(global, progress);
