@@ -45,3 +45,76 @@ export const BenchReport = z.object({
   peakRssBytes: z.number().int().nonnegative(),
 });
 export type BenchReport = z.infer<typeof BenchReport>;
+
+/** A metric that could not be computed, and why (the eval document's `skipped`). */
+export const SkippedMetric = z.object({ metric: z.string().min(1), reason: z.string().min(1) });
+export type SkippedMetric = z.infer<typeof SkippedMetric>;
+
+const Fraction = z.number().min(0).max(1);
+
+/** `sets.<name>` of the eval document. Means are null only for a set with no scored token. */
+export const EvalSetReport = z.looseObject({
+  documents: z.number().int().nonnegative(),
+  tokens: z.number().int().nonnegative(),
+  meanNll: z.number().nonnegative().nullable(),
+  verbatim: z.looseObject({
+    prefixTokens: z.number().int().positive(),
+    continuationTokens: z.number().int().positive(),
+    rougeL: Fraction.nullable(),
+    exactRate: Fraction.nullable(),
+  }),
+  extractionStrength: Fraction.nullable(),
+  exactMemorization: Fraction.nullable(),
+  pii: z
+    .looseObject({ probes: z.number().int().nonnegative(), leakRate: Fraction.nullable() })
+    .optional(),
+});
+export type EvalSetReport = z.infer<typeof EvalSetReport>;
+
+export const MiaAttackReport = z.looseObject({ auc: Fraction, tprAt1pctFpr: Fraction });
+
+/**
+ * `eval --json`, the metrics document (DESIGN.md §5). The forget set is always there; a metric
+ * whose inputs were not given (or that could not be computed) is absent — or null for
+ * `privLeak`/`forgetQuality` — and named in `skipped`. Numbers are finite (zod 4 rejects NaN
+ * and ±Infinity). More keys are allowed.
+ */
+export const EvalReport = z
+  .looseObject({
+    model: z.looseObject({ sha256: z.string().regex(/^[0-9a-f]{64}$/), architecture: z.string() }),
+    sets: z.looseObject({
+      forget: EvalSetReport,
+      retain: EvalSetReport.optional(),
+      holdout: EvalSetReport.optional(),
+    }),
+    knowledge: z
+      .looseObject({
+        forget: z.looseObject({ rougeL: Fraction }).optional(),
+        retain: z.looseObject({ rougeL: Fraction }).optional(),
+      })
+      .optional(),
+    mia: z
+      .looseObject({
+        loss: MiaAttackReport.optional(),
+        zlib: MiaAttackReport.optional(),
+        minK: MiaAttackReport.optional(),
+        minKpp: MiaAttackReport.optional(),
+        reference: MiaAttackReport.optional(),
+      })
+      .optional(),
+    privLeak: z.number().nullable(),
+    forgetQuality: Fraction.nullable(),
+    skipped: z.array(SkippedMetric),
+  })
+  .superRefine((report, ctx) => {
+    const named = new Set(report.skipped.map((s) => s.metric));
+    const need = (absent: boolean, metric: string) => {
+      if (absent && !named.has(metric))
+        ctx.addIssue({ code: 'custom', message: `${metric} is missing but not in skipped` });
+    };
+    need(report.privLeak === null, 'privLeak');
+    need(report.forgetQuality === null, 'forgetQuality');
+    need(report.mia === undefined, 'mia');
+    need(report.knowledge === undefined, 'knowledge');
+  });
+export type EvalReport = z.infer<typeof EvalReport>;

@@ -2,8 +2,9 @@
 import type { Command } from '../command.ts';
 import { bench } from './bench.ts';
 import { demo } from './demo.ts';
+import { evalCommand } from './eval.ts';
 import { generate } from './generate.ts';
 import { inspect } from './inspect.ts';
 import { score } from './score.ts';
 
-export const COMMANDS: readonly Command[] = [inspect, score, generate, demo, bench];
+export const COMMANDS: readonly Command[] = [inspect, score, generate, evalCommand, demo, bench];
