@@ -3,7 +3,7 @@
  * sides. Jobs go in; progress, results and errors come out, tagged with the job id.
  */
 import { z } from 'zod';
-import { BackendName, InspectReport, ScoreReport } from './contracts.ts';
+import { BackendName, EvalReport, InspectReport, ScoreReport } from './contracts.ts';
 
 export const WorkerJob = z.discriminatedUnion('kind', [
   z.object({ id: z.string(), kind: z.literal('inspect'), model: z.string() }),
@@ -12,6 +12,19 @@ export const WorkerJob = z.discriminatedUnion('kind', [
     kind: z.literal('score'),
     model: z.string(),
     data: z.string(),
+    backend: BackendName,
+  }),
+  /** The CLI's `eval`: paths of documents (and QA pairs), optional reference model. */
+  z.object({
+    id: z.string(),
+    kind: z.literal('eval'),
+    model: z.string(),
+    forget: z.string(),
+    retain: z.string().optional(),
+    holdout: z.string().optional(),
+    qa: z.string().optional(),
+    reference: z.string().optional(),
+    names: z.array(z.string()).optional(),
     backend: BackendName,
   }),
   z.object({ id: z.string(), kind: z.literal('cancel'), target: z.string() }),
@@ -28,6 +41,7 @@ export const WorkerEvent = z.discriminatedUnion('kind', [
   }),
   z.object({ id: z.string(), kind: z.literal('inspected'), report: InspectReport }),
   z.object({ id: z.string(), kind: z.literal('scored'), report: ScoreReport }),
+  z.object({ id: z.string(), kind: z.literal('evaluated'), report: EvalReport }),
   z.object({
     id: z.string(),
     kind: z.literal('error'),

@@ -10,6 +10,8 @@ import { WorkerEvent, type WorkerJob } from '../../src/shared/worker-protocol.ts
 const ENTRY = fileURLToPath(new URL('../../src/worker/index.ts', import.meta.url));
 const TINY = fileURLToPath(new URL('../../resources/tiny-gpt2', import.meta.url));
 const SAMPLE = fileURLToPath(new URL('../../resources/demo/sample.txt', import.meta.url));
+const LLAMA = fileURLToPath(new URL('../fixtures/score/llama-bpe', import.meta.url));
+const EVAL = (name: string) => fileURLToPath(new URL(`../fixtures/eval/${name}`, import.meta.url));
 
 const worker: ChildProcess = fork(ENTRY, [], {
   execArgv: ['--import', 'tsx'],
@@ -58,6 +60,24 @@ describe('engine worker', () => {
     const last = events.at(-1)!;
     expect(last.kind).toBe('scored');
     if (last.kind === 'scored') expect(last.report.documents[0]!.logprobs[0]).toBeNull();
+  });
+
+  it('evaluates with progress events', async () => {
+    const events = await run({
+      id: 'f',
+      kind: 'eval',
+      model: LLAMA,
+      forget: EVAL('forget.jsonl'),
+      holdout: EVAL('holdout.jsonl'),
+      backend: 'wasm',
+    });
+    expect(events.some((e) => e.kind === 'progress')).toBe(true);
+    const last = WorkerEvent.parse(events.at(-1));
+    expect(last.kind).toBe('evaluated');
+    if (last.kind === 'evaluated') {
+      expect(last.report.sets.forget?.documents).toBe(8);
+      expect(last.report.mia?.loss?.auc).toBe(1);
+    }
   });
 
   it('reports bad input as an input error and an invalid job without crashing', async () => {
