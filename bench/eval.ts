@@ -26,6 +26,7 @@ import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { EvalReport } from '../src/shared/contracts.ts';
 import type { Document } from '../src/worker/data/documents.ts';
+import { mulberry32 } from '../src/worker/data/prng.ts';
 import { selectBackend } from '../src/worker/engine/backend.ts';
 import { createRandomModel } from '../src/worker/model/architectures/index.ts';
 import { loadModelSpec } from '../src/worker/model/config.ts';
@@ -49,17 +50,7 @@ const { values: options } = parseArgs({
 });
 const TINY = fileURLToPath(new URL('../resources/tiny-gpt2', import.meta.url));
 
-/** mulberry32: a small seeded generator, uniform in [0, 1). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = mulberry32;
 
 const seconds = (ms: number) => (ms / 1000).toFixed(2);
 const load = () =>

@@ -18,6 +18,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { trainByteLevelBpe, writeTokenizerFolder } from '../src/worker/data/bpe-trainer.ts';
 import { writeCheckpoint, type TensorToWrite } from '../src/worker/model/safetensors/index.ts';
+import { mulberry32 } from '../src/worker/data/prng.ts';
 import { TINY_CORPUS } from './tiny-corpus.ts';
 
 export const TINY_GPT2_DIR = fileURLToPath(new URL('../resources/tiny-gpt2', import.meta.url));
@@ -33,18 +34,6 @@ export const TINY_GPT2 = {
   initializerRange: 0.02,
   seed: 20240517,
 } as const;
-
-/** mulberry32 (Tommy Ettinger): a tiny 32-bit PRNG, plenty for initial weights. */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Standard normal draws by Box–Muller, both values of each pair used. */
 function normalSampler(seed: number): () => number {

@@ -2,15 +2,14 @@
  * The engine worker: a plain Node process (DESIGN.md §2) that takes jobs over the IPC channel
  * (`advanced` serialization), validates them, and answers with typed events.
  */
-import { EvalReport } from '../shared/contracts.ts';
 import { WorkerEvent, WorkerJob } from '../shared/worker-protocol.ts';
 import { isUserInputError } from '../shared/errors.ts';
-import { readDocuments, readQaPairs, type Document } from './data/documents.ts';
+import { readDocuments } from './data/documents.ts';
 import { selectBackend } from './engine/backend.ts';
 import { loadModel } from './model/load.ts';
 import { loadTokenizer } from './model/tokenizer.ts';
-import { evaluateModel, type EvalInputs } from './tasks/eval.ts';
-import { hashFiles, inspectModel } from './tasks/inspect.ts';
+import { evaluateFiles, readEvalFiles } from './tasks/eval-files.ts';
+import { inspectModel } from './tasks/inspect.ts';
 import { scoreDocuments } from './tasks/score.ts';
 
 function send(event: WorkerEvent): void {
@@ -48,47 +47,12 @@ async function handle(job: WorkerJob): Promise<void> {
 
 /** The CLI's `eval` (src/cli/commands/eval.ts) as a job: same inputs, same report. */
 async function evaluate(job: Extract<WorkerJob, { kind: 'eval' }>): Promise<void> {
-  const sets: EvalInputs['sets'] & Record<string, readonly Document[]> = {
-    forget: await readDocuments(job.forget),
-  };
-  if (job.retain !== undefined) sets.retain = await readDocuments(job.retain);
-  if (job.holdout !== undefined) sets.holdout = await readDocuments(job.holdout);
-  const qa = job.qa === undefined ? undefined : await readQaPairs(job.qa);
-  const names = job.names?.map((n) => n.trim()).filter((n) => n !== '');
-
+  const files = await readEvalFiles(job);
   await selectBackend(job.backend);
-  const tokenizer = loadTokenizer(job.model);
-  const loaded = await loadModel(job.model);
-  let reference:
-    { model: ReturnType<typeof loadModel>['model']; tokenizer: typeof tokenizer } | undefined;
-  try {
-    if (job.reference !== undefined) {
-      const refTokenizer = loadTokenizer(job.reference);
-      reference = { model: (await loadModel(job.reference)).model, tokenizer: refTokenizer };
-    }
-    const document = await evaluateModel(
-      {
-        model: {
-          model: loaded.model,
-          tokenizer,
-          sha256: await hashFiles(loaded.checkpoint.files),
-          architecture: loaded.spec.modelType,
-        },
-        sets,
-        ...(qa === undefined ? {} : { qa }),
-        ...(reference === undefined ? {} : { reference }),
-        ...(names === undefined ? {} : { names }),
-      },
-      {
-        onProgress: (label, done, total) =>
-          send({ id: job.id, kind: 'progress', label, done, total }),
-      },
-    );
-    send({ id: job.id, kind: 'evaluated', report: EvalReport.parse(document) });
-  } finally {
-    loaded.model.dispose();
-    reference?.model.dispose();
-  }
+  const report = await evaluateFiles(job, files, (label, done, total) =>
+    send({ id: job.id, kind: 'progress', label, done, total }),
+  );
+  send({ id: job.id, kind: 'evaluated', report });
 }
 
 process.on('message', (message: unknown) => {

@@ -1,10 +1,8 @@
-import { EvalReport } from '../../shared/contracts.ts';
+import type { EvalReport } from '../../shared/contracts.ts';
 import { UserInputError } from '../../shared/errors.ts';
-import { readDocuments, readQaPairs, type Document } from '../../worker/data/documents.ts';
-import { evaluateModel, type EvalInputs } from '../../worker/tasks/eval.ts';
-import { hashFiles } from '../../worker/tasks/inspect.ts';
+import { evaluateFiles, readEvalFiles, type EvalRequest } from '../../worker/tasks/eval-files.ts';
 import type { Command } from '../command.ts';
-import { loadModelAndTokenizer, startEngine } from '../engine.ts';
+import { startEngine } from '../engine.ts';
 import { requiredString } from '../options.ts';
 
 const optionalString = (values: Readonly<Record<string, unknown>>, name: string) => {
@@ -30,49 +28,21 @@ export const evalCommand: Command = {
   },
   positionals: 1,
   async run({ positionals, values, global, progress, print }) {
-    const forget = await readDocuments(requiredString(values, 'forget'));
-    const sets: EvalInputs['sets'] & Record<string, readonly Document[]> = { forget };
-    for (const name of ['retain', 'holdout'] as const) {
-      const path = optionalString(values, name);
-      if (path !== undefined) sets[name] = await readDocuments(path);
-    }
-    const qaPath = optionalString(values, 'qa');
-    const qa = qaPath === undefined ? undefined : await readQaPairs(qaPath);
-    const namesRaw = optionalString(values, 'names');
-    const names = namesRaw
-      ?.split(',')
-      .map((n) => n.trim())
-      .filter((n) => n !== '');
-    const referencePath = optionalString(values, 'reference');
-
+    const request: EvalRequest = {
+      model: positionals[0]!,
+      forget: requiredString(values, 'forget'),
+      retain: optionalString(values, 'retain'),
+      holdout: optionalString(values, 'holdout'),
+      qa: optionalString(values, 'qa'),
+      reference: optionalString(values, 'reference'),
+      names: optionalString(values, 'names')?.split(','),
+    };
+    const files = await readEvalFiles(request);
     await startEngine(global, progress);
-    const loaded = await loadModelAndTokenizer(positionals[0]!, progress);
-    let reference: Awaited<ReturnType<typeof loadModelAndTokenizer>> | undefined;
-    try {
-      if (referencePath !== undefined) {
-        reference = await loadModelAndTokenizer(referencePath, progress);
-      }
-      const document = await evaluateModel(
-        {
-          model: {
-            model: loaded.model,
-            tokenizer: loaded.tokenizer,
-            sha256: await hashFiles(loaded.checkpoint.files),
-            architecture: loaded.spec.modelType,
-          },
-          sets,
-          ...(qa === undefined ? {} : { qa }),
-          ...(reference === undefined ? {} : { reference }),
-          ...(names === undefined ? {} : { names }),
-        },
-        { onProgress: (label, done, total) => progress.step(label, done, total) },
-      );
-      const report = EvalReport.parse(document);
-      print(report, humanText(report));
-    } finally {
-      loaded.model.dispose();
-      reference?.model.dispose();
-    }
+    const report = await evaluateFiles(request, files, (label, done, total) =>
+      progress.step(label, done, total),
+    );
+    print(report, humanText(report));
   },
 };
 

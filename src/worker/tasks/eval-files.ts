@@ -1,0 +1,79 @@
+/**
+ * `eval` from paths, as both the CLI command and the worker's eval job run it: read the sets and
+ * QA pairs first (bad input fails before any engine starts), then, on the selected backend, load
+ * the model (and the reference), evaluate, validate the document, dispose.
+ */
+import { EvalReport } from '../../shared/contracts.ts';
+import { readDocuments, readQaPairs, type Document } from '../data/documents.ts';
+import { loadModel } from '../model/load.ts';
+import { loadTokenizer } from '../model/tokenizer.ts';
+import { evaluateModel, type EvalInputs } from './eval.ts';
+import { hashFiles } from './inspect.ts';
+
+export interface EvalRequest {
+  readonly model: string;
+  readonly forget: string;
+  readonly retain?: string;
+  readonly holdout?: string;
+  readonly qa?: string;
+  readonly reference?: string;
+  readonly names?: readonly string[];
+}
+
+export type EvalProgress = (label: string, done: number, total: number) => void;
+
+/** The documents and QA pairs of a request, read and checked (before any engine starts). */
+export interface EvalFiles {
+  readonly sets: EvalInputs['sets'];
+  readonly qa?: Awaited<ReturnType<typeof readQaPairs>>;
+  readonly names?: readonly string[];
+}
+
+export async function readEvalFiles(request: EvalRequest): Promise<EvalFiles> {
+  const sets: EvalInputs['sets'] & Record<string, readonly Document[]> = {
+    forget: await readDocuments(request.forget),
+  };
+  if (request.retain !== undefined) sets.retain = await readDocuments(request.retain);
+  if (request.holdout !== undefined) sets.holdout = await readDocuments(request.holdout);
+  const qa = request.qa === undefined ? undefined : await readQaPairs(request.qa);
+  const names = request.names?.map((n) => n.trim()).filter((n) => n !== '');
+  return {
+    sets,
+    ...(qa === undefined ? {} : { qa }),
+    ...(names === undefined || names.length === 0 ? {} : { names }),
+  };
+}
+
+/** Loads the model (and reference) of `request` and evaluates `files` on the current backend. */
+export async function evaluateFiles(
+  request: EvalRequest,
+  files: EvalFiles,
+  onProgress?: EvalProgress,
+): Promise<EvalReport> {
+  const tokenizer = loadTokenizer(request.model);
+  const loaded = loadModel(request.model);
+  let reference: { model: typeof loaded.model; tokenizer: typeof tokenizer } | undefined;
+  try {
+    if (request.reference !== undefined) {
+      const refTokenizer = loadTokenizer(request.reference);
+      reference = { model: loadModel(request.reference).model, tokenizer: refTokenizer };
+    }
+    const document = await evaluateModel(
+      {
+        model: {
+          model: loaded.model,
+          tokenizer,
+          sha256: await hashFiles(loaded.checkpoint.files),
+          architecture: loaded.spec.modelType,
+        },
+        ...files,
+        ...(reference === undefined ? {} : { reference }),
+      },
+      { onProgress: (label, done, total) => onProgress?.(label, done, total) },
+    );
+    return EvalReport.parse(document);
+  } finally {
+    loaded.model.dispose();
+    reference?.model.dispose();
+  }
+}
