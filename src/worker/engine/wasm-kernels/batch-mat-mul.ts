@@ -17,7 +17,7 @@
  *     on "views": temporary tensor ids registered at offsets inside a, b and the output buffer, so
  *     nothing is sliced or concatenated. A view's disposal also frees the XNNPACK operator that
  *     was cached on its id.
- * _FusedMatMul takes steps 1-2 where XNNPACK applies, else is composed (see makeFusedMatMul).
+ * _FusedMatMul takes steps 1-2 where XNNPACK applies, else is composed (fused-mat-mul.ts).
  * Anything else (non-float32, rank < 2, shape errors) goes to the stock kernel, which throws its
  * usual errors. Step 3 relies on backend internals of 4.22 (checked once per backend; if they are
  * absent, batched products fall back to the stock kernel after steps 1-2).
@@ -25,41 +25,22 @@
 import {
   BatchMatMul,
   _FusedMatMul,
-  Transpose,
-  broadcast_util,
   getKernel,
   registerKernel,
   unregisterKernel,
   util,
 } from '@tensorflow/tfjs-core';
-import type {
-  DataId,
-  DataType,
-  KernelConfig,
-  KernelFunc,
-  NamedAttrMap,
-  TensorInfo,
-} from '@tensorflow/tfjs-core';
-
-const BACKEND = 'wasm';
-
-/** The parts of tfjs-backend-wasm's BackendWasm (4.22, dist/backend_wasm.js) used here. */
-interface WasmModule {
-  cwrap(name: string, returnType: null, argTypes: string[]): (...args: unknown[]) => void;
-  tfjs: {
-    registerTensor(id: number, size: number, memoryOffset: number): void;
-    disposeData(id: number): void;
-  };
-}
-interface WasmBackend {
-  wasm: WasmModule;
-  /** Private in the typings; the id counter shared with every tensor the backend makes. */
-  dataIdNextNumber: number;
-  dataIdMap: { get(dataId: DataId): { id: number; memoryOffset: number } | undefined };
-  makeOutput(shape: number[], dtype: DataType): TensorInfo;
-  disposeData(dataId: DataId): boolean;
-  typedArrayFromHeap(info: TensorInfo): Float32Array;
-}
+import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import { makeFusedMatMul } from './fused-mat-mul.ts';
+import {
+  BACKEND,
+  productShape,
+  stockIsFast,
+  untransposed,
+  type MatMulAttrs,
+  type ProductShape,
+  type WasmBackend,
+} from './routing.ts';
 
 /** The C `BatchMatMul(a_id, a_shape, a_rank, b_id, b_shape, b_rank, tA, tB, out_id)`. */
 type CBatchMatMul = (
@@ -101,80 +82,6 @@ function cBatchMatMul(backend: WasmBackend): CBatchMatMul | null {
     cEntryPoints.set(backend, fn);
   }
   return fn;
-}
-
-/** The sizes of one product and of its broadcast batch, as the stock kernel computes them. */
-interface ProductShape {
-  readonly m: number;
-  readonly k: number;
-  readonly n: number;
-  readonly aBatchShape: number[];
-  readonly bBatchShape: number[];
-  readonly outShape: number[];
-}
-
-/** Null when the stock kernel should handle (and report) the call. */
-function productShape(
-  a: TensorInfo,
-  b: TensorInfo,
-  transposeA: boolean,
-  transposeB: boolean,
-): ProductShape | null {
-  if (a.dtype !== 'float32' || b.dtype !== 'float32' || a.shape.length < 2 || b.shape.length < 2)
-    return null;
-  const [a0, a1] = a.shape.slice(-2) as [number, number];
-  const [b0, b1] = b.shape.slice(-2) as [number, number];
-  const [m, k] = transposeA ? [a1, a0] : [a0, a1];
-  const [kb, n] = transposeB ? [b1, b0] : [b0, b1];
-  if (k !== kb) return null;
-  const aBatchShape = a.shape.slice(0, -2);
-  const bBatchShape = b.shape.slice(0, -2);
-  let outBatch: number[];
-  try {
-    outBatch = broadcast_util.assertAndGetBroadcastShape(aBatchShape, bBatchShape);
-  } catch {
-    return null;
-  }
-  return { m, k, n, aBatchShape, bBatchShape, outShape: [...outBatch, m, n] };
-}
-
-/** x with its last two axes swapped, as a new backend buffer (caller disposes). */
-function swapLastTwo(x: TensorInfo, backend: WasmBackend): TensorInfo {
-  const transpose = getKernel(Transpose, BACKEND);
-  if (!transpose) throw new Error('wasm backend has no Transpose kernel');
-  const rank = x.shape.length;
-  const perm = [...Array(rank).keys()];
-  [perm[rank - 2], perm[rank - 1]] = [rank - 1, rank - 2];
-  return transpose.kernelFunc({
-    inputs: { x },
-    backend,
-    attrs: { perm } as unknown as NamedAttrMap,
-  }) as TensorInfo;
-}
-
-/** Operands with any transpose materialized; `release` disposes what was made here. */
-function untransposed(
-  a: TensorInfo,
-  b: TensorInfo,
-  transposeA: boolean,
-  transposeB: boolean,
-  backend: WasmBackend,
-): { a: TensorInfo; b: TensorInfo; release: () => void } {
-  const made: TensorInfo[] = [];
-  const aPlain = transposeA ? swapLastTwo(a, backend) : a;
-  if (transposeA) made.push(aPlain);
-  try {
-    const bPlain = transposeB ? swapLastTwo(b, backend) : b;
-    if (transposeB) made.push(bPlain);
-    return {
-      a: aPlain,
-      b: bPlain,
-      release: () => made.forEach((t) => backend.disposeData(t.dataId)),
-    };
-  } catch (e) {
-    made.forEach((t) => backend.disposeData(t.dataId));
-    throw e;
-  }
 }
 
 /** For each flat index of the broadcast batch `outBatch`, the flat batch index into `batch`. */
@@ -253,22 +160,6 @@ function productPerBatchEntry(
   return out;
 }
 
-interface MatMulAttrs {
-  transposeA: boolean;
-  transposeB: boolean;
-}
-
-/** True when the stock kernel already takes its XNNPACK path. */
-function stockIsFast(shape: ProductShape, attrs: MatMulAttrs): boolean {
-  const batch = (s: number[]): number => util.sizeFromShape(s);
-  return (
-    !attrs.transposeA &&
-    !attrs.transposeB &&
-    batch(shape.aBatchShape) === 1 &&
-    batch(shape.bBatchShape) === 1
-  );
-}
-
 function makeBatchMatMul(stock: KernelFunc): KernelFunc {
   return (args) => {
     const { a, b } = args.inputs as { a: TensorInfo; b: TensorInfo };
@@ -304,128 +195,6 @@ function makeBatchMatMul(stock: KernelFunc): KernelFunc {
         });
       }
       return productPerBatchEntry(plain.a, plain.b, shape, backend, cMatMul);
-    } finally {
-      plain.release();
-    }
-  };
-}
-
-/** Runs the wasm kernel `name` directly (not through the engine: the result is an intermediate). */
-function runWasmKernel(
-  name: string,
-  inputs: Record<string, TensorInfo>,
-  backend: WasmBackend,
-  attrs: Record<string, unknown> = {},
-): TensorInfo {
-  const kernel = getKernel(name, BACKEND);
-  if (!kernel) throw new Error(`wasm backend has no ${name} kernel`);
-  return kernel.kernelFunc({
-    inputs,
-    backend,
-    attrs,
-  } as unknown as Parameters<KernelFunc>[0]) as TensorInfo;
-}
-
-const ACTIVATION_KERNELS: Readonly<Record<string, string>> = {
-  relu: 'Relu',
-  relu6: 'Relu6',
-  elu: 'Elu',
-  sigmoid: 'Sigmoid',
-  leakyrelu: 'LeakyRelu',
-  prelu: 'Prelu',
-};
-
-interface FusedAttrs extends MatMulAttrs {
-  activation?: string;
-  leakyreluAlpha?: number;
-}
-
-/** matMul, then + bias, then the activation: what the cpu backend's _FusedMatMul does. */
-function composedFusedMatMul(
-  inputs: { a: TensorInfo; b: TensorInfo; bias?: TensorInfo; preluActivationWeights?: TensorInfo },
-  attrs: FusedAttrs,
-  backend: WasmBackend,
-  batchMatMul: KernelFunc,
-): TensorInfo {
-  const activation = attrs.activation ?? 'linear';
-  const activationKernel = ACTIVATION_KERNELS[activation];
-  if (activation !== 'linear' && activationKernel === undefined) {
-    throw new Error(
-      `${activation} activation not yet supported for _FusedMatMul in the wasm backend.`,
-    );
-  }
-  let current = batchMatMul({
-    inputs: { a: inputs.a, b: inputs.b },
-    backend: backend as unknown as Parameters<KernelFunc>[0]['backend'],
-    attrs: { transposeA: attrs.transposeA, transposeB: attrs.transposeB },
-  }) as TensorInfo;
-  const replaceWith = (next: () => TensorInfo): void => {
-    try {
-      const result = next();
-      backend.disposeData(current.dataId);
-      current = result;
-    } catch (e) {
-      backend.disposeData(current.dataId);
-      throw e;
-    }
-  };
-  if (inputs.bias)
-    replaceWith(() => runWasmKernel('Add', { a: current, b: inputs.bias! }, backend));
-  if (activationKernel === 'Prelu') {
-    const alpha = inputs.preluActivationWeights;
-    if (!alpha) throw new Error('_FusedMatMul: prelu activation without preluActivationWeights');
-    replaceWith(() => runWasmKernel('Prelu', { x: current, alpha }, backend));
-  } else if (activationKernel === 'LeakyRelu') {
-    const alpha = attrs.leakyreluAlpha ?? 0.2;
-    replaceWith(() => runWasmKernel('LeakyRelu', { x: current }, backend, { alpha }));
-  } else if (activationKernel !== undefined) {
-    replaceWith(() => runWasmKernel(activationKernel, { x: current }, backend));
-  }
-  return current;
-}
-
-/**
- * _FusedMatMul (tf.fused.matMul: bias, activation). The stock kernel is right only on its
- * XNNPACK path with a bias of one value per output column: its loop adds bias[min(i·n + j, n − 1)]
- * (the first row's bias to row 0 only) and k = 0 leaves the output unset. So: the XNNPACK path
- * (directly, or after steps 1-2) where it applies, else the routed BatchMatMul, Add and the
- * activation kernel, as the cpu backend computes it.
- */
-function makeFusedMatMul(stock: KernelFunc, batchMatMul: KernelFunc): KernelFunc {
-  return (args) => {
-    const inputs = args.inputs as {
-      a: TensorInfo;
-      b: TensorInfo;
-      bias?: TensorInfo;
-      preluActivationWeights?: TensorInfo;
-    };
-    const attrs = args.attrs as unknown as FusedAttrs;
-    const backend = args.backend as unknown as WasmBackend;
-    const shape = productShape(inputs.a, inputs.b, attrs.transposeA, attrs.transposeB);
-    if (shape === null) return stock(args);
-    const { m, k, n, aBatchShape, bBatchShape, outShape } = shape;
-    const { bias } = inputs;
-    const xnnpackCase =
-      (bias == null || (bias.shape.length === 1 && bias.shape[0] === n)) &&
-      util.sizeFromShape(bBatchShape) === 1 &&
-      util.sizeFromShape(outShape) > 0 &&
-      k > 0;
-    if (!xnnpackCase) return composedFusedMatMul(inputs, attrs, backend, batchMatMul);
-    if (stockIsFast(shape, attrs)) return stock(args);
-    const plain = untransposed(inputs.a, inputs.b, attrs.transposeA, attrs.transposeB, backend);
-    try {
-      const rows = util.sizeFromShape(aBatchShape) * m;
-      // The stock fused kernel reads its operands as rank 3.
-      const out = stock({
-        ...args,
-        inputs: {
-          ...args.inputs,
-          a: { ...plain.a, shape: [1, rows, k] },
-          b: { ...plain.b, shape: [1, k, n] },
-        },
-        attrs: { ...args.attrs, transposeA: false, transposeB: false },
-      }) as TensorInfo;
-      return { ...out, shape: outShape };
     } finally {
       plain.release();
     }
