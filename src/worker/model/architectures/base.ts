@@ -9,12 +9,13 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ModelSpec } from '../config.ts';
 import { causalMask, LayerKvCache } from './attention.ts';
-import { maskedCrossEntropy } from './ops.ts';
+import { linear, maskedCrossEntropy, tokenCrossEntropy } from './ops.ts';
 import {
   internalShape,
   type CausalLM,
   type ExportedTensor,
   type KvCache,
+  type LinearHooks,
   type ParamSpec,
 } from './types.ts';
 
@@ -38,6 +39,7 @@ const MAX_CACHED_MASKS = 8;
 export abstract class TransformerLM<Positions> implements CausalLM {
   readonly transposed: ReadonlySet<string>;
   private readonly masks = new Map<string, tf.Tensor2D>();
+  private hooks: LinearHooks | null = null;
 
   constructor(
     readonly spec: ModelSpec,
@@ -74,6 +76,24 @@ export abstract class TransformerLM<Positions> implements CausalLM {
     const v = this.params.get(name);
     if (!v) throw new Error(`${this.spec.modelType}: no parameter ${name}`);
     return v as unknown as T;
+  }
+
+  /**
+   * A block's linear projection `prefix` (`….mlp.c_fc`): x (N, in) → (N, out) with
+   * `prefix.weight` ([in, out] internally) and `prefix.bias` when the model has one, through
+   * the installed hooks.
+   */
+  protected project(x: tf.Tensor2D, prefix: string): tf.Tensor2D {
+    const name = `${prefix}.weight`;
+    const base = this.param<tf.Tensor2D>(name);
+    this.hooks?.observeInput?.(name, x);
+    const weight = this.hooks?.weight ? this.hooks.weight(name, base) : base; // (in, out)
+    const biasName = `${prefix}.bias`;
+    return linear(x, weight, this.params.has(biasName) ? this.param(biasName) : undefined); // (N, out)
+  }
+
+  setLinearHooks(hooks: LinearHooks | null): void {
+    this.hooks = hooks;
   }
 
   /** Final hidden states (B*T, C) → logits (B*T, V). */
@@ -128,6 +148,22 @@ export abstract class TransformerLM<Positions> implements CausalLM {
             .toFloat() // (B*(T-1))
         : tf.ones([B * (T - 1)], 'float32');
       return maskedCrossEntropy(logits, targets, weights);
+    });
+  }
+
+  sequenceNll(ids: tf.Tensor2D, mask?: tf.Tensor2D): tf.Tensor1D {
+    const [B, T] = ids.shape;
+    if (T < 2) throw new RangeError(`sequenceNll needs at least 2 tokens per sequence, got ${T}`);
+    return tf.tidy(() => {
+      const C = this.spec.hidden;
+      const h = this.hidden(ids, null) // (B*T, C)
+        .reshape([B, T, C])
+        .slice([0, 0, 0], [B, T - 1, C]) // (B, T-1, C)
+        .reshape<tf.Tensor2D>([B * (T - 1), C]); // (B*(T-1), C)
+      const targets = ids.slice([0, 1], [B, T - 1]).reshape<tf.Tensor1D>([B * (T - 1)]); // (B*(T-1))
+      const perToken = tokenCrossEntropy(this.head(h), targets).reshape([B, T - 1]); // (B, T-1)
+      const real = mask ? perToken.mul(mask.slice([0, 1], [B, T - 1]).toFloat()) : perToken; // (B, T-1)
+      return real.sum(1) as tf.Tensor1D; // (B)
     });
   }
 

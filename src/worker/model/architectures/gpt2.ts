@@ -9,7 +9,7 @@ import type * as tf from '@tensorflow/tfjs';
 import type { ModelSpec } from '../config.ts';
 import { causalAttention } from './attention.ts';
 import { TransformerLM, type ForwardContext } from './base.ts';
-import { geluTanh, layerNorm, linear } from './ops.ts';
+import { geluTanh, layerNorm } from './ops.ts';
 import type { Architecture, ParamSpec } from './types.ts';
 
 /** GPT2LMHeadModel saves the body under `transformer.`; GPT2Model checkpoints have no prefix. */
@@ -76,9 +76,11 @@ class Gpt2 extends TransformerLM<tf.Tensor2D> {
     const w = <W extends tf.Tensor = tf.Tensor2D>(name: string) =>
       this.param<W>(`${PREFIX}h.${layer}.${name}.weight`);
     const b = (name: string) => this.param<tf.Tensor1D>(`${PREFIX}h.${layer}.${name}.bias`);
+    const proj = (name: string, x2d: tf.Tensor2D) =>
+      this.project(x2d, `${PREFIX}h.${layer}.${name}`);
 
     const h = layerNorm(x, w<tf.Tensor1D>('ln_1'), b('ln_1'), eps); // (B*T, C)
-    const qkv = linear(h, w('attn.c_attn'), b('attn.c_attn')); // (B*T, 3C)
+    const qkv = proj('attn.c_attn', h); // (B*T, 3C)
     const [q, k, v] = qkv.split(3, 1) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D]; // 3 × (B*T, C)
     const heads = [B, T, nh, hs] as [number, number, number, number];
     const y = causalAttention(
@@ -89,11 +91,11 @@ class Gpt2 extends TransformerLM<tf.Tensor2D> {
       ctx.mask,
       ctx.cache && { cache: ctx.cache, layer },
     ); // (B*T, C)
-    x = x.add(linear(y, w('attn.c_proj'), b('attn.c_proj'))); // (B*T, C)
+    x = x.add(proj('attn.c_proj', y)); // (B*T, C)
 
     const h2 = layerNorm(x, w<tf.Tensor1D>('ln_2'), b('ln_2'), eps); // (B*T, C)
-    const inner = geluTanh(linear(h2, w('mlp.c_fc'), b('mlp.c_fc'))); // (B*T, I)
-    return x.add(linear(inner, w('mlp.c_proj'), b('mlp.c_proj'))); // (B*T, C)
+    const inner = geluTanh(proj('mlp.c_fc', h2)); // (B*T, I)
+    return x.add(proj('mlp.c_proj', inner)); // (B*T, C)
   }
 
   protected finalNorm(x: tf.Tensor2D): tf.Tensor2D {

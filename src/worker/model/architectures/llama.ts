@@ -11,7 +11,7 @@ import type * as tf from '@tensorflow/tfjs';
 import type { ModelSpec } from '../config.ts';
 import { causalAttention } from './attention.ts';
 import { TransformerLM, type ForwardContext } from './base.ts';
-import { linear, rmsNorm, silu } from './ops.ts';
+import { rmsNorm, silu } from './ops.ts';
 import { applyRope, ropeInverseFrequencies, ropeTables, type RopeTables } from './rope.ts';
 import type { Architecture, ParamSpec } from './types.ts';
 
@@ -69,12 +69,7 @@ class Llama extends TransformerLM<RopeTables> {
     const { batch: B, time: T, positions: rope } = ctx;
     const { heads: nh, kvHeads: kvh, headDim: hs, normEps: eps } = this.spec;
     const at = (name: string) => `model.layers.${layer}.${name}`;
-    const proj = (name: string, x2d: tf.Tensor2D) =>
-      linear(
-        x2d,
-        this.param(`${at(name)}.weight`),
-        this.params.has(`${at(name)}.bias`) ? this.param(`${at(name)}.bias`) : undefined,
-      );
+    const proj = (name: string, x2d: tf.Tensor2D) => this.project(x2d, at(name));
 
     const h = rmsNorm(x, this.param(`${at('input_layernorm')}.weight`), eps); // (B*T, C)
     const q = proj('self_attn.q_proj', h).reshape([B, T, nh, hs]) as tf.Tensor4D; // (B, T, nh, hs)

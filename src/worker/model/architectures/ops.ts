@@ -90,3 +90,32 @@ export function maskedCrossEntropy(
   });
   return crossEntropy(logits) as tf.Scalar;
 }
+
+/**
+ * Per-row cross-entropy logsumexp(zᵢ) − zᵢ[tᵢ], (N, V) × (N) → (N), with the same fused,
+ * written-out gradient as `maskedCrossEntropy`: (softmax(zᵢ) − onehot(tᵢ)) · dyᵢ.
+ */
+export function tokenCrossEntropy(logits: tf.Tensor2D, targets: tf.Tensor1D): tf.Tensor1D {
+  const [n, vocab] = logits.shape;
+  const crossEntropy = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const z = args[0] as tf.Tensor2D;
+    const save = args[1] as tf.GradSaveFunc;
+    const rowMax = z.max(1, true); // (N, 1)
+    const e = z.sub(rowMax).exp(); // (N, V) exp(z − max)
+    const rowSum = e.sum(1, true); // (N, 1)
+    const lse = rowMax.add(rowSum.log()).reshape<tf.Tensor1D>([n]); // (N)
+    const flatIndex = tf.range(0, n * vocab, vocab, 'int32').add(targets); // (N) row start + target
+    const picked = tf.gather(z.reshape([n * vocab]), flatIndex); // (N) zᵢ[tᵢ]
+    save([e, rowSum, flatIndex]);
+    return {
+      value: lse.sub(picked) as tf.Tensor1D,
+      gradFunc: (dy: tf.Tensor1D, saved: tf.Tensor[]) => {
+        const [es, sums, index] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D];
+        const probsScaled = es.mul(dy.reshape([n, 1]).div(sums)); // (N, V) softmax · dy
+        const picks = tf.scatterND(index.reshape([n, 1]), dy, [n * vocab]); // (N·V) dy at targets
+        return probsScaled.sub(picks.reshape([n, vocab])); // (N, V)
+      },
+    };
+  });
+  return crossEntropy(logits) as tf.Tensor1D;
+}

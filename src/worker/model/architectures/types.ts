@@ -35,6 +35,19 @@ export interface KvCache {
   dispose(): void;
 }
 
+/**
+ * How a run changes what a block's linear projections compute without touching their
+ * parameters: LoRA adapters substitute an effective weight, Wanda pruning reads the inputs.
+ * `name` is the weight parameter's HF name (`….mlp.c_fc.weight`). Both are called inside the
+ * forward pass (inside its `tf.tidy`): they must not keep tensors they are given.
+ */
+export interface LinearHooks {
+  /** The weight to use, internal layout [in, out], instead of `base` (same layout). */
+  weight?(name: string, base: tf.Tensor2D): tf.Tensor2D;
+  /** Sees the input (N, in) of the projection. */
+  observeInput?(name: string, x: tf.Tensor2D): void;
+}
+
 export interface CausalLM {
   readonly spec: ModelSpec;
   /** Trainable parameters keyed by canonical HF name; layout per `transposed`. */
@@ -48,6 +61,13 @@ export interface CausalLM {
    * token; as HF with labels = -100 on padding). Zero when no target is real.
    */
   nll(ids: tf.Tensor2D, mask?: tf.Tensor2D): tf.Scalar;
+  /**
+   * Summed next-token NLL per sequence over the targets with mask 1: (B, T) → (B). Its gradient
+   * is exact (written out, like `nll`); −sequenceNll is log π(x) in the NPO formulas.
+   */
+  sequenceNll(ids: tf.Tensor2D, mask?: tf.Tensor2D): tf.Tensor1D;
+  /** Installs (or with null removes) hooks on every block linear projection. */
+  setLinearHooks(hooks: LinearHooks | null): void;
   createCache(): KvCache;
   /** Logits (B, T, V) of `ids`, which continue the sequence in `cache`; appends their keys and values. */
   decode(ids: tf.Tensor2D, cache: KvCache): tf.Tensor3D;

@@ -1,0 +1,73 @@
+/**
+ * What an unlearning method is to the trainer. A method is one small module (methods/) that,
+ * given the model and the tokenized sets, prepares what it needs once (reference terms,
+ * neighbours, adapters, masks) and then supplies the loss of each micro-batch. The trainer owns
+ * everything else: batching, gradient accumulation, clipping, AdamW, the schedule, checkpoints,
+ * progress and records.
+ */
+import type * as tf from '@tensorflow/tfjs';
+import type { CausalLM } from '../model/architectures/types.ts';
+import type { Batch, TokenSequence } from './batch.ts';
+import type { RunConfig } from './config.ts';
+
+export interface MethodContext {
+  readonly model: CausalLM;
+  readonly forget: readonly TokenSequence[];
+  /** Empty when the run has no retain set (only methods with `needsRetain: false` get one). */
+  readonly retain: readonly TokenSequence[];
+  /** Common and method keys, validated, defaults filled in. */
+  readonly config: RunConfig;
+  readonly onProgress?: (label: string, done: number, total: number) => void;
+}
+
+/** One micro-batch: forget rows, and retain rows when the run has a retain set. */
+export interface StepInput {
+  readonly forget: Batch;
+  readonly retain: Batch | null;
+  /** Optimizer step this micro-batch belongs to (0-based). */
+  readonly step: number;
+}
+
+/** The loss to minimize and its named terms (for the records), all scalars. */
+export interface LossTerms {
+  readonly total: tf.Scalar;
+  readonly terms: Readonly<Record<string, tf.Scalar>>;
+}
+
+/** A prepared method for one run. */
+export interface MethodRun {
+  /** The variables the optimizer updates, by name (all model parameters unless adapters). */
+  readonly trainable: ReadonlyMap<string, tf.Variable>;
+  /** Runs outside the gradient tape before each micro-batch (SGA's automatic rate). */
+  beforeMicroBatch?(input: StepInput): Promise<void>;
+  /** The loss of one micro-batch; called inside `tf.variableGrads`, so only differentiable ops. */
+  loss(input: StepInput): LossTerms;
+  /**
+   * Rewrites the accumulated gradients before clipping (SAU: masking, redistribution).
+   * Returns new tensors; the trainer disposes the old and the new.
+   */
+  transformGradients?(grads: ReadonlyMap<string, tf.Tensor>): Map<string, tf.Tensor>;
+  /** After each optimizer update (SAU: re-impose the zeros). */
+  afterUpdate?(): void;
+  /** Extra numbers for this step's record (adapter norms, the SGA rate). */
+  stepLog?(): Record<string, number>;
+  /**
+   * Ends the run: leaves the final weights in the model's parameters (adapters merged) and
+   * writes any extra output into `outFolder` (the bounded method's adapter/).
+   */
+  finish?(outFolder: string): Promise<void>;
+  dispose(): void;
+}
+
+export interface UnlearningMethod {
+  readonly name: string;
+  /** One line for `--help` and the app. */
+  readonly summary: string;
+  /** Whether the loss uses the retain set (the run stops with exit 2 when it is missing). */
+  readonly needsRetain: boolean;
+  /** The method keys of the config this method reads (the trainer's common keys aside). */
+  readonly keys: readonly string[];
+  /** Common-key defaults that differ for this method (bounded: lr 2e-4). */
+  readonly defaults?: Partial<RunConfig>;
+  prepare(context: MethodContext): Promise<MethodRun>;
+}
