@@ -1,0 +1,244 @@
+/**
+ * LoRA adapters on a `CausalLM`'s linear projections, with the bounded update of Bounded PEU
+ * (ALGORITHMS.md, "Bounded PEU — sine-bounded LoRA"):
+ *
+ *     sine:  W = W₀ + (α/r)·sin(ω·B·A)/√d_in
+ *     tanh:  W = W₀ + (α/r)·tanh(ω·B·A)/√d_in
+ *     none:  W = W₀ + (α/r)·B·A                  (plain LoRA, Hu et al. 2021, eq. 3)
+ *
+ * A ∈ R^{r×d_in} and B ∈ R^{d_out×r} are in PEFT's layout; B = 0, so a fresh adapter leaves the
+ * model exactly at W₀, and with sin or tanh every entry of the update stays within (α/r)/√d_in
+ * however far training pushes A and B. The base weights are never written until `merge()`.
+ *
+ * The model's weights are [in, out] internally, so the update is applied as (B·A)ᵀ = Aᵀ·Bᵀ;
+ * sin and tanh act entrywise and commute with the transpose.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { mulberry32 } from '../../data/prng.ts';
+import type { CausalLM } from '../architectures/types.ts';
+import {
+  adapterConfig,
+  peftTensorName,
+  writeAdapterFolder,
+  type AdapterDescription,
+  type BoundFunction,
+} from './export.ts';
+import { describeTargets, mlpTargets, type LoraTarget } from './targets.ts';
+
+export type { BoundFunction };
+
+export interface LoraOptions {
+  /** r: 4–32 must all work (ALGORITHMS.md); 8 by default. */
+  readonly rank: number;
+  /** α; the update is scaled by α/r. The method's default is 2r. */
+  readonly alpha: number;
+  /** ω, the frequency inside sin/tanh; 100 by default. Unused by `none`. */
+  readonly omega: number;
+  readonly bound: BoundFunction;
+  /** Seeds A's initialization; same seed, same A on every backend. */
+  readonly seed: number;
+  /** Weight names to wrap; the MLP projections (`mlpTargets`) when omitted. */
+  readonly targets?: readonly string[];
+}
+
+/** Bounded PEU's defaults: rank 8, α = 2r, ω = 100, sine. */
+export function loraDefaults(rank = 8): LoraOptions {
+  return { rank, alpha: 2 * rank, omega: 100, bound: 'sine', seed: 0 };
+}
+
+export interface AdapterNorms {
+  /** Global L2 norm of every A and B. */
+  readonly adapterNorm: number;
+  /** Global L2 norm of every update W − W₀. */
+  readonly deltaNorm: number;
+}
+
+interface Adapter {
+  readonly target: LoraTarget;
+  readonly a: tf.Variable<tf.Rank.R2>; // (r, d_in)
+  readonly b: tf.Variable<tf.Rank.R2>; // (d_out, r)
+  /** (α/r)/√d_in for sine and tanh, α/r for none. */
+  readonly scale: number;
+}
+
+type State = 'attached' | 'merged' | 'detached' | 'disposed';
+
+export class LoraAdapters {
+  /** `<module>.lora_A.weight` and `<module>.lora_B.weight` for every target. Trainable. */
+  readonly variables: ReadonlyMap<string, tf.Variable>;
+  readonly targets: readonly LoraTarget[];
+  private readonly adapters: ReadonlyMap<string, Adapter>;
+  private state: State = 'attached';
+
+  private constructor(
+    private readonly model: CausalLM,
+    readonly options: Readonly<LoraOptions>,
+    adapters: Adapter[],
+  ) {
+    this.adapters = new Map(adapters.map((x) => [x.target.weight, x]));
+    this.targets = adapters.map((x) => x.target);
+    const variables = new Map<string, tf.Variable>();
+    for (const x of adapters) {
+      variables.set(`${x.target.module}.lora_A.weight`, x.a);
+      variables.set(`${x.target.module}.lora_B.weight`, x.b);
+    }
+    this.variables = variables;
+  }
+
+  /**
+   * Creates the adapters and installs them as the model's linear hooks. The model has one hook
+   * slot: hooks installed before (a Wanda observer) are replaced, and `detach` clears the slot.
+   */
+  static attach(model: CausalLM, options: LoraOptions): LoraAdapters {
+    const { rank, alpha, omega, bound, seed } = options;
+    if (!Number.isInteger(rank) || rank < 1)
+      throw new RangeError(`LoRA rank must be a positive integer, got ${rank}`);
+    if (!Number.isFinite(alpha) || alpha <= 0)
+      throw new RangeError(`LoRA alpha must be a positive number, got ${alpha}`);
+    if (!['sine', 'tanh', 'none'].includes(bound))
+      throw new RangeError(`unknown LoRA bound "${String(bound)}"; known: sine, tanh, none`);
+    if (bound !== 'none' && (!Number.isFinite(omega) || omega <= 0))
+      throw new RangeError(
+        `LoRA omega must be a positive number for bound "${bound}", got ${omega}`,
+      );
+    const targets = describeTargets(model, options.targets ?? mlpTargets(model));
+    if (targets.length === 0)
+      throw new Error(`no LoRA targets in this ${model.spec.modelType} model`);
+
+    const adapters = targets.map((target, i): Adapter => {
+      const { dIn, dOut } = target;
+      // tidy frees the initial values; variables hold their own reference and outlive it.
+      const a = tf.tidy(() => tf.variable(kaimingUniformA(rank, dIn, seed, i), true)); // (r, d_in)
+      const b = tf.tidy(() => tf.variable(tf.zeros<tf.Rank.R2>([dOut, rank]), true)); // (d_out, r)
+      const scale = bound === 'none' ? alpha / rank : alpha / rank / Math.sqrt(dIn);
+      return { target, a, b, scale };
+    });
+    const lora = new LoraAdapters(model, { ...options }, adapters);
+    model.setLinearHooks({ weight: (name, base) => lora.hooked(name, base) });
+    return lora;
+  }
+
+  /** Largest |W − W₀| any entry of `weight`'s update can reach: (α/r)/√d_in; ∞ for `none`. */
+  bound(weight: string): number {
+    const x = this.adapter(weight);
+    return this.options.bound === 'none' ? Infinity : x.scale;
+  }
+
+  /** The update W − W₀ of `weight`, [in, out] like the model's weight; the caller disposes it. */
+  delta(weight: string): tf.Tensor2D {
+    this.alive();
+    const x = this.adapter(weight);
+    return tf.tidy(() => this.update(x)); // (d_in, d_out)
+  }
+
+  /** Global norms, for the per-step log (the method's point: they stay bounded). */
+  async norms(): Promise<AdapterNorms> {
+    this.alive();
+    const squares = tf.tidy(() => {
+      const all = [...this.adapters.values()];
+      const adapter = tf.addN(all.flatMap((x) => [x.a.square().sum(), x.b.square().sum()])); // ()
+      const delta = tf.addN(all.map((x) => this.update(x).square().sum())); // ()
+      return tf.stack([adapter, delta]); // (2)
+    });
+    const [adapterSq, deltaSq] = await squares.data();
+    squares.dispose();
+    return { adapterNorm: Math.sqrt(adapterSq!), deltaNorm: Math.sqrt(deltaSq!) };
+  }
+
+  /** Writes W₀ + ΔW into the model's weights and removes the hooks; the adapters stay readable. */
+  merge(): void {
+    this.requireAttached('merge');
+    for (const x of this.adapters.values()) {
+      const base = this.model.params.get(x.target.weight)!;
+      tf.tidy(() => base.assign(base.add(this.update(x)))); // (d_in, d_out)
+    }
+    this.model.setLinearHooks(null);
+    this.state = 'merged';
+  }
+
+  /** Removes the hooks: the model computes with W₀ again. */
+  detach(): void {
+    this.requireAttached('detach');
+    this.model.setLinearHooks(null);
+    this.state = 'detached';
+  }
+
+  /**
+   * Writes `adapter_model.safetensors` and `adapter_config.json` (PEFT's layout, F32) into
+   * `folder`; returns the paths. `baseModel` goes into `base_model_name_or_path`.
+   */
+  async exportAdapter(folder: string, baseModel: string | null = null): Promise<string[]> {
+    this.alive();
+    const tensors = [];
+    for (const x of this.adapters.values()) {
+      const { module, dIn, dOut } = x.target;
+      const r = this.options.rank;
+      const a = (await x.a.data()) as Float32Array; // (r, d_in)
+      const b = (await x.b.data()) as Float32Array; // (d_out, r)
+      tensors.push({ name: peftTensorName(module, 'lora_A'), shape: [r, dIn], data: a });
+      tensors.push({ name: peftTensorName(module, 'lora_B'), shape: [dOut, r], data: b });
+    }
+    return writeAdapterFolder(folder, tensors, adapterConfig(this.description(), baseModel));
+  }
+
+  /** Removes the hooks if still attached and frees A and B. */
+  dispose(): void {
+    if (this.state === 'disposed') return;
+    if (this.state === 'attached') this.model.setLinearHooks(null);
+    for (const v of this.variables.values()) v.dispose();
+    this.state = 'disposed';
+  }
+
+  private description(): AdapterDescription {
+    const { rank, alpha, omega, bound, seed } = this.options;
+    return { spec: this.model.spec, targets: this.targets, rank, alpha, omega, bound, seed };
+  }
+
+  /** The hook: W₀ + ΔW for a target, the base itself otherwise. Runs in the forward's tidy. */
+  private hooked(name: string, base: tf.Tensor2D): tf.Tensor2D {
+    const x = this.adapters.get(name);
+    return x ? base.add(this.update(x)) : base; // (d_in, d_out)
+  }
+
+  /** ΔW = scale · f(ω·(B·A)ᵀ), [in, out]. Not tidied: callers are inside a tidy. */
+  private update(x: Adapter): tf.Tensor2D {
+    const { bound, omega } = this.options;
+    const product = tf.matMul(x.a, x.b, true, true); // (d_in, d_out) = Aᵀ·Bᵀ = (B·A)ᵀ
+    if (bound === 'none') return product.mul(x.scale); // (d_in, d_out)
+    const angle = product.mul(omega); // (d_in, d_out)
+    const bounded = bound === 'sine' ? tf.sin(angle) : tf.tanh(angle); // (d_in, d_out), in [−1, 1]
+    return bounded.mul(x.scale); // (d_in, d_out)
+  }
+
+  private adapter(weight: string): Adapter {
+    const x = this.adapters.get(weight);
+    if (!x) {
+      throw new Error(
+        `no LoRA adapter on ${weight}; adapted: ${[...this.adapters.keys()].join(', ')}`,
+      );
+    }
+    return x;
+  }
+
+  private alive(): void {
+    if (this.state === 'disposed') throw new Error('LoRA adapters already disposed');
+  }
+
+  private requireAttached(action: string): void {
+    if (this.state !== 'attached')
+      throw new Error(`cannot ${action} LoRA adapters that are ${this.state}`);
+  }
+}
+
+/**
+ * PEFT's `kaiming_uniform_(lora_A, a=√5)`: gain √(2/(1+5)), bound = gain·√3/√fan_in =
+ * 1/√d_in, so A ~ U(−1/√d_in, 1/√d_in). Drawn in JS (mulberry32, one stream per target) so a
+ * seed gives the same A on every backend.
+ */
+function kaimingUniformA(rank: number, dIn: number, seed: number, index: number): tf.Tensor2D {
+  const random = mulberry32((seed ^ Math.imul(index + 1, 0x9e3779b9)) >>> 0);
+  const limit = 1 / Math.sqrt(dIn);
+  const data = new Float32Array(rank * dIn);
+  for (let i = 0; i < data.length; i++) data[i] = (2 * random() - 1) * limit;
+  return tf.tensor2d(data, [rank, dIn]); // (r, d_in)
+}
