@@ -118,3 +118,26 @@ export const EvalReport = z
     need(report.knowledge === undefined, 'knowledge');
   });
 export type EvalReport = z.infer<typeof EvalReport>;
+
+/**
+ * `prune --json`: the method, the requested target (`pattern` N:M or null for unstructured),
+ * the achieved fraction of zeros over all block linear weights, per matrix, and the written
+ * folder with the sha256 of its weight files (as `inspect` computes it).
+ */
+export const PruneReport = z.object({
+  method: z.string(),
+  target: Fraction,
+  pattern: z
+    .string()
+    .regex(/^\d+:\d+$/)
+    .nullable(),
+  sparsity: Fraction,
+  layers: z.array(z.object({ name: z.string(), sparsity: Fraction })),
+  calibration: z
+    .object({ sequences: z.number().int().positive(), tokens: z.number().int().positive() })
+    .nullable(),
+  seconds: z.number().nonnegative(),
+  out: z.string(),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+});
+export type PruneReport = z.infer<typeof PruneReport>;

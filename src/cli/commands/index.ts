@@ -5,6 +5,15 @@ import { demo } from './demo.ts';
 import { evalCommand } from './eval.ts';
 import { generate } from './generate.ts';
 import { inspect } from './inspect.ts';
+import { prune } from './prune.ts';
 import { score } from './score.ts';
 
-export const COMMANDS: readonly Command[] = [inspect, score, generate, evalCommand, demo, bench];
+export const COMMANDS: readonly Command[] = [
+  inspect,
+  score,
+  generate,
+  prune,
+  evalCommand,
+  demo,
+  bench,
+];

@@ -1,0 +1,57 @@
+import type { PruneReport } from '../../shared/contracts.ts';
+import { UserInputError } from '../../shared/errors.ts';
+import { pruneToFolder, readPruneInputs, type PruneRequest } from '../../worker/tasks/prune.ts';
+import type { Command } from '../command.ts';
+import { startEngine } from '../engine.ts';
+import { requiredString } from '../options.ts';
+
+const optionalString = (values: Readonly<Record<string, unknown>>, name: string) => {
+  const raw = values[name];
+  if (raw === undefined) return undefined;
+  if (typeof raw !== 'string' || raw === '')
+    throw new UserInputError(undefined, `--${name} needs a value`);
+  return raw;
+};
+
+export const prune: Command = {
+  name: 'prune',
+  usage:
+    'prune <model> --method magnitude|wanda [--sparsity 0.5 | --pattern 2:4] [--calib <path>] --out <dir>',
+  summary: "zero a fraction (or N:M pattern) of the blocks' linear weights; write the sparse model",
+  options: {
+    method: { type: 'string' },
+    sparsity: { type: 'string' },
+    pattern: { type: 'string' },
+    calib: { type: 'string' },
+    out: { type: 'string' },
+  },
+  positionals: 1,
+  async run({ positionals, values, global, progress, print }) {
+    const request: PruneRequest = {
+      model: positionals[0]!,
+      method: requiredString(values, 'method'),
+      sparsity: optionalString(values, 'sparsity'),
+      pattern: optionalString(values, 'pattern'),
+      calib: optionalString(values, 'calib'),
+      out: requiredString(values, 'out'),
+    };
+    const inputs = await readPruneInputs(request);
+    if (request.calib !== undefined && inputs.calibration === undefined)
+      progress.note(`--calib is not used by --method ${inputs.pruner.name}`);
+    await startEngine(global, progress);
+    const report = await pruneToFolder(request, inputs, (label, done, total) =>
+      progress.step(label, done, total),
+    );
+    print(report, humanText(report));
+  },
+};
+
+function humanText(report: PruneReport): string {
+  const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
+  return [
+    `${report.method} ${report.pattern ?? pct(report.target)} → ${report.out}`,
+    ...report.layers.map((l) => `  ${l.name}  ${pct(l.sparsity)}`),
+    `sparsity  ${pct(report.sparsity)}  (${report.seconds.toFixed(1)} s)`,
+    `sha256    ${report.sha256}`,
+  ].join('\n');
+}
