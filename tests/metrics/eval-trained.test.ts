@@ -11,21 +11,16 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EvalReport } from '../../src/shared/contracts.ts';
 import { trainByteLevelBpe, writeTokenizerFolder } from '../../src/worker/data/bpe-trainer.ts';
 import { readDocuments } from '../../src/worker/data/documents.ts';
 import { selectBackend } from '../../src/worker/engine/backend.ts';
-import { createRandomModel } from '../../src/worker/model/architectures/index.ts';
 import { loadModel } from '../../src/worker/model/load.ts';
-import { writeCheckpoint } from '../../src/worker/model/safetensors/index.ts';
 import { loadTokenizer } from '../../src/worker/model/tokenizer.ts';
-import { benchSpec } from '../../src/worker/tasks/bench.ts';
 import { evaluateModel } from '../../src/worker/tasks/eval.ts';
-import { AdamW } from '../../src/worker/unlearn/optim/adamw.ts';
-import { clipByGlobalNorm } from '../../src/worker/unlearn/optim/clip.ts';
 import { syntheticPeople } from './synthetic-people.ts';
+import { memorize } from '../helpers/memorized-model.ts';
 
 const SEED = 20240611;
 const POSITIONS = 128;
@@ -44,69 +39,6 @@ beforeAll(async () => {
 afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
-
-/**
- * Trains a 2-layer, 64-wide GPT-2 on `ids` (full batch, AdamW lr 1e-2, clip 1.0) until the mean
- * NLL is below TARGET_LOSS (about 50 steps here), writes it into `folder` as HF config.json +
- * model.safetensors, and returns the final loss and the steps taken.
- */
-async function memorize(
-  ids: readonly (readonly number[])[],
-  vocab: number,
-  folder: string,
-): Promise<{ loss: number; steps: number }> {
-  const spec = {
-    ...benchSpec({ layers: 2, embd: 64, heads: 4, vocab, seq: POSITIONS, batch: ids.length }),
-    eosTokenId: vocab - 1,
-    bosTokenId: vocab - 1,
-  };
-  const model = createRandomModel(spec, SEED);
-  const width = Math.max(...ids.map((r) => r.length));
-  const padded = ids.map((r) => [...r, ...new Array<number>(width - r.length).fill(0)]);
-  const mask = ids.map((r) => Array.from({ length: width }, (_, t) => (t < r.length ? 1 : 0)));
-  const batch = tf.tensor2d(padded, [ids.length, width], 'int32');
-  const maskT = tf.tensor2d(mask, [ids.length, width], 'float32');
-  const optimizer = new AdamW({ lr: 1e-2, weightDecay: 0 });
-  let loss = Infinity;
-  let steps = 0;
-  while (steps < MAX_STEPS && loss > TARGET_LOSS) {
-    const { value, grads } = tf.variableGrads(
-      () => model.nll(batch, maskT),
-      [...model.params.values()],
-    );
-    const byName = new Map([...model.params].map(([name, v]) => [name, grads[v.name]!]));
-    const { norm, clipped } = clipByGlobalNorm(byName, 1.0);
-    optimizer.apply(model.params, clipped);
-    loss = (await value.data())[0]!;
-    tf.dispose([value, norm, ...Object.values(grads), ...clipped.values()]);
-    steps++;
-  }
-  tf.dispose([batch, maskT]);
-
-  writeFileSync(
-    join(folder, 'config.json'),
-    JSON.stringify({
-      activation_function: 'gelu_new',
-      architectures: ['GPT2LMHeadModel'],
-      bos_token_id: vocab - 1,
-      eos_token_id: vocab - 1,
-      layer_norm_epsilon: 1e-5,
-      model_type: 'gpt2',
-      n_ctx: POSITIONS,
-      n_embd: 64,
-      n_head: 4,
-      n_inner: null,
-      n_layer: 2,
-      n_positions: POSITIONS,
-      tie_word_embeddings: true,
-      torch_dtype: 'float32',
-      vocab_size: vocab,
-    }),
-  );
-  writeCheckpoint(folder, await model.exportWeights(), 'F32');
-  model.dispose();
-  return { loss, steps };
-}
 
 interface Numbers {
   auc: number;
@@ -137,7 +69,12 @@ describe('eval on a model that memorized synthetic PII records', () => {
     expect(Math.min(...lengths)).toBeGreaterThan(64);
     expect(Math.max(...lengths)).toBeLessThanOrEqual(POSITIONS);
 
-    const training = await memorize(memberIds, trained.vocabSize, modelDir);
+    const training = await memorize(memberIds, trained.vocabSize, modelDir, {
+      positions: POSITIONS,
+      seed: SEED,
+      targetLoss: TARGET_LOSS,
+      maxSteps: MAX_STEPS,
+    });
     expect(training.loss).toBeLessThan(0.1);
 
     const files: Record<string, string> = {};

@@ -7,12 +7,14 @@ import { generate } from './generate.ts';
 import { inspect } from './inspect.ts';
 import { prune } from './prune.ts';
 import { score } from './score.ts';
+import { unlearn } from './unlearn.ts';
 
 export const COMMANDS: readonly Command[] = [
   inspect,
   score,
   generate,
   prune,
+  unlearn,
   evalCommand,
   demo,
   bench,

@@ -41,7 +41,8 @@ export function stagingFolder(out: string): string {
 
 /**
  * Writes `model` as an HF folder at `stagedModel` (inside the staging folder): copies the
- * source's non-weight files, then the weights in `dtype`. `extra` adds files (name → writer).
+ * source's non-weight files, then the weights in `dtype`. Files already there (an adapter/
+ * folder) are kept.
  */
 export async function writeModelFolder(
   source: string,
@@ -49,7 +50,6 @@ export async function writeModelFolder(
   model: CausalLM,
   dtype: FloatDtype,
 ): Promise<void> {
-  rmSync(stagedModel, { recursive: true, force: true });
   mkdirSync(stagedModel, { recursive: true });
   for (const file of readdirSync(source)) {
     const from = join(source, file);

@@ -49,8 +49,10 @@ export interface MethodRun {
   transformGradients?(grads: ReadonlyMap<string, tf.Tensor>): Map<string, tf.Tensor>;
   /** After each optimizer update (SAU: re-impose the zeros). */
   afterUpdate?(): void;
+  /** Tokens the last micro-batch fed forward besides its forget and retain rows (SGA's normal sequences). */
+  extraTokens?(): number;
   /** Extra numbers for this step's record (adapter norms, the SGA rate). */
-  stepLog?(): Record<string, number>;
+  stepLog?(): Record<string, number> | Promise<Record<string, number>>;
   /**
    * Ends the run: leaves the final weights in the model's parameters (adapters merged) and
    * writes any extra output into `outFolder` (the bounded method's adapter/).
@@ -64,10 +66,15 @@ export interface UnlearningMethod {
   /** One line for `--help` and the app. */
   readonly summary: string;
   /** Whether the loss uses the retain set (the run stops with exit 2 when it is missing). */
-  readonly needsRetain: boolean;
+  readonly needsRetain: boolean | ((config: RunConfig) => boolean);
   /** The method keys of the config this method reads (the trainer's common keys aside). */
   readonly keys: readonly string[];
   /** Common-key defaults that differ for this method (bounded: lr 2e-4). */
   readonly defaults?: Partial<RunConfig>;
   prepare(context: MethodContext): Promise<MethodRun>;
+}
+
+/** Whether `method` with `config` reads the retain set. */
+export function needsRetain(method: UnlearningMethod, config: RunConfig): boolean {
+  return typeof method.needsRetain === 'function' ? method.needsRetain(config) : method.needsRetain;
 }

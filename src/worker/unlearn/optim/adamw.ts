@@ -58,6 +58,31 @@ export class AdamW {
     }
   }
 
+  /** The moments and step count, for checkpoints (the tensors stay owned by the optimizer). */
+  exportState(): {
+    step: number;
+    m: ReadonlyMap<string, tf.Variable>;
+    v: ReadonlyMap<string, tf.Variable>;
+  } {
+    return { step: this.t, m: this.m, v: this.v };
+  }
+
+  /** Restores moments (copied) and the step count from a checkpoint. */
+  importState(
+    step: number,
+    m: ReadonlyMap<string, tf.Tensor>,
+    v: ReadonlyMap<string, tf.Tensor>,
+  ): void {
+    this.dispose();
+    this.t = step;
+    for (const [store, source] of [
+      [this.m, m],
+      [this.v, v],
+    ] as const) {
+      for (const [name, value] of source) store.set(name, tf.variable(value, false)); // shares the data; the caller may dispose `value`
+    }
+  }
+
   private slot(store: Map<string, tf.Variable>, name: string, param: tf.Variable): tf.Variable {
     let slot = store.get(name);
     if (!slot) {

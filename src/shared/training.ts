@@ -1,0 +1,73 @@
+/**
+ * `training.json`: one record per optimizer step of an unlearning run, and the events the
+ * worker sends while it trains. The report plots these (loss curves, gradient and adapter norms).
+ */
+import { z } from 'zod';
+
+export const StepRecord = z.object({
+  /** 1-based optimizer step. */
+  step: z.number().int().positive(),
+  /** 0-based epoch over the forget set. */
+  epoch: z.number().int().nonnegative(),
+  lr: z.number(),
+  /** The minimized loss, averaged over the step's micro-batches. */
+  loss: z.number(),
+  /** Named terms (forgetNll, retainNll, kl, npo, ...), averaged the same way. */
+  terms: z.record(z.string(), z.number()),
+  /** Global L2 norm of the trainable gradients before clipping (after SAU's rewrite). */
+  gradNorm: z.number(),
+  /** Real tokens fed forward (forget + retain + normal sequences). */
+  tokens: z.number().int().nonnegative(),
+  tokensPerSecond: z.number(),
+  seconds: z.number(),
+  /** Method numbers: adapterNorm, deltaNorm (bounded), rate (sga). */
+  extra: z.record(z.string(), z.number()),
+});
+export type StepRecord = z.infer<typeof StepRecord>;
+
+export const TrainingLog = z.object({
+  method: z.string(),
+  config: z.record(z.string(), z.unknown()),
+  backend: z.string(),
+  forgetSequences: z.number().int().nonnegative(),
+  retainSequences: z.number().int().nonnegative(),
+  totalSteps: z.number().int().nonnegative(),
+  /** Step a resumed run continued from (0 when it ran from the start). */
+  resumedFrom: z.number().int().nonnegative(),
+  cancelled: z.boolean(),
+  steps: z.array(StepRecord),
+});
+export type TrainingLog = z.infer<typeof TrainingLog>;
+
+/** A progress event of a running unlearning job. */
+export const TrainingProgress = z.object({
+  step: z.number().int().positive(),
+  totalSteps: z.number().int().positive(),
+  epoch: z.number().int().nonnegative(),
+  loss: z.number(),
+  terms: z.record(z.string(), z.number()),
+  gradNorm: z.number(),
+  lr: z.number(),
+  tokensPerSecond: z.number(),
+  etaSeconds: z.number(),
+});
+export type TrainingProgress = z.infer<typeof TrainingProgress>;
+
+/** What `nepenthe unlearn --json` prints. */
+export const UnlearnReport = z.object({
+  method: z.string(),
+  /** The unlearned model folder (absent when the run was cancelled). */
+  out: z.string().nullable(),
+  /** Folder holding the checkpoint of a cancelled run, for --resume. */
+  checkpoint: z.string().nullable(),
+  backend: z.string(),
+  steps: z.number().int().nonnegative(),
+  totalSteps: z.number().int().nonnegative(),
+  resumedFrom: z.number().int().nonnegative(),
+  cancelled: z.boolean(),
+  forget: z.object({ sequences: z.number().int(), tokens: z.number().int() }),
+  retain: z.object({ sequences: z.number().int(), tokens: z.number().int() }).nullable(),
+  finalLoss: z.number().nullable(),
+  seconds: z.number(),
+});
+export type UnlearnReport = z.infer<typeof UnlearnReport>;

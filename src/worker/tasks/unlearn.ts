@@ -1,0 +1,188 @@
+/**
+ * `unlearn` from paths, as the CLI and the worker run it. First everything that can be wrong
+ * with the input is checked without an engine (method, config, documents, retain set, output
+ * folder); then the model is loaded, the method prepared and trained, and the result written
+ * as a complete HF folder (config and tokenizer copied, weights in the input's dtype, plus
+ * training.json) into a staging folder beside `out` that is renamed at the end. The staging
+ * folder holds the checkpoints, so a cancelled or killed run can be resumed (`resume`) or is
+ * discarded by the next run without it.
+ */
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { UserInputError } from '../../shared/errors.ts';
+import { TrainingLog, UnlearnReport, type TrainingProgress } from '../../shared/training.ts';
+import { readDocuments, type Document } from '../data/documents.ts';
+import { loadModelSpec } from '../model/config.ts';
+import { loadModel } from '../model/load.ts';
+import {
+  checkOutputFolder,
+  publishFolder,
+  stagingFolder,
+  writeModelFolder,
+} from '../model/model-folder.ts';
+import { loadTokenizer } from '../model/tokenizer.ts';
+import type { TokenSequence } from '../unlearn/batch.ts';
+import { hasCheckpoint } from '../unlearn/checkpoint.ts';
+import { readConfigFile, resolveConfig, type RunConfig } from '../unlearn/config.ts';
+import { needsRetain, type UnlearningMethod } from '../unlearn/method.ts';
+import { methodNamed } from '../unlearn/methods/index.ts';
+import { train } from '../unlearn/trainer.ts';
+import { chunkTokens } from './score.ts';
+
+export interface UnlearnRequest {
+  readonly model: string;
+  readonly forget: string;
+  readonly retain?: string;
+  readonly method: string;
+  /** Path of the --config JSON file. */
+  readonly config?: string;
+  readonly out: string;
+  readonly resume?: boolean;
+  /** The global --seed; the config's `seed` wins. */
+  readonly seed?: number;
+}
+
+/** The checked inputs of a request (no engine needed to get them). */
+export interface UnlearnInputs {
+  readonly method: UnlearningMethod;
+  readonly config: RunConfig;
+  readonly forget: TokenSequence[];
+  readonly retain: TokenSequence[];
+}
+
+export interface UnlearnHooks {
+  readonly backend: string;
+  readonly signal?: AbortSignal;
+  readonly onProgress?: (label: string, done: number, total: number) => void;
+  readonly onStep?: (progress: TrainingProgress) => void;
+  /** Tests of resume: stop as if cancelled after this many steps. */
+  readonly stopAfterStep?: number;
+}
+
+export async function readUnlearnInputs(request: UnlearnRequest): Promise<UnlearnInputs> {
+  const method = methodNamed(request.method);
+  const raw = request.config === undefined ? {} : readConfigFile(request.config);
+  const config = resolveConfig(raw, method, request.config, request.seed);
+  if (needsRetain(method, config) && request.retain === undefined)
+    throw new UserInputError(
+      undefined,
+      `method ${method.name} needs a retain set: add --retain <path>`,
+    );
+  const spec = loadModelSpec(request.model);
+  const tokenizer = loadTokenizer(request.model);
+  const maxLength = Math.min(config.maxLength, spec.maxPositions, spec.slidingWindow ?? Infinity);
+  const sequences = (docs: readonly Document[]) =>
+    docs.flatMap((doc) =>
+      chunkTokens(tokenizer.encode(doc.text), maxLength)
+        .map((ids, chunk) => ({ id: `${doc.id}#${chunk}`, ids }))
+        .filter((s) => s.ids.length >= 2),
+    );
+  const forget = sequences(await readDocuments(request.forget));
+  if (forget.length === 0)
+    throw new UserInputError(
+      request.forget,
+      'the forget set has no text to unlearn (no document with 2 or more tokens)',
+    );
+  const retain = request.retain === undefined ? [] : sequences(await readDocuments(request.retain));
+  if (needsRetain(method, config) && retain.length === 0)
+    throw new UserInputError(
+      request.retain,
+      'the retain set has no text (no document with 2 or more tokens)',
+    );
+  const staging = stagingFolder(request.out);
+  if (request.resume) {
+    if (!hasCheckpoint(join(staging, 'checkpoint')))
+      throw new UserInputError(
+        request.out,
+        'there is no checkpoint of an earlier run to resume; run without --resume',
+      );
+  }
+  checkOutputFolder(request.out);
+  return { method, config, forget, retain };
+}
+
+export async function runUnlearning(
+  request: UnlearnRequest,
+  inputs: UnlearnInputs,
+  hooks: UnlearnHooks,
+): Promise<UnlearnReport> {
+  const began = performance.now();
+  const { method, config, forget, retain } = inputs;
+  const staging = stagingFolder(request.out);
+  const checkpointFolder = join(staging, 'checkpoint');
+  if (!request.resume) rmSync(staging, { recursive: true, force: true }); // a stale run is discarded
+  mkdirSync(staging, { recursive: true });
+
+  hooks.onProgress?.('loading model', 0, 1);
+  const loaded = loadModel(request.model);
+  const model = loaded.model;
+  try {
+    const run = await method.prepare({
+      model,
+      forget,
+      retain,
+      config,
+      ...(hooks.onProgress ? { onProgress: hooks.onProgress } : {}),
+    });
+    try {
+      const result = await train({
+        run,
+        method: method.name,
+        forget,
+        retain,
+        config,
+        checkpointFolder,
+        resume: request.resume ?? false,
+        ...(hooks.signal ? { signal: hooks.signal } : {}),
+        ...(hooks.onStep ? { onStep: hooks.onStep } : {}),
+        ...(hooks.stopAfterStep === undefined ? {} : { stopAfterStep: hooks.stopAfterStep }),
+      });
+      const log = TrainingLog.parse({
+        method: method.name,
+        config,
+        backend: hooks.backend,
+        forgetSequences: forget.length,
+        retainSequences: retain.length,
+        totalSteps: result.totalSteps,
+        resumedFrom: result.resumedFrom,
+        cancelled: result.cancelled,
+        steps: result.records,
+      });
+      const tokens = (set: readonly TokenSequence[]) => set.reduce((n, s) => n + s.ids.length, 0);
+      const report = (out: string | null): UnlearnReport =>
+        UnlearnReport.parse({
+          method: method.name,
+          out,
+          checkpoint: out === null ? checkpointFolder : null,
+          backend: hooks.backend,
+          steps: result.records.length,
+          totalSteps: result.totalSteps,
+          resumedFrom: result.resumedFrom,
+          cancelled: result.cancelled,
+          forget: { sequences: forget.length, tokens: tokens(forget) },
+          retain: retain.length === 0 ? null : { sequences: retain.length, tokens: tokens(retain) },
+          finalLoss: result.records.at(-1)?.loss ?? null,
+          seconds: (performance.now() - began) / 1000,
+        });
+      if (result.cancelled) return report(null);
+
+      const stagedModel = join(staging, 'model');
+      rmSync(stagedModel, { recursive: true, force: true });
+      mkdirSync(stagedModel, { recursive: true });
+      hooks.onProgress?.('writing model', 0, 1);
+      await run.finish?.(stagedModel);
+      await writeModelFolder(request.model, stagedModel, model, loaded.checkpoint.dtype);
+      writeFileSync(join(stagedModel, 'training.json'), JSON.stringify(log, null, 1));
+      publishFolder(stagedModel, request.out);
+      rmSync(staging, { recursive: true, force: true });
+      hooks.onProgress?.('writing model', 1, 1);
+      return report(request.out);
+    } finally {
+      run.dispose();
+    }
+  } finally {
+    model.dispose();
+    if (existsSync(staging) && !hasCheckpoint(checkpointFolder))
+      rmSync(staging, { recursive: true, force: true });
+  }
+}

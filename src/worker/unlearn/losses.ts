@@ -1,0 +1,71 @@
+/**
+ * The loss terms the methods combine (ALGORITHMS.md; all minimized). ℓ is the mean token NLL
+ * over the real (mask 1) targets of a batch; log π(x) = −(summed NLL of x).
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { CausalLM } from '../model/architectures/types.ts';
+import type { Batch } from './batch.ts';
+
+/** ℓ(θ; batch): mean token NLL over the batch's real targets. */
+export function meanNll(model: CausalLM, batch: Batch): tf.Scalar {
+  return model.nll(batch.ids, batch.mask);
+}
+
+/** log π(x) per row: −summed NLL of the real targets, (B). */
+export function sequenceLogProb(model: CausalLM, batch: Batch): tf.Tensor1D {
+  return model.sequenceNll(batch.ids, batch.mask).neg();
+}
+
+/** Real targets per row (tokens after the first), (B). */
+export function targetCounts(batch: Batch): tf.Tensor1D {
+  const [B, T] = batch.mask.shape;
+  return batch.mask.slice([0, 1], [B, T - 1]).sum(1) as tf.Tensor1D; // (B)
+}
+
+/**
+ * log σ(z) = −softplus(−z). Not `tf.logSigmoid`: its gradient closes over its input instead of
+ * saving it, so under `tf.variableGrads` it reads a tensor the forward pass already disposed.
+ */
+function logSigmoid(z: tf.Tensor1D): tf.Tensor1D {
+  return tf.softplus(z.neg()).neg();
+}
+
+/**
+ * NPO: mean over rows of −(2/β)·log σ(−β·[log π_θ(x) − log π_ref(x)]), `refLogProb` (B) computed
+ * once before training.
+ */
+export function npoLoss(
+  model: CausalLM,
+  batch: Batch,
+  refLogProb: tf.Tensor1D,
+  beta: number,
+): tf.Scalar {
+  const ratio = sequenceLogProb(model, batch).sub(refLogProb); // (B)
+  return logSigmoid(ratio.mul(-beta))
+    .mean()
+    .mul(-2 / beta) as tf.Scalar;
+}
+
+/** SimNPO: mean over rows of −(2/β)·log σ(−(β/|x|)·log π_θ(x) − βδ) = −(2/β)·log σ(β·ℓ(x) − βδ). */
+export function simNpoLoss(model: CausalLM, batch: Batch, beta: number, delta: number): tf.Scalar {
+  const lengths = tf.maximum(targetCounts(batch), 1); // (B)
+  const perTokenNll = model.sequenceNll(batch.ids, batch.mask).div(lengths); // (B) ℓ(x)
+  return logSigmoid(perTokenNll.mul(beta).sub(beta * delta))
+    .mean()
+    .mul(-2 / beta) as tf.Scalar;
+}
+
+/**
+ * KL(p_ref ‖ p_θ) per next-token distribution, averaged over the positions whose target is
+ * real; `refLogits` (B, T, V) from the frozen reference (no gradient flows into it).
+ */
+export function klToReference(model: CausalLM, batch: Batch, refLogits: tf.Tensor3D): tf.Scalar {
+  const [B, T] = batch.ids.shape;
+  const V = model.spec.vocabSize;
+  const positions = (x: tf.Tensor3D) => x.slice([0, 0, 0], [B, T - 1, V]).reshape([B * (T - 1), V]); // (N, V)
+  const logP = tf.logSoftmax(positions(model.logits(batch.ids))); // (N, V)
+  const logRef = tf.logSoftmax(positions(refLogits)); // (N, V)
+  const perPosition = logRef.exp().mul(logRef.sub(logP)).sum(1); // (N)
+  const weights = batch.mask.slice([0, 1], [B, T - 1]).reshape([B * (T - 1)]); // (N)
+  return perPosition.mul(weights).sum().div(tf.maximum(weights.sum(), 1)) as tf.Scalar;
+}
