@@ -8,9 +8,11 @@
  * framing such as BOS, which therefore counts among the p prompt tokens):
  * - prompt = ids[0 .. p), truth = ids[p .. p + c_d) with c_d = min(c, len − p);
  *   documents with len ≤ p have no continuation and are skipped (counted in `skipped`).
- * - generation: `greedyGenerate` for exactly c_d new tokens, no stop token (an early EOS is
- *   simply a wrong token); it may return fewer when the model's positions run out, which then
- *   counts as a mismatch.
+ * - generation: greedy, exactly c_d new tokens, no stop token (an early EOS is simply a wrong
+ *   token); fewer when the model's positions run out, which then counts as a mismatch. Every
+ *   prompt has p tokens, so documents are decoded `batchSize` at a time with one KV cache
+ *   (`greedyGenerateBatch`, c = max c_d of the batch, each row cut to its c_d): greedy decoding
+ *   of a row does not depend on the other rows.
  * - `exact`: the generated ids equal the true ids (same length, same ids).
  * - `rougeL`: ROUGE-L F1 (`formulas/rouge.ts`) of the generated ids' decoded text against the
  *   true ids' decoded text, both decoded with special tokens skipped.
@@ -19,7 +21,7 @@
  *   p + c use fewer; `meanContinuationTokens` says how many on average).
  */
 import type { CausalLM } from '../model/architectures/types.ts';
-import { greedyGenerate } from '../model/generate.ts';
+import { greedyGenerateBatch } from '../model/generate.ts';
 import { rougeL } from './formulas/rouge.ts';
 
 export const VERBATIM_PREFIX_TOKENS = 32;
@@ -35,6 +37,8 @@ export interface VerbatimOptions {
   readonly prefixTokens?: number;
   /** Continuation tokens c (default 32). */
   readonly continuationTokens?: number;
+  /** Documents decoded together (default 8). */
+  readonly batchSize?: number;
   /** Called after each document with the number done and the total. */
   readonly onProgress?: (done: number, total: number) => void;
 }
@@ -82,15 +86,25 @@ export async function verbatimMemorization(
   checkCount(p, 'prefixTokens');
   checkCount(c, 'continuationTokens');
 
+  const batchSize = options.batchSize ?? 8;
+  checkCount(batchSize, 'batchSize');
   const perDocument: VerbatimDocument[] = [];
-  let skipped = 0;
-  for (const [index, ids] of documents.entries()) {
-    if (ids.length <= p) {
-      skipped++;
-    } else {
-      const prompt = ids.slice(0, p);
-      const truth = ids.slice(p, p + Math.min(c, ids.length - p));
-      const generated = await greedyGenerate(model, prompt, truth.length);
+  const scorable = [...documents.keys()].filter((i) => documents[i]!.length > p);
+  const skipped = documents.length - scorable.length;
+  for (let start = 0; start < scorable.length; start += batchSize) {
+    const rows = scorable.slice(start, start + batchSize);
+    const truths = rows.map((i) =>
+      documents[i]!.slice(p, p + Math.min(c, documents[i]!.length - p)),
+    );
+    const longest = Math.max(...truths.map((t) => t.length));
+    const generatedRows = await greedyGenerateBatch(
+      model,
+      rows.map((i) => documents[i]!.slice(0, p)),
+      longest,
+    );
+    rows.forEach((index, r) => {
+      const truth = truths[r]!;
+      const generated = generatedRows[r]!.slice(0, truth.length);
       const exact =
         generated.length === truth.length && generated.every((id, i) => id === truth[i]);
       const score = rougeL(
@@ -104,9 +118,10 @@ export async function verbatimMemorization(
         rougeL: score,
         exact,
       });
-    }
-    options.onProgress?.(index + 1, documents.length);
+    });
+    options.onProgress?.(skipped + Math.min(start + batchSize, scorable.length), documents.length);
   }
+  if (scorable.length === 0) options.onProgress?.(documents.length, documents.length);
 
   const n = perDocument.length;
   const mean = (f: (d: VerbatimDocument) => number): number | null =>

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CausalLM } from './architectures/types.ts';
-import { greedyGenerate } from './generate.ts';
+import { greedyGenerate, greedyGenerateBatch } from './generate.ts';
 import { loadModel } from './load.ts';
 
 const FIXTURES = join(import.meta.dirname, '..', '..', '..', 'tests', 'fixtures', 'golden');
@@ -68,6 +68,17 @@ describe.each(['gpt2-tiny', 'llama-gqa-tiny', 'qwen2-tiny'])('%s', (name) => {
     expect(worst).toBeLessThan(1e-5);
     tf.dispose([full, chunked, ...parts]);
     cache.dispose();
+  });
+
+  it('batched: each row equals its own greedy decoding, and tensors are freed', async () => {
+    const prompts = [PROMPT, [3, 3, 9, 1, 50], [88, 19, 3, 42, 7], [1, 2, 3, 4, 5]];
+    const expected = await Promise.all(prompts.map((p) => greedyGenerate(model, p, 10)));
+    const before = tf.memory().numTensors;
+    const batched = await greedyGenerateBatch(model, prompts, 10);
+    expect(tf.memory().numTensors).toBe(before);
+    expect(batched).toEqual(expected);
+    expect(new Set(expected.map((e) => e.join())).size).toBeGreaterThan(1); // rows really differ
+    await expect(greedyGenerateBatch(model, [PROMPT, [1, 2]], 3)).rejects.toThrow(/one length/);
   });
 
   it('stops after a stop token, which it keeps', async () => {

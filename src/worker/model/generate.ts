@@ -48,3 +48,50 @@ export async function greedyGenerate(
     cache.dispose();
   }
 }
+
+/**
+ * Greedy continuations of several prompts of the SAME length at once, `maxNewTokens` each (no
+ * stop tokens: verbatim memorization compares fixed-length continuations). One batched decode
+ * per position instead of one per prompt and position; each row is its own greedy decoding
+ * (rows never attend to each other), so row i equals `greedyGenerate(model, prompts[i], n)` up
+ * to float summation order in the batched products.
+ */
+export async function greedyGenerateBatch(
+  model: CausalLM,
+  prompts: readonly (readonly number[])[],
+  maxNewTokens: number,
+): Promise<number[][]> {
+  if (prompts.length === 0) return [];
+  const P = prompts[0]!.length;
+  if (P === 0) throw new RangeError('greedyGenerateBatch needs at least one prompt token');
+  if (prompts.some((p) => p.length !== P))
+    throw new RangeError('greedyGenerateBatch needs prompts of one length');
+  const limit = Math.min(model.spec.maxPositions, model.spec.slidingWindow ?? Infinity);
+  const budget = Math.min(maxNewTokens, limit - P);
+  const B = prompts.length;
+  const out: number[][] = prompts.map(() => []);
+  if (budget <= 0) return out;
+  const cache = model.createCache();
+  try {
+    let input = tf.tensor2d(prompts.flat(), [B, P], 'int32'); // (B, P)
+    for (let step = 0; step < budget; step++) {
+      const next = tf.tidy(() => {
+        const logits = model.decode(input, cache); // (B, T, V)
+        const T = logits.shape[1];
+        return logits
+          .slice([0, T - 1, 0], [B, 1, -1])
+          .reshape([B, -1])
+          .argMax(1); // (B)
+      });
+      input.dispose();
+      const tokens = Array.from(await next.data());
+      next.dispose();
+      tokens.forEach((t, i) => out[i]!.push(t));
+      input = tf.tensor2d(tokens, [B, 1], 'int32'); // (B, 1)
+    }
+    input.dispose();
+    return out;
+  } finally {
+    cache.dispose();
+  }
+}
