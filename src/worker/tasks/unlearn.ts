@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import { UserInputError } from '../../shared/errors.ts';
 import { TrainingLog, UnlearnReport, type TrainingProgress } from '../../shared/training.ts';
 import { readDocuments, type Document } from '../data/documents.ts';
-import { loadModelSpec } from '../model/config.ts';
+import { architectureFor } from '../model/architectures/index.ts';
+import { loadModelSpec, type ModelSpec } from '../model/config.ts';
 import { loadModel } from '../model/load.ts';
 import {
   checkOutputFolder,
@@ -20,11 +21,14 @@ import {
   stagingFolder,
   writeModelFolder,
 } from '../model/model-folder.ts';
+import { Checkpoint } from '../model/safetensors/index.ts';
 import { loadTokenizer } from '../model/tokenizer.ts';
+import { isBlockLinearWeight } from '../model/weight-names.ts';
+import { resolveKeys } from '../model/weights.ts';
 import type { TokenSequence } from '../unlearn/batch.ts';
 import { hasCheckpoint } from '../unlearn/checkpoint.ts';
 import { readConfigFile, resolveConfig, type RunConfig } from '../unlearn/config.ts';
-import { needsRetain, type UnlearningMethod } from '../unlearn/method.ts';
+import { needsRetain, type MethodRun, type UnlearningMethod } from '../unlearn/method.ts';
 import { methodNamed } from '../unlearn/methods/index.ts';
 import { train } from '../unlearn/trainer.ts';
 import { chunkTokens } from './score.ts';
@@ -89,6 +93,17 @@ export async function readUnlearnInputs(request: UnlearnRequest): Promise<Unlear
       request.retain,
       'the retain set has no text (no document with 2 or more tokens)',
     );
+  // The methods' own checks repeated here, so that they fail before the engine starts.
+  if (method.name === 'sga' && retain.length < config.k - 1)
+    throw new UserInputError(
+      request.retain,
+      `sga with k = ${config.k} needs at least ${config.k - 1} retain sequences as normal sequences; the retain set has ${retain.length}`,
+    );
+  if (method.name === 'sau' && !hasZeroBlockWeight(request.model, spec))
+    throw new UserInputError(
+      request.model,
+      'sau needs a pruned model, and this one has no zero weights in its block linears; prune it first (nepenthe prune) or choose another method',
+    );
   const staging = stagingFolder(request.out);
   if (request.resume) {
     if (!hasCheckpoint(join(staging, 'checkpoint')))
@@ -99,6 +114,21 @@ export async function readUnlearnInputs(request: UnlearnRequest): Promise<Unlear
   }
   checkOutputFolder(request.out);
   return { method, config, forget, retain };
+}
+
+/** Whether any block linear weight is exactly zero (read from the files, no engine). */
+function hasZeroBlockWeight(folder: string, spec: ModelSpec): boolean {
+  const checkpoint = Checkpoint.open(folder);
+  try {
+    const architecture = architectureFor(spec.family);
+    const layout = architecture.parameters(spec);
+    const keys = resolveKeys(checkpoint, spec, architecture, layout);
+    return layout.some(
+      (p) => isBlockLinearWeight(p.name) && checkpoint.readFloat32(keys.get(p.name)!).includes(0),
+    );
+  } finally {
+    checkpoint.close();
+  }
 }
 
 export async function runUnlearning(
@@ -126,7 +156,7 @@ export async function runUnlearning(
     });
     try {
       const result = await train({
-        run,
+        run: yieldingEachStep(run),
         method: method.name,
         forget,
         retain,
@@ -185,4 +215,20 @@ export async function runUnlearning(
     if (existsSync(staging) && !hasCheckpoint(checkpointFolder))
       rmSync(staging, { recursive: true, force: true });
   }
+}
+
+/**
+ * The wasm and cpu backends resolve `data()` without returning to the event loop, so a
+ * training loop of awaits alone never lets a SIGINT handler run: Ctrl-C would only be seen
+ * after the last step. Yielding once per step (stepLog is awaited every step) lets the
+ * signal abort the run between steps.
+ */
+function yieldingEachStep(run: MethodRun): MethodRun {
+  return {
+    ...run,
+    async stepLog() {
+      await new Promise((resolve) => setImmediate(resolve));
+      return (await run.stepLog?.()) ?? {};
+    },
+  };
 }
