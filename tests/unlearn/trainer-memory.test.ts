@@ -51,7 +51,7 @@ describe('trainer memory', () => {
       // The model keeps one causal mask per sequence length it has seen (a bounded cache, not a
       // leak); one forward pass per length fills it before counting.
       for (const s of [...forget, ...retain])
-        tf.tidy(() => model.logits(tf.tensor2d([s.ids], [1, s.ids.length], 'int32')));
+        tf.tidy(() => model.logits(tf.tensor2d([[...s.ids]], [1, s.ids.length], 'int32')));
       const counts = new Map<number, number>();
       const result = await train({
         run,
