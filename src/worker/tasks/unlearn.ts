@@ -28,7 +28,7 @@ import { resolveKeys } from '../model/weights.ts';
 import type { TokenSequence } from '../unlearn/batch.ts';
 import { hasCheckpoint } from '../unlearn/checkpoint.ts';
 import { readConfigFile, resolveConfig, type RunConfig } from '../unlearn/config.ts';
-import { needsRetain, type MethodRun, type UnlearningMethod } from '../unlearn/method.ts';
+import { needsRetain, type UnlearningMethod } from '../unlearn/method.ts';
 import { methodNamed } from '../unlearn/methods/index.ts';
 import { train } from '../unlearn/trainer.ts';
 import { chunkTokens } from './score.ts';
@@ -156,7 +156,7 @@ export async function runUnlearning(
     });
     try {
       const result = await train({
-        run: yieldingEachStep(run),
+        run,
         method: method.name,
         forget,
         retain,
@@ -215,20 +215,4 @@ export async function runUnlearning(
     if (existsSync(staging) && !hasCheckpoint(checkpointFolder))
       rmSync(staging, { recursive: true, force: true });
   }
-}
-
-/**
- * The wasm and cpu backends resolve `data()` without returning to the event loop, so a
- * training loop of awaits alone never lets a SIGINT handler run: Ctrl-C would only be seen
- * after the last step. Yielding once per step (stepLog is awaited every step) lets the
- * signal abort the run between steps.
- */
-function yieldingEachStep(run: MethodRun): MethodRun {
-  return {
-    ...run,
-    async stepLog() {
-      await new Promise((resolve) => setImmediate(resolve));
-      return (await run.stepLog?.()) ?? {};
-    },
-  };
 }

@@ -75,6 +75,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     };
     const started = performance.now();
     for (let step = start; step < plan.totalSteps; step++) {
+      await nextTurnOfEventLoop();
       if (
         options.signal?.aborted ||
         (options.stopAfterStep !== undefined && step >= options.stopAfterStep)
@@ -202,4 +203,13 @@ async function trainStep(
     seconds,
     extra,
   };
+}
+
+/**
+ * The wasm and cpu backends resolve `data()` without returning to the event loop, so a loop of
+ * awaits alone never lets a SIGINT handler or an IPC cancel message run: cancellation would be
+ * seen only after the last step. One macrotask turn per step lets it in.
+ */
+function nextTurnOfEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
