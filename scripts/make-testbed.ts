@@ -1,0 +1,270 @@
+/**
+ * Builds resources/testbed (DESIGN.md §7): fictitious people with PII, their splits as corpus and
+ * QA files, a byte-level BPE tokenizer, a small GPT-2 trained by our own code until it recites
+ * the training people's biographies (forget10 + retain), and a reference model trained the same
+ * way on retain only. Both are Hugging Face folders; manifest.json records the recipe, the
+ * losses, the measured memorization and the sha256 of every file.
+ *
+ *   npm run testbed [-- --out <dir>]          (default resources/testbed; wasm backend)
+ *
+ * Deterministic by construction (seeded data, init and shuffles; single-threaded wasm); the
+ * manifest holds no timestamps, so a rebuild can be checked file by file against it.
+ */
+import { createHash } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as tf from '@tensorflow/tfjs';
+import { trainByteLevelBpe, writeTokenizerFolder } from '../src/worker/data/bpe-trainer.ts';
+import {
+  SPLIT_NAMES,
+  biography,
+  qaPairs,
+  qaText,
+  testbedSplits,
+  type TestbedPerson,
+} from '../src/worker/data/testbed/index.ts';
+import { trainToMemorize, type TrainResult } from '../src/worker/data/testbed/train.ts';
+import { selectBackend } from '../src/worker/engine/backend.ts';
+import { verbatimMemorization } from '../src/worker/metrics/verbatim.ts';
+import { createRandomModel } from '../src/worker/model/architectures/index.ts';
+import type { ModelSpec } from '../src/worker/model/config.ts';
+import { loadModel } from '../src/worker/model/load.ts';
+import { writeCheckpoint } from '../src/worker/model/safetensors/index.ts';
+import { loadTokenizer, type Tokenizer } from '../src/worker/model/tokenizer.ts';
+
+export const TESTBED_DIR = fileURLToPath(new URL('../resources/testbed', import.meta.url));
+
+/** The recipe; every number is in the manifest. Sized for < 10 minutes on 2 CPU cores (wasm). */
+export const TESTBED = {
+  seed: 20250301,
+  people: 100,
+  holdout: 20,
+  /** Biographies are ~90 tokens at this size (≥ 64, so verbatim's 32 + 32 fits). */
+  vocabSize: 1536,
+  model: { layers: 2, embd: 128, heads: 4, positions: 256 },
+  train: { epochs: 40, batchSize: 10, lr: 5e-3, warmupSteps: 20, clip: 1.0 },
+  /** Safetensors dtype of the shipped weights (memorization is measured on what is shipped). */
+  dtype: 'F16',
+} as const;
+
+const COMMAND = 'npm run testbed';
+
+function modelSpec(endOfText: number, vocabSize: number): ModelSpec {
+  const { layers, embd, heads, positions } = TESTBED.model;
+  return {
+    modelType: 'gpt2',
+    family: 'gpt2',
+    vocabSize,
+    hidden: embd,
+    layers,
+    heads,
+    kvHeads: heads,
+    headDim: embd / heads,
+    intermediate: 4 * embd,
+    maxPositions: positions,
+    normEps: 1e-5,
+    tieWordEmbeddings: true,
+    qkvBias: true,
+    oBias: true,
+    mlpBias: true,
+    ropeTheta: 0,
+    ropeScaling: null,
+    bosTokenId: endOfText,
+    eosTokenId: endOfText,
+  };
+}
+
+/** config.json as transformers writes it for GPT-2; dropout off (we never use it). */
+function configJson(endOfText: number, vocabSize: number): Record<string, unknown> {
+  const { layers, embd, heads, positions } = TESTBED.model;
+  return {
+    activation_function: 'gelu_new',
+    architectures: ['GPT2LMHeadModel'],
+    attn_pdrop: 0,
+    bos_token_id: endOfText,
+    embd_pdrop: 0,
+    eos_token_id: endOfText,
+    initializer_range: 0.02,
+    layer_norm_epsilon: 1e-5,
+    model_type: 'gpt2',
+    n_ctx: positions,
+    n_embd: embd,
+    n_head: heads,
+    n_inner: null,
+    n_layer: layers,
+    n_positions: positions,
+    resid_pdrop: 0,
+    scale_attn_by_inverse_layer_idx: false,
+    scale_attn_weights: true,
+    tie_word_embeddings: true,
+    torch_dtype: TESTBED.dtype === 'F16' ? 'float16' : 'float32',
+    use_cache: true,
+    vocab_size: vocabSize,
+  };
+}
+
+const jsonl = (rows: readonly unknown[]): string =>
+  rows.map((r) => `${JSON.stringify(r)}\n`).join('');
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+async function trainModel(
+  folder: string,
+  people: readonly TestbedPerson[],
+  tokenizer: Tokenizer,
+  spec: ModelSpec,
+  name: string,
+): Promise<TrainResult> {
+  const docs = people.map((p) => tokenizer.encode(biography(p)));
+  const model = createRandomModel(spec, TESTBED.seed);
+  const started = performance.now();
+  const result = await trainToMemorize(model, docs, {
+    ...TESTBED.train,
+    seed: TESTBED.seed,
+    onEpoch: (epoch, loss, steps) =>
+      log(
+        `${name}: epoch ${epoch}/${TESTBED.train.epochs} step ${steps} loss ${loss.toFixed(4)} ` +
+          `(${((performance.now() - started) / 1000).toFixed(0)} s)`,
+      ),
+  });
+  writeCheckpoint(folder, await model.exportWeights(), TESTBED.dtype);
+  model.dispose();
+  return result;
+}
+
+/** Greedy exact continuation (32-token prefix, 32 tokens) of each split's biographies. */
+async function memorization(
+  folder: string,
+  splits: Record<string, readonly TestbedPerson[]>,
+): Promise<Record<string, { exactRate: number | null; rougeL: number | null; documents: number }>> {
+  const { model } = loadModel(folder);
+  const tokenizer = loadTokenizer(folder);
+  const out: Record<
+    string,
+    { exactRate: number | null; rougeL: number | null; documents: number }
+  > = {};
+  for (const [name, people] of Object.entries(splits)) {
+    const docs = people.map((p) => tokenizer.encode(biography(p)));
+    const result = await verbatimMemorization(model, tokenizer, docs);
+    out[name] = { exactRate: result.exactRate, rougeL: result.rougeL, documents: result.scored };
+  }
+  model.dispose();
+  return out;
+}
+
+function sha256Tree(root: string, dir = root): Record<string, string> {
+  const hashes: Record<string, string> = {};
+  for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) =>
+    a.name < b.name ? -1 : 1,
+  )) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) Object.assign(hashes, sha256Tree(root, path));
+    else if (path !== join(root, 'manifest.json')) {
+      hashes[relative(root, path)] = createHash('sha256').update(readFileSync(path)).digest('hex');
+    }
+  }
+  return hashes;
+}
+
+export async function makeTestbed(outDir: string): Promise<void> {
+  const started = performance.now();
+  const splits = testbedSplits({
+    seed: TESTBED.seed,
+    people: TESTBED.people,
+    holdout: TESTBED.holdout,
+  });
+  const partial = `${outDir}.partial`;
+  rmSync(partial, { recursive: true, force: true });
+  for (const sub of ['corpus', 'qa', 'model', 'reference']) {
+    mkdirSync(join(partial, sub), { recursive: true });
+  }
+  for (const name of SPLIT_NAMES) {
+    const rows = splits[name].map((p) => ({ text: biography(p) }));
+    writeFileSync(join(partial, 'corpus', `${name}.jsonl`), jsonl(rows));
+  }
+  for (const name of ['forget10', 'retain', 'holdout'] as const) {
+    writeFileSync(join(partial, 'qa', `${name}.jsonl`), jsonl(splits[name].flatMap(qaPairs)));
+  }
+
+  // The tokenizer sees everyone, holdout included (as a pretrained tokenizer would): whether a
+  // person's name is a single token then says nothing about whether the model trained on them.
+  const everyone = [...splits.forget10, ...splits.retain, ...splits.holdout];
+  const texts = everyone.flatMap((p) => [biography(p), ...qaPairs(p).map(qaText)]);
+  const bpe = trainByteLevelBpe(texts, { vocabSize: TESTBED.vocabSize });
+  const endOfText = bpe.specialTokens[0]!.id;
+  const { positions } = TESTBED.model;
+  for (const sub of ['model', 'reference']) {
+    const folder = join(partial, sub);
+    writeTokenizerFolder(folder, bpe, positions);
+    writeFileSync(
+      join(folder, 'config.json'),
+      `${JSON.stringify(configJson(endOfText, bpe.vocabSize), null, 2)}\n`,
+    );
+  }
+  log(
+    `tokenizer: ${bpe.vocabSize} tokens (${((performance.now() - started) / 1000).toFixed(0)} s)`,
+  );
+
+  const backend = await selectBackend('wasm');
+  log(`backend: ${backend.name} (${backend.reason})`);
+  const tokenizer = loadTokenizer(join(partial, 'model'));
+  const spec = modelSpec(endOfText, bpe.vocabSize);
+  const training = [...splits.forget10, ...splits.retain].sort((a, b) => a.id - b.id);
+  const modelRun = await trainModel(join(partial, 'model'), training, tokenizer, spec, 'model');
+  const referenceRun = await trainModel(
+    join(partial, 'reference'),
+    splits.retain,
+    tokenizer,
+    spec,
+    'reference',
+  );
+  const probeSplits = { forget10: splits.forget10, retain: splits.retain, holdout: splits.holdout };
+  const measured = {
+    model: await memorization(join(partial, 'model'), probeSplits),
+    reference: await memorization(join(partial, 'reference'), probeSplits),
+  };
+  log(`memorization: ${JSON.stringify(measured)}`);
+
+  const lengths = everyone.map((p) => tokenizer.encode(biography(p)).length);
+  const summary = (r: TrainResult, people: number) => ({
+    people,
+    epochs: r.epochs,
+    steps: r.steps,
+    finalLoss: Number(r.finalLoss.toFixed(6)),
+    lossPerEpoch: r.losses.map((l) => Number(l.toFixed(6))),
+  });
+  const manifest = {
+    description:
+      'Nepenthe testbed: fictitious people with PII, a GPT-2 that memorized forget10 + retain, and a reference trained on retain only (DESIGN.md §7).',
+    command: COMMAND,
+    seed: TESTBED.seed,
+    people: { training: TESTBED.people, holdout: TESTBED.holdout },
+    splits: Object.fromEntries(SPLIT_NAMES.map((n) => [n, splits[n].map((p) => p.id)])),
+    tokenizer: { type: 'byte-level BPE', vocabSize: bpe.vocabSize, trainedOn: 'all people' },
+    biographyTokens: { min: Math.min(...lengths), max: Math.max(...lengths) },
+    model: { architecture: 'gpt2', ...TESTBED.model, dtype: TESTBED.dtype },
+    recipe: {
+      ...TESTBED.train,
+      optimizer: 'AdamW (weight decay 0)',
+      backend: 'wasm',
+      data: 'biographies',
+    },
+    training: {
+      model: { trainedOn: 'forget10 + retain', ...summary(modelRun, training.length) },
+      reference: { trainedOn: 'retain', ...summary(referenceRun, splits.retain.length) },
+    },
+    memorization: {
+      metric: 'greedy exact continuation rate, 32-token prefix, 32 tokens (verbatimMemorization)',
+      ...measured,
+    },
+    files: sha256Tree(partial),
+  };
+  writeFileSync(join(partial, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  rmSync(outDir, { recursive: true, force: true });
+  renameSync(partial, outDir);
+  tf.disposeVariables();
+  log(`wrote ${outDir} in ${((performance.now() - started) / 1000).toFixed(0)} s`);
+}
+
+const outIndex = process.argv.indexOf('--out');
+await makeTestbed(resolve(outIndex >= 0 ? process.argv[outIndex + 1]! : TESTBED_DIR));

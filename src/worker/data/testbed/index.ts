@@ -1,0 +1,4 @@
+export * from './documents.ts';
+export * from './identifiers.ts';
+export * from './people.ts';
+export * from './splits.ts';
