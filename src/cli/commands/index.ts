@@ -1,5 +1,6 @@
 /** Every `nepenthe` subcommand, in the order `--help` lists them. */
 import type { Command } from '../command.ts';
+import { audit } from './audit.ts';
 import { bench } from './bench.ts';
 import { demo } from './demo.ts';
 import { evalCommand } from './eval.ts';
@@ -16,6 +17,7 @@ export const COMMANDS: readonly Command[] = [
   prune,
   unlearn,
   evalCommand,
+  audit,
   demo,
   bench,
 ];
