@@ -1,0 +1,57 @@
+/**
+ * `nepenthe eval` with a real reference model: the shipped testbed (resources/testbed, issue 5)
+ * has a model trained on forget10 + retain and a reference trained on retain only, with the
+ * same recipe. Against that reference the model's forget set must stand out (PrivLeak well above
+ * 0, Forget Quality a tiny KS p-value), while the reference measured against itself is the ideal
+ * (PrivLeak 0, Forget Quality 1).
+ */
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { EvalReport } from '../../src/shared/contracts.ts';
+import { runCli } from './run-cli.ts';
+
+const testbed = (p: string) =>
+  fileURLToPath(new URL(`../../resources/testbed/${p}`, import.meta.url));
+const MODEL = testbed('model');
+const REFERENCE = testbed('reference');
+
+function evalJson(model: string, reference: string): EvalReport {
+  const { code, stdout, stderr } = runCli([
+    'eval',
+    model,
+    '--json',
+    '--backend',
+    'wasm',
+    '--forget',
+    testbed('corpus/forget10.jsonl'),
+    '--holdout',
+    testbed('corpus/holdout.jsonl'),
+    '--reference',
+    reference,
+  ]);
+  expect(code, stderr).toBe(0);
+  return EvalReport.parse(JSON.parse(stdout));
+}
+
+describe('nepenthe eval against the testbed reference model', () => {
+  it('the memorizing model: forget set recognisable, forget quality near 0', () => {
+    const report = evalJson(MODEL, REFERENCE);
+    expect(report.sets.forget!.verbatim.exactRate).toBe(1);
+    expect(report.sets.holdout!.verbatim.exactRate).toBe(0);
+    expect(report.mia!.loss!.auc).toBeGreaterThan(0.95);
+    // The reference never saw forget10: its Min-K% AUC is near chance, the model's near 1.
+    expect(report.privLeak).not.toBeNull();
+    expect(report.privLeak!).toBeGreaterThan(40);
+    // 10 forget documents, NLL distributions fully separated: the exact two-sided KS p-value
+    // is 2 / C(20, 10) ≈ 1.1e-5.
+    expect(report.forgetQuality).not.toBeNull();
+    expect(report.forgetQuality!).toBeLessThan(1e-3);
+  }, 120_000);
+
+  it('the reference against itself: PrivLeak 0, forget quality 1', () => {
+    const report = evalJson(REFERENCE, REFERENCE);
+    expect(report.sets.forget!.verbatim.exactRate).toBe(0);
+    expect(report.privLeak).toBe(0);
+    expect(report.forgetQuality).toBe(1);
+  }, 120_000);
+});
