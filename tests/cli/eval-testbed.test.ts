@@ -39,9 +39,10 @@ describe('nepenthe eval against the testbed reference model', () => {
     expect(report.sets.forget!.verbatim.exactRate).toBe(1);
     expect(report.sets.holdout!.verbatim.exactRate).toBe(0);
     expect(report.mia!.loss!.auc).toBeGreaterThan(0.95);
-    // The reference never saw forget10: its Min-K% AUC is near chance, the model's near 1.
+    // The model's Min-K% AUC is 1; the reference never saw forget10 or holdout, and its AUC on
+    // these 10 vs 20 people is 0.71 (small sets), so PrivLeak = (1 − 0.71)/0.71 ≈ 41 %.
     expect(report.privLeak).not.toBeNull();
-    expect(report.privLeak!).toBeGreaterThan(40);
+    expect(report.privLeak!).toBeGreaterThan(25);
     // 10 forget documents, NLL distributions fully separated: the exact two-sided KS p-value
     // is 2 / C(20, 10) ≈ 1.1e-5.
     expect(report.forgetQuality).not.toBeNull();
