@@ -5,6 +5,7 @@
 import { parseArgs } from 'node:util';
 import { BackendName } from '../shared/contracts.ts';
 import { isUserInputError, UserInputError } from '../shared/errors.ts';
+import { WorkerJobError } from '../main/worker-host/index.ts';
 import type { Command, GlobalOptions, OptionSpec } from './command.ts';
 import { COMMANDS } from './commands/index.ts';
 import { stderrProgress } from './progress.ts';
@@ -71,7 +72,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 0;
   } catch (error) {
     progress.done();
-    if (isUserInputError(error)) {
+    // Bad input found in this process, or by the worker (which checks its jobs too).
+    if (isUserInputError(error) || (error instanceof WorkerJobError && error.exitCode === 2)) {
       process.stderr.write(`nepenthe ${command.name}: ${oneLine(error.message)}\n`);
       return 2;
     }

@@ -1,78 +1,47 @@
 /**
  * The engine worker: a plain Node process (DESIGN.md §2) that takes jobs over the IPC channel
- * (`advanced` serialization), validates them, and answers with typed events.
+ * (`advanced` serialization), validates them, runs them one at a time, and answers with typed
+ * events (src/shared/worker-protocol.ts). A bad message or a failing job is answered with an
+ * error event; nothing a caller sends ends the process.
  */
-import { WorkerEvent, WorkerJob } from '../shared/worker-protocol.ts';
-import { isUserInputError } from '../shared/errors.ts';
-import { readDocuments } from './data/documents.ts';
-import { selectBackend } from './engine/backend.ts';
-import { loadModel } from './model/load.ts';
-import { loadTokenizer } from './model/tokenizer.ts';
-import { evaluateFiles, readEvalFiles } from './tasks/eval-files.ts';
-import { inspectModel } from './tasks/inspect.ts';
-import { scoreDocuments } from './tasks/score.ts';
+import { WorkerEvent, WorkerJob, type WorkJob } from '../shared/worker-protocol.ts';
+import { errorEvent, invalidMessageEvent } from './jobs/errors.ts';
+import { HANDLERS } from './jobs/handlers.ts';
+import { JobQueue } from './jobs/queue.ts';
 
 function send(event: WorkerEvent): void {
   process.send?.(WorkerEvent.parse(event));
 }
 
-async function handle(job: WorkerJob): Promise<void> {
-  switch (job.kind) {
-    case 'inspect':
-      send({ id: job.id, kind: 'inspected', report: await inspectModel(job.model) });
-      return;
-    case 'score': {
-      const documents = await readDocuments(job.data);
-      await selectBackend(job.backend);
-      const tokenizer = loadTokenizer(job.model);
-      const { model } = await loadModel(job.model);
-      try {
-        const scored = await scoreDocuments(model, tokenizer, documents, {
-          onProgress: (done, total) =>
-            send({ id: job.id, kind: 'progress', label: 'scoring', done, total }),
-        });
-        send({ id: job.id, kind: 'scored', report: { documents: scored } });
-      } finally {
-        model.dispose();
-      }
-      return;
-    }
-    case 'eval':
-      await evaluate(job);
-      return;
-    case 'cancel':
-      return; // nothing long-running is cancellable yet: jobs here finish between messages
-  }
+async function runJob(job: WorkJob, context: Parameters<typeof HANDLERS.inspect>[1]) {
+  const handler = HANDLERS[job.kind] as (j: WorkJob, c: typeof context) => Promise<unknown>;
+  const result = await handler(job, context);
+  return WorkerEvent.parse({ id: job.id, kind: 'result', job: job.kind, result });
 }
 
-/** The CLI's `eval` (src/cli/commands/eval.ts) as a job: same inputs, same report. */
-async function evaluate(job: Extract<WorkerJob, { kind: 'eval' }>): Promise<void> {
-  const files = await readEvalFiles(job);
-  await selectBackend(job.backend);
-  const report = await evaluateFiles(job, files, (label, done, total) =>
-    send({ id: job.id, kind: 'progress', label, done, total }),
-  );
-  send({ id: job.id, kind: 'evaluated', report });
-}
+const queue = new JobQueue(runJob, (event) => {
+  try {
+    send(event);
+  } catch (error) {
+    // A result that does not match its schema is the worker's bug: say so instead of it.
+    send(errorEvent(event.id, error));
+  }
+});
 
 process.on('message', (message: unknown) => {
   const parsed = WorkerJob.safeParse(message);
   if (!parsed.success) {
-    const id = (message as { id?: unknown } | null)?.id;
-    send({
-      id: typeof id === 'string' ? id : '?',
-      kind: 'error',
-      cause: 'input',
-      message: `invalid job: ${parsed.error.issues[0]?.message}`,
-    });
+    const issue = parsed.error.issues[0];
+    send(
+      invalidMessageEvent(message, `${issue?.path.join('.') || '(message)'}: ${issue?.message}`),
+    );
     return;
   }
-  handle(parsed.data).catch((error: unknown) => {
-    send({
-      id: parsed.data.id,
-      kind: 'error',
-      cause: isUserInputError(error) ? 'input' : 'failure',
-      message: error instanceof Error ? error.message : String(error),
-    });
-  });
+  if (parsed.data.kind === 'cancel') queue.cancel(parsed.data.target);
+  else queue.push(parsed.data);
 });
+
+// Ctrl-C in a terminal reaches the whole process group; the host decides what to cancel.
+process.on('SIGINT', () => {});
+// The host is gone (closed, or died): nobody can receive results any more.
+process.on('disconnect', () => process.exit(0));

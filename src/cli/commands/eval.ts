@@ -1,9 +1,9 @@
 import type { EvalReport } from '../../shared/contracts.ts';
 import { UserInputError } from '../../shared/errors.ts';
-import { evaluateFiles, readEvalFiles, type EvalRequest } from '../../worker/tasks/eval-files.ts';
+import { readEvalFiles, type EvalRequest } from '../../worker/tasks/eval-files.ts';
 import type { Command } from '../command.ts';
-import { startEngine } from '../engine.ts';
 import { requiredString } from '../options.ts';
+import { runInWorker } from '../worker.ts';
 
 const optionalString = (values: Readonly<Record<string, unknown>>, name: string) => {
   const raw = values[name];
@@ -37,10 +37,12 @@ export const evalCommand: Command = {
       reference: optionalString(values, 'reference'),
       names: optionalString(values, 'names')?.split(','),
     };
-    const files = await readEvalFiles(request);
-    await startEngine(global, progress);
-    const report = await evaluateFiles(request, files, (label, done, total) =>
-      progress.step(label, done, total),
+    await readEvalFiles(request); // bad documents exit 2 before a worker starts
+    const defined = Object.fromEntries(Object.entries(request).filter(([, v]) => v !== undefined));
+    const report = await runInWorker(
+      'eval',
+      { ...(defined as EvalRequest), backend: global.backend, seed: global.seed },
+      progress,
     );
     print(report, humanText(report));
   },

@@ -1,8 +1,7 @@
 import { GenerateReport } from '../../shared/contracts.ts';
-import { greedyGenerate } from '../../worker/model/generate.ts';
 import type { Command } from '../command.ts';
-import { loadModelAndTokenizer, startEngine } from '../engine.ts';
 import { positiveInteger, requiredString } from '../options.ts';
+import { runInWorker } from '../worker.ts';
 
 export const generate: Command = {
   name: 'generate',
@@ -13,16 +12,19 @@ export const generate: Command = {
   async run({ positionals, values, global, progress, print }) {
     const prompt = requiredString(values, 'prompt');
     const maxNewTokens = positiveInteger(values, 'max-new-tokens', 32);
-    await startEngine(global, progress);
-    const { model, tokenizer } = await loadModelAndTokenizer(positionals[0]!, progress);
-    try {
-      const promptIds = tokenizer.encode(prompt);
-      const stop = tokenizer.eosId === null ? [] : [tokenizer.eosId];
-      const tokenIds = await greedyGenerate(model, promptIds, maxNewTokens, stop);
-      const text = tokenizer.decode(tokenIds);
-      print(GenerateReport.parse({ promptIds, tokenIds, text }), `${prompt}${text}`);
-    } finally {
-      model.dispose();
-    }
+    const report = GenerateReport.parse(
+      await runInWorker(
+        'generate',
+        {
+          model: positionals[0]!,
+          prompt,
+          maxNewTokens,
+          backend: global.backend,
+          seed: global.seed,
+        },
+        progress,
+      ),
+    );
+    print(report, `${prompt}${report.text}`);
   },
 };

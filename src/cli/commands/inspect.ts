@@ -1,6 +1,6 @@
 import { InspectReport } from '../../shared/contracts.ts';
-import { inspectModel } from '../../worker/tasks/inspect.ts';
 import type { Command } from '../command.ts';
+import { runInWorker } from '../worker.ts';
 
 export const inspect: Command = {
   name: 'inspect',
@@ -8,8 +8,10 @@ export const inspect: Command = {
   summary: 'architecture, parameters, dtype, sparsity and sha256 of a Hugging Face model folder',
   options: {},
   positionals: 1,
-  async run({ positionals, print }) {
-    const report = InspectReport.parse(await inspectModel(positionals[0]!));
+  async run({ positionals, progress, print }) {
+    const report = InspectReport.parse(
+      await runInWorker('inspect', { model: positionals[0]! }, progress),
+    );
     print(
       report,
       [

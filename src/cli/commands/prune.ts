@@ -1,9 +1,9 @@
 import type { PruneReport } from '../../shared/contracts.ts';
 import { UserInputError } from '../../shared/errors.ts';
-import { pruneToFolder, readPruneInputs, type PruneRequest } from '../../worker/tasks/prune.ts';
+import { readPruneInputs, type PruneRequest } from '../../worker/tasks/prune.ts';
 import type { Command } from '../command.ts';
-import { startEngine } from '../engine.ts';
 import { requiredString } from '../options.ts';
+import { runInWorker } from '../worker.ts';
 
 const optionalString = (values: Readonly<Record<string, unknown>>, name: string) => {
   const raw = values[name];
@@ -35,12 +35,13 @@ export const prune: Command = {
       calib: optionalString(values, 'calib'),
       out: requiredString(values, 'out'),
     };
-    const inputs = await readPruneInputs(request);
-    if (request.calib !== undefined && inputs.calibration === undefined)
-      progress.note(`--calib is not used by --method ${inputs.pruner.name}`);
-    await startEngine(global, progress);
-    const report = await pruneToFolder(request, inputs, (label, done, total) =>
-      progress.step(label, done, total),
+    await readPruneInputs(request); // bad input exits 2 before a worker starts
+    const defined = Object.fromEntries(Object.entries(request).filter(([, v]) => v !== undefined));
+    // The worker notes an unused --calib itself.
+    const report = await runInWorker(
+      'prune',
+      { ...(defined as PruneRequest), backend: global.backend, seed: global.seed },
+      progress,
     );
     print(report, humanText(report));
   },

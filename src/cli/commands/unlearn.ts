@@ -1,13 +1,10 @@
 import type { UnlearnReport } from '../../shared/training.ts';
-import {
-  readUnlearnInputs,
-  runUnlearning,
-  type UnlearnRequest,
-} from '../../worker/tasks/unlearn.ts';
+import { WorkerJobError } from '../../main/worker-host/index.ts';
+import { readUnlearnInputs, type UnlearnRequest } from '../../worker/tasks/unlearn.ts';
 import { METHODS } from '../../worker/unlearn/methods/index.ts';
 import type { Command } from '../command.ts';
-import { startEngine } from '../engine.ts';
 import { requiredString } from '../options.ts';
+import { runInWorker } from '../worker.ts';
 
 const optional = (values: Readonly<Record<string, unknown>>, name: string) =>
   typeof values[name] === 'string' ? (values[name] as string) : undefined;
@@ -38,32 +35,29 @@ export const unlearn: Command = {
       ...(retain === undefined ? {} : { retain }),
       ...(config === undefined ? {} : { config }),
     };
+    // Bad input exits 2 here, before a worker starts; the worker checks it again.
     const inputs = await readUnlearnInputs(request);
-    const backend = await startEngine(global, progress);
-    const cancel = new AbortController();
-    const onSignal = () => {
-      progress.note('cancelling after the current step (a checkpoint is written)…');
-      cancel.abort();
-    };
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
     let report: UnlearnReport;
     try {
-      report = await runUnlearning(request, inputs, {
-        backend,
-        signal: cancel.signal,
-        onProgress: (label, done, total) => progress.step(label, done, total),
-        onStep: (s) =>
-          progress.step(
-            `${inputs.method.name} loss ${s.loss.toFixed(4)} |g| ${s.gradNorm.toExponential(2)} ` +
-              `${Math.round(s.tokensPerSecond)} tok/s eta ${Math.round(s.etaSeconds)}s`,
-            s.step,
-            s.totalSteps,
-          ),
-      });
-    } finally {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
+      report = await runInWorker(
+        'unlearn',
+        { ...request, backend: global.backend, seed: global.seed },
+        progress,
+        {
+          cancelNote: 'cancelling after the current step (a checkpoint is written)…',
+          onStep: (s) =>
+            progress.step(
+              `${inputs.method.name} loss ${s.loss.toFixed(4)} |g| ${s.gradNorm.toExponential(2)} ` +
+                `${Math.round(s.tokensPerSecond)} tok/s eta ${Math.round(s.etaSeconds)}s`,
+              s.step,
+              s.totalSteps,
+            ),
+        },
+      );
+    } catch (error) {
+      if (!(error instanceof WorkerJobError && error.code === 'cancelled' && error.partial))
+        throw error;
+      report = error.partial;
     }
     print(report, humanText(report));
     if (report.cancelled)

@@ -1,0 +1,36 @@
+/**
+ * How the worker process is started. In development and in the CLI: the system `node` running
+ * src/worker/index.ts through tsx. The packaged app passes its bundled Node runtime and built
+ * entry instead (DESIGN.md §2: the worker cannot live inside Electron's own processes).
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+export interface WorkerLaunch {
+  /** The worker's entry module. */
+  readonly entry: string;
+  /** The Node binary; default: the one running this process. */
+  readonly execPath?: string;
+  readonly execArgv?: readonly string[];
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+export function developmentLaunch(): WorkerLaunch {
+  // tsx by absolute URL: a bare `--import tsx` would resolve against the user's cwd.
+  const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+  return {
+    entry: fileURLToPath(new URL('../../worker/index.ts', import.meta.url)),
+    execArgv: ['--import', tsx],
+  };
+}
+
+export function forkWorker(launch: WorkerLaunch): ChildProcess {
+  return fork(launch.entry, [], {
+    ...(launch.execPath === undefined ? {} : { execPath: launch.execPath }),
+    execArgv: [...(launch.execArgv ?? [])],
+    env: launch.env ?? process.env,
+    serialization: 'advanced', // typed arrays cross as themselves
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+  });
+}

@@ -1,0 +1,43 @@
+/** Maps what a job threw, or a message that is not a job, to the protocol's error event. */
+import { isUserInputError } from '../../shared/errors.ts';
+import { WorkJob, type ErrorEvent } from '../../shared/worker-protocol.ts';
+import { JobCancelled } from './context.ts';
+
+/**
+ * Allocation failures the worker can still report itself (tfjs/wasm memory growth, a typed
+ * array too large). A V8 heap exhaustion kills the process instead: the host detects that.
+ */
+const OUT_OF_MEMORY =
+  /out of memory|Array buffer allocation failed|allocation failed|Invalid typed array length|OOM/i;
+
+export function errorEvent(id: string, error: unknown): ErrorEvent {
+  if (error instanceof JobCancelled)
+    return {
+      id,
+      kind: 'error',
+      code: 'cancelled',
+      message: error.message,
+      ...(error.partial ? { partial: error.partial } : {}),
+    };
+  const message = error instanceof Error ? error.message : String(error);
+  if (isUserInputError(error)) return { id, kind: 'error', code: 'bad-input', message };
+  const code = OUT_OF_MEMORY.test(message) ? 'out-of-memory' : 'failed';
+  return { id, kind: 'error', code, message };
+}
+
+const KINDS = new Set<string>([...WorkJob.options.map((o) => o.shape.kind.value), 'cancel']);
+
+/** The answer to a message that failed validation: which job it was, and what is wrong. */
+export function invalidMessageEvent(message: unknown, issue: string): ErrorEvent {
+  const fields =
+    typeof message === 'object' && message !== null ? (message as Record<string, unknown>) : {};
+  const id = typeof fields.id === 'string' && fields.id !== '' ? fields.id : '?';
+  if (typeof fields.kind === 'string' && !KINDS.has(fields.kind))
+    return {
+      id,
+      kind: 'error',
+      code: 'unknown-job',
+      message: `unknown job kind "${fields.kind}"; known: ${[...KINDS].join(', ')}`,
+    };
+  return { id, kind: 'error', code: 'invalid-message', message: `invalid job message: ${issue}` };
+}
