@@ -47,6 +47,7 @@ export function readJson(path: string): unknown {
 
 export function readManifest(runDir: string): RunManifest {
   const path = join(runDir, MANIFEST);
+  if (!existsSync(runDir)) throw new UserInputError(runDir, 'no such run folder');
   if (!existsSync(path))
     throw new UserInputError(runDir, `has no ${MANIFEST}; it is not an audit run folder`);
   const parsed = RunManifest.safeParse(readJson(path));
