@@ -18,26 +18,26 @@
  *   per set. Pairs read from a file whose name starts with "retain" (e.g. a `--qa` folder with
  *   forget.jsonl and retain.jsonl) are retain knowledge, every other pair forget knowledge.
  * - Whatever cannot be computed is listed in `skipped` with the reason; nothing is NaN.
+ *
+ * The families (memorization, PII, knowledge, membership inference, forget quality) are modules
+ * in ../metrics/families, each declaring the optional inputs it needs; this file scores the
+ * windows once (model and reference) and runs every family whose inputs are present.
  */
 import type { SkippedMetric } from '../../shared/contracts.ts';
+import type { Document, QaPair } from '../data/documents.ts';
+import {
+  METRIC_FAMILIES,
+  SET_NAMES,
+  type EvalContext,
+  type EvalInputName,
+  type SetWork,
+} from '../metrics/families/index.ts';
+import { computeTokenStats } from '../metrics/token-stats.ts';
 import type { CausalLM } from '../model/architectures/types.ts';
 import type { Tokenizer } from '../model/tokenizer.ts';
-import type { Document, QaPair } from '../data/documents.ts';
-import { greedyGenerate } from '../model/generate.ts';
-import { ks2Sample } from '../metrics/formulas/ks.ts';
-import { rougeL } from '../metrics/formulas/rouge.ts';
-import { membershipInference, MIA_ATTACKS, type MiaSet } from '../metrics/mia.ts';
-import { piiLeakage } from '../metrics/pii-leak.ts';
-import { setMetrics } from '../metrics/set-metrics.ts';
-import { computeTokenStats, type TokenStats } from '../metrics/token-stats.ts';
-import { verbatimMemorization } from '../metrics/verbatim.ts';
 import { chunkTokens } from './score.ts';
 
-export const SET_NAMES = ['forget', 'retain', 'holdout'] as const;
-export type SetName = (typeof SET_NAMES)[number];
-
-/** Greedy tokens of a QA answer (ALGORITHMS.md `knowledge.*.rougeL`). */
-export const QA_ANSWER_TOKENS = 32;
+export { QA_ANSWER_TOKENS, SET_NAMES, type SetName } from '../metrics/families/index.ts';
 
 export interface EvalModel {
   readonly model: CausalLM;
@@ -46,7 +46,7 @@ export interface EvalModel {
 
 export interface EvalInputs {
   readonly model: EvalModel & { readonly sha256: string; readonly architecture: string };
-  readonly sets: Partial<Record<SetName, readonly Document[]>> & {
+  readonly sets: Partial<Record<(typeof SET_NAMES)[number], readonly Document[]>> & {
     readonly forget: readonly Document[];
   };
   readonly qa?: readonly QaPair[];
@@ -56,19 +56,6 @@ export interface EvalInputs {
 
 export interface EvalOptions {
   readonly onProgress?: (label: string, done: number, total: number) => void;
-}
-
-interface Window {
-  readonly id: string;
-  readonly tokenIds: number[];
-}
-
-interface SetWork {
-  readonly name: SetName;
-  readonly documents: readonly Document[];
-  readonly windows: Window[];
-  readonly stats: TokenStats[];
-  referenceStats?: TokenStats[];
 }
 
 /** Builds the eval document (not yet validated: the caller parses it with `EvalReport`). */
@@ -124,170 +111,36 @@ export async function evaluateModel(
     }
   }
 
-  const sets: Record<string, unknown> = {};
-  for (const set of work) {
-    const summary = setMetrics(set.stats);
-    const verbatim = await verbatimMemorization(
-      model,
-      tokenizer,
-      set.windows.map((w) => w.tokenIds),
-      { onProgress: (done, total) => progress(`${set.name}: verbatim`, done, total) },
-    );
-    const entry: Record<string, unknown> = {
-      documents: set.documents.length,
-      windows: set.windows.length,
-      scoredWindows: summary.scoredDocuments,
-      tokens: summary.tokens,
-      meanNll: summary.meanNll,
-      verbatim: {
-        prefixTokens: verbatim.prefixTokens,
-        continuationTokens: verbatim.continuationTokens,
-        rougeL: verbatim.rougeL,
-        exactRate: verbatim.exactRate,
-        scored: verbatim.scored,
-        skipped: verbatim.skipped,
-      },
-      extractionStrength: summary.extractionStrength,
-      exactMemorization: summary.exactMemorization,
-    };
-    if (summary.meanNll === null) {
-      skipped.push({ metric: `sets.${set.name}.meanNll`, reason: 'no window has two tokens' });
-    }
-    if (verbatim.exactRate === null) {
-      skipped.push({
-        metric: `sets.${set.name}.verbatim`,
-        reason: `no window is longer than the ${verbatim.prefixTokens}-token prefix`,
-      });
-    }
-    if (set.name === 'forget') {
-      const pii = await piiLeakage(
-        model,
-        tokenizer,
-        set.documents.map((d) => d.text),
-        {
-          ...(inputs.names === undefined ? {} : { names: inputs.names }),
-          onProgress: (done, total) => progress('forget: pii probes', done, total),
-        },
-      );
-      entry.pii = {
-        probes: pii.probes,
-        leaked: pii.leaked,
-        leakRate: pii.leakRate,
-        skippedSpans: pii.skipped,
-      };
-      if (pii.leakRate === null) {
-        skipped.push({
-          metric: 'sets.forget.pii.leakRate',
-          reason: 'no PII span found in the forget set',
-        });
-      }
-    }
-    if (set.referenceStats !== undefined) {
-      entry.referenceMeanNll = setMetrics(set.referenceStats).meanNll;
-    }
-    sets[set.name] = entry;
-  }
-
   const report: Record<string, unknown> = {
     model: { sha256: inputs.model.sha256, architecture: inputs.model.architecture },
-    sets,
   };
-
-  // Knowledge (QA).
-  const qa = inputs.qa;
-  if (qa === undefined) {
-    skipped.push({ metric: 'knowledge', reason: 'no QA pairs (--qa) given' });
-  } else {
-    const knowledge: Record<string, unknown> = {};
-    const groups = { forget: [] as QaPair[], retain: [] as QaPair[] };
-    for (const pair of qa) {
-      const file = pair.id.slice(0, pair.id.lastIndexOf(':'));
-      const base = file.slice(file.lastIndexOf('/') + 1).toLowerCase();
-      groups[base.startsWith('retain') ? 'retain' : 'forget'].push(pair);
+  const present: Record<EvalInputName, boolean> = {
+    retain: inputs.sets.retain !== undefined,
+    holdout: inputs.sets.holdout !== undefined,
+    qa: inputs.qa !== undefined,
+    reference: inputs.reference !== undefined,
+  };
+  const context: EvalContext = {
+    model,
+    tokenizer,
+    sets: work,
+    forget: work.find((s) => s.name === 'forget')!,
+    ...(inputs.qa === undefined ? {} : { qa: inputs.qa }),
+    ...(inputs.names === undefined ? {} : { names: inputs.names }),
+    hasReference: present.reference,
+    report,
+    skipped,
+    progress,
+  };
+  for (const family of METRIC_FAMILIES) {
+    const missing = family.needs.find((need) => !present[need.input]);
+    if (missing === undefined) {
+      await family.run(context);
+      continue;
     }
-    for (const name of ['forget', 'retain'] as const) {
-      const pairs = groups[name];
-      if (pairs.length === 0) {
-        skipped.push({ metric: `knowledge.${name}`, reason: `no ${name} QA pairs given` });
-        continue;
-      }
-      let sum = 0;
-      for (const [i, pair] of pairs.entries()) {
-        sum += await answerRecall(model, tokenizer, pair);
-        progress(`knowledge ${name}`, i + 1, pairs.length);
-      }
-      knowledge[name] = { rougeL: sum / pairs.length, pairs: pairs.length };
-    }
-    report.knowledge = knowledge;
+    skipped.push(...missing.skipped);
+    for (const key of missing.nullKeys ?? []) report[key] = null;
   }
-
-  // Membership inference.
-  const forget = work.find((s) => s.name === 'forget')!;
-  const holdout = work.find((s) => s.name === 'holdout');
-  const miaSet = (set: SetWork): MiaSet => ({
-    stats: set.stats,
-    texts: set.windows.map((w) => tokenizer.decode(w.tokenIds, { skipSpecialTokens: true })),
-    ...(set.referenceStats === undefined ? {} : { referenceStats: set.referenceStats }),
-  });
-  if (holdout === undefined) {
-    skipped.push({ metric: 'mia', reason: 'membership inference needs a holdout set (--holdout)' });
-    report.privLeak = null;
-    skipped.push({ metric: 'privLeak', reason: 'needs a holdout set (--holdout)' });
-  } else {
-    const mia = membershipInference(miaSet(forget), miaSet(holdout));
-    const attacks: Record<string, unknown> = {};
-    for (const attack of MIA_ATTACKS) {
-      const result = mia.attacks[attack];
-      if (result !== undefined) {
-        attacks[attack] = { auc: result.auc, tprAt1pctFpr: result.tprAt1pctFpr };
-      }
-    }
-    report.mia = attacks;
-    report.privLeak = mia.privLeak;
-    for (const s of mia.skipped) {
-      skipped.push(
-        s.metric === 'privLeak' && inputs.reference === undefined
-          ? { metric: 'privLeak', reason: 'needs a reference model (--reference)' }
-          : s,
-      );
-    }
-  }
-
-  // Forget quality: KS between per-window mean NLLs of the model and the reference.
-  report.forgetQuality = null;
-  if (forget.referenceStats === undefined) {
-    skipped.push({ metric: 'forgetQuality', reason: 'needs a reference model (--reference)' });
-  } else {
-    const model = meanNlls(forget.stats);
-    const reference = meanNlls(forget.referenceStats);
-    if (model.length === 0 || reference.length === 0) {
-      skipped.push({ metric: 'forgetQuality', reason: 'no forget window has two tokens' });
-    } else {
-      report.forgetQuality = ks2Sample(model, reference).pValue;
-    }
-  }
-
   report.skipped = skipped;
   return report;
-}
-
-/** Per-window mean NLL of the windows with a scored token. */
-function meanNlls(stats: readonly TokenStats[]): number[] {
-  return stats
-    .filter((s) => s.logProbs.length > 0)
-    .map((s) => -s.logProbs.reduce((a, b) => a + b, 0) / s.logProbs.length);
-}
-
-/** ROUGE-L recall of the greedy answer to `pair.question` against `pair.answer`. */
-async function answerRecall(model: CausalLM, tokenizer: Tokenizer, pair: QaPair): Promise<number> {
-  const limit = Math.min(model.spec.maxPositions, model.spec.slidingWindow ?? Infinity);
-  let prompt = tokenizer.encode(`${pair.question}\n`);
-  if (prompt.length + QA_ANSWER_TOKENS > limit) {
-    prompt = prompt.slice(prompt.length - Math.max(1, limit - QA_ANSWER_TOKENS));
-  }
-  const stop = tokenizer.eosId === null ? [] : [tokenizer.eosId];
-  const generated = await greedyGenerate(model, prompt, QA_ANSWER_TOKENS, stop);
-  const text = tokenizer.decode(generated, { skipSpecialTokens: true });
-  const answer = text.split(/\n\s*\n/)[0] ?? '';
-  return rougeL(answer, pair.answer).recall;
 }

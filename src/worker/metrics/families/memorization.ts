@@ -1,0 +1,53 @@
+/**
+ * Per set: mean NLL, verbatim memorization (p = c = 32), exact memorization and extraction
+ * strength (teacher-forced), and the reference's mean NLL when there is a reference.
+ */
+import { setMetrics } from '../set-metrics.ts';
+import { verbatimMemorization } from '../verbatim.ts';
+import type { MetricFamily } from './family.ts';
+
+export const memorization: MetricFamily = {
+  name: 'memorization',
+  needs: [],
+  async run({ model, tokenizer, sets, report, skipped, progress }) {
+    const entries: Record<string, unknown> = {};
+    for (const set of sets) {
+      const summary = setMetrics(set.stats);
+      const verbatim = await verbatimMemorization(
+        model,
+        tokenizer,
+        set.windows.map((w) => w.tokenIds),
+        { onProgress: (done, total) => progress(`${set.name}: verbatim`, done, total) },
+      );
+      const entry: Record<string, unknown> = {
+        documents: set.documents.length,
+        windows: set.windows.length,
+        scoredWindows: summary.scoredDocuments,
+        tokens: summary.tokens,
+        meanNll: summary.meanNll,
+        verbatim: {
+          prefixTokens: verbatim.prefixTokens,
+          continuationTokens: verbatim.continuationTokens,
+          rougeL: verbatim.rougeL,
+          exactRate: verbatim.exactRate,
+          scored: verbatim.scored,
+          skipped: verbatim.skipped,
+        },
+        extractionStrength: summary.extractionStrength,
+        exactMemorization: summary.exactMemorization,
+      };
+      if (summary.meanNll === null)
+        skipped.push({ metric: `sets.${set.name}.meanNll`, reason: 'no window has two tokens' });
+      if (verbatim.exactRate === null) {
+        skipped.push({
+          metric: `sets.${set.name}.verbatim`,
+          reason: `no window is longer than the ${verbatim.prefixTokens}-token prefix`,
+        });
+      }
+      if (set.referenceStats !== undefined)
+        entry.referenceMeanNll = setMetrics(set.referenceStats).meanNll;
+      entries[set.name] = entry;
+    }
+    report.sets = entries;
+  },
+};
