@@ -145,6 +145,22 @@ describe('engine worker', () => {
     expect(method).toMatchObject({ kind: 'error', code: 'bad-input' });
     expect(existsSync(join(scratch, 'never'))).toBe(false);
 
+    // The audit job reaches its task (src/worker/tasks/audit.ts), which checks its files.
+    const [audit] = await run({
+      id: 'c4',
+      kind: 'audit',
+      request: {
+        model: TINY,
+        forget: '/nonexistent/forget.txt',
+        method: 'graddiff',
+        out: join(scratch, 'audit-never'),
+        ...ENGINE,
+      },
+    });
+    expect(audit).toMatchObject({ kind: 'error', code: 'bad-input' });
+    expect(audit!.kind === 'error' && audit!.message).toContain('/nonexistent/forget.txt');
+    expect(existsSync(join(scratch, 'audit-never'))).toBe(false);
+
     const [unknown] = await run({ id: 'd', kind: 'explode' });
     expect(unknown).toMatchObject({ id: 'd', kind: 'error', code: 'unknown-job' });
     const [malformed] = await run({ id: 'd2', kind: 'score', request: { model: 7 } });
