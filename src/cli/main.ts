@@ -21,9 +21,11 @@ const GLOBAL_HELP = `  --backend auto|webgpu|tensorflow|wasm|cpu   tensor backen
   --seed N                                     random seed (default 0)
   --json                                       print one JSON document on stdout`;
 
-export function helpText(): string {
-  const width = Math.max(...COMMANDS.map((c) => c.name.length));
-  const lines = COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`);
+/** Loads every command for its summary: slow-ish, but only `--help` needs them all. */
+export async function helpText(): Promise<string> {
+  const commands = await Promise.all(COMMANDS.map((c) => c.load()));
+  const width = Math.max(...commands.map((c) => c.name.length));
+  const lines = commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`);
   return `nepenthe — unlearn documents from a local language model, and prove it
 
 Usage: nepenthe <command> [options]
@@ -44,16 +46,17 @@ function commandHelp(command: Command): string {
 export async function main(argv: readonly string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    process.stdout.write(`${helpText()}\n`);
+    process.stdout.write(`${await helpText()}\n`);
     return name === undefined ? 2 : 0;
   }
-  const command = COMMANDS.find((c) => c.name === name);
-  if (!command) {
+  const entry = COMMANDS.find((c) => c.name === name);
+  if (!entry) {
     process.stderr.write(
       `nepenthe: unknown command "${name}"; known: ${COMMANDS.map((c) => c.name).join(', ')}\n`,
     );
     return 2;
   }
+  const command = await entry.load();
   const progress = stderrProgress();
   try {
     const parsed = parse(command, rest);

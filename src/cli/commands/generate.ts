@@ -1,6 +1,7 @@
 import { GenerateReport } from '../../shared/contracts.ts';
 import type { Command } from '../command.ts';
 import { positiveInteger, requiredString } from '../options.ts';
+import { checkModelFolder } from '../model-check.ts';
 import { runInWorker } from '../worker.ts';
 
 export const generate: Command = {
@@ -12,6 +13,7 @@ export const generate: Command = {
   async run({ positionals, values, global, progress, print }) {
     const prompt = requiredString(values, 'prompt');
     const maxNewTokens = positiveInteger(values, 'max-new-tokens', 32);
+    checkModelFolder(positionals[0]!, { tokenizer: true }); // exits 2 before a worker starts
     const report = GenerateReport.parse(
       await runInWorker(
         'generate',

@@ -1,23 +1,23 @@
-/** Every `nepenthe` subcommand, in the order `--help` lists them. */
+/**
+ * Every `nepenthe` subcommand, in the order `--help` lists them. Each is loaded when it runs:
+ * the engine work happens in the worker process, so a command that only talks to the worker
+ * (inspect, score) need not load the tensor engine into the CLI process as well.
+ */
 import type { Command } from '../command.ts';
-import { audit } from './audit.ts';
-import { bench } from './bench.ts';
-import { demo } from './demo.ts';
-import { evalCommand } from './eval.ts';
-import { generate } from './generate.ts';
-import { inspect } from './inspect.ts';
-import { prune } from './prune.ts';
-import { score } from './score.ts';
-import { unlearn } from './unlearn.ts';
 
-export const COMMANDS: readonly Command[] = [
-  inspect,
-  score,
-  generate,
-  prune,
-  unlearn,
-  evalCommand,
-  audit,
-  demo,
-  bench,
+export interface CommandEntry {
+  readonly name: string;
+  load(): Promise<Command>;
+}
+
+export const COMMANDS: readonly CommandEntry[] = [
+  { name: 'inspect', load: async () => (await import('./inspect.ts')).inspect },
+  { name: 'score', load: async () => (await import('./score.ts')).score },
+  { name: 'generate', load: async () => (await import('./generate.ts')).generate },
+  { name: 'prune', load: async () => (await import('./prune.ts')).prune },
+  { name: 'unlearn', load: async () => (await import('./unlearn.ts')).unlearn },
+  { name: 'eval', load: async () => (await import('./eval.ts')).evalCommand },
+  { name: 'audit', load: async () => (await import('./audit.ts')).audit },
+  { name: 'demo', load: async () => (await import('./demo.ts')).demo },
+  { name: 'bench', load: async () => (await import('./bench.ts')).bench },
 ];

@@ -1,5 +1,6 @@
 import { InspectReport } from '../../shared/contracts.ts';
 import type { Command } from '../command.ts';
+import { checkModelFolder } from '../model-check.ts';
 import { runInWorker } from '../worker.ts';
 
 export const inspect: Command = {
@@ -9,6 +10,7 @@ export const inspect: Command = {
   options: {},
   positionals: 1,
   async run({ positionals, progress, print }) {
+    checkModelFolder(positionals[0]!); // a broken folder exits 2 before a worker starts
     const report = InspectReport.parse(
       await runInWorker('inspect', { model: positionals[0]! }, progress),
     );

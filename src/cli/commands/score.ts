@@ -2,6 +2,7 @@ import { ScoreReport } from '../../shared/contracts.ts';
 import { readDocuments } from '../../worker/data/documents.ts';
 import type { Command } from '../command.ts';
 import { positiveInteger, requiredString } from '../options.ts';
+import { checkModelFolder } from '../model-check.ts';
 import { runInWorker } from '../worker.ts';
 
 export const score: Command = {
@@ -13,6 +14,7 @@ export const score: Command = {
   async run({ positionals, values, global, progress, print }) {
     const data = requiredString(values, 'data');
     await readDocuments(data); // bad documents exit 2 before a worker starts
+    checkModelFolder(positionals[0]!, { tokenizer: true });
     const maxLength =
       values['max-length'] === undefined ? undefined : positiveInteger(values, 'max-length');
     const report = ScoreReport.parse(
