@@ -2,7 +2,8 @@ import { join, resolve } from 'node:path';
 import type { AuditRequest, AuditResult } from '../../shared/audit.ts';
 import type { EvalReport } from '../../shared/contracts.ts';
 import { UserInputError } from '../../shared/errors.ts';
-import { runAudit } from '../../worker/tasks/audit.ts';
+import { checkAuditRequest } from '../../worker/tasks/audit.ts';
+import { runInWorker } from '../worker.ts';
 import { readManifest } from '../../worker/tasks/run-folder.ts';
 import { METHODS } from '../../worker/unlearn/methods/index.ts';
 import type { Command, GlobalOptions } from '../command.ts';
@@ -42,31 +43,18 @@ export const audit: Command = {
   positionals: 0,
   async run({ values, global, progress, print }) {
     const request = requestFrom(values, global);
-    const cancel = new AbortController();
-    const onSignal = () => {
-      progress.note('cancelling after the current step (a checkpoint is written)…');
-      cancel.abort();
-    };
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
-    let result: AuditResult;
-    try {
-      result = await runAudit(request, {
-        signal: cancel.signal,
-        onLog: (message) => progress.note(message),
-        onProgress: (label, done, total) => progress.step(label, done, total),
-        onStep: (s) =>
-          progress.step(
-            `${request.method} loss ${s.loss.toFixed(4)} |g| ${s.gradNorm.toExponential(2)} ` +
-              `${Math.round(s.tokensPerSecond)} tok/s eta ${Math.round(s.etaSeconds)}s`,
-            s.step,
-            s.totalSteps,
-          ),
-      });
-    } finally {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-    }
+    // Bad input exits 2 here, before a worker starts; the worker checks it again.
+    await checkAuditRequest(request);
+    const result: AuditResult = await runInWorker('audit', request, progress, {
+      cancelNote: 'cancelling after the current step (a checkpoint is written)…',
+      onStep: (s) =>
+        progress.step(
+          `${request.method} loss ${s.loss.toFixed(4)} |g| ${s.gradNorm.toExponential(2)} ` +
+            `${Math.round(s.tokensPerSecond)} tok/s eta ${Math.round(s.etaSeconds)}s`,
+          s.step,
+          s.totalSteps,
+        ),
+    });
     print(result, humanText(result));
     if (result.state === 'cancelled')
       throw new Error(

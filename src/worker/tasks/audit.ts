@@ -130,6 +130,18 @@ export async function runAudit(raw: AuditRequest, hooks: AuditHooks = {}): Promi
  * 'done', not live in another process, and that matches this request.
  */
 async function validate(request: AuditRequest): Promise<Checked> {
+  return checkInputs(request);
+}
+
+/**
+ * The same checks, for a caller that wants bad input to fail before it starts a worker (the
+ * CLI): throws `UserInputError`; creates nothing.
+ */
+export async function checkAuditRequest(request: AuditRequest): Promise<void> {
+  await checkInputs(AuditRequest.parse(request));
+}
+
+async function checkInputs(request: AuditRequest): Promise<Checked> {
   const runDir = resolve(request.out);
   const abs = (p: string | undefined) => (p === undefined ? undefined : resolve(p));
   const paths = {
