@@ -1,37 +1,147 @@
-import { fileURLToPath } from 'node:url';
-import { readDocuments } from '../../worker/data/documents.ts';
-import { inspectModel } from '../../worker/tasks/inspect.ts';
-import { scoreDocuments } from '../../worker/tasks/score.ts';
-import type { Command } from '../command.ts';
-import { loadModelAndTokenizer, startEngine } from '../engine.ts';
-
-const RESOURCES = fileURLToPath(new URL('../../../resources/', import.meta.url));
-export const DEMO_MODEL = `${RESOURCES}tiny-gpt2`;
-export const DEMO_TEXT = `${RESOURCES}demo/sample.txt`;
-
 /**
- * The bundled walk-through. Until the full audit pipeline lands, it inspects the bundled tiny
- * model and scores a sample document with it.
+ * `nepenthe demo`: the whole product on the bundled testbed (resources/testbed: a small GPT-2
+ * that memorized 100 fictitious people, and a reference model trained without the 10 forget
+ * people). Two audits through the worker, each eval before → unlearn → eval after into a run
+ * folder: SAU on a 50 %-magnitude-pruned copy, and sine-bounded LoRA on the dense model, with
+ * the method presets tuned for the testbed (resources/testbed/presets). Prints a before/after
+ * table and where the run folders are.
  */
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { AuditRequest, AuditResult } from '../../shared/audit.ts';
+import type { EvalReport } from '../../shared/contracts.ts';
+import { UserInputError } from '../../shared/errors.ts';
+import type { JobKind, JobOf, ResultOf } from '../../shared/worker-protocol.ts';
+import { newJobId, WorkerHost } from '../../main/worker-host/index.ts';
+import type { Command } from '../command.ts';
+
+const TESTBED = fileURLToPath(new URL('../../../resources/testbed/', import.meta.url));
+const at = (p: string) => join(TESTBED, p);
+
+interface DemoRun {
+  readonly label: string;
+  readonly method: 'sau' | 'bounded';
+  readonly result: AuditResult;
+  readonly seconds: number;
+}
+
 export const demo: Command = {
   name: 'demo',
-  usage: 'demo',
-  summary: 'inspect the bundled tiny model and score a sample document with it',
-  options: {},
+  usage: 'demo [--out <dir>]',
+  summary: 'audit the bundled testbed with SAU (pruned copy) and bounded LoRA; prints before/after',
+  options: { out: { type: 'string' } },
   positionals: 0,
-  async run({ global, progress, print }) {
-    const info = await inspectModel(DEMO_MODEL);
-    await startEngine(global, progress);
-    const { model, tokenizer } = await loadModelAndTokenizer(DEMO_MODEL, progress);
+  async run({ values, global, progress, print }) {
+    const out = resolve(
+      typeof values.out === 'string' ? values.out : `nepenthe-demo-${timestamp()}`,
+    );
+    if (existsSync(out) && readdirSync(out).length > 0)
+      throw new UserInputError(out, 'already exists and is not empty; choose another --out');
+    mkdirSync(out, { recursive: true });
+    const engine = { backend: global.backend, seed: global.seed };
+    const host = new WorkerHost(
+      process.env.NEPENTHE_DEBUG ? { onOutput: (text) => process.stderr.write(text) } : {},
+    );
+    const run = <K extends JobKind>(kind: K, request: JobOf<K>['request']) => {
+      const id = newJobId();
+      const cancel = () => host.cancel(id);
+      process.once('SIGINT', cancel);
+      return host
+        .run({ id, kind, request } as JobOf<K>, {
+          onProgress: (label, done, total) => progress.step(label, done, total),
+          onLog: (_level, message) => progress.note(message),
+          onStep: (s) => progress.step(`training loss ${s.loss.toFixed(3)}`, s.step, s.totalSteps),
+        })
+        .finally(() => process.off('SIGINT', cancel)) as Promise<ResultOf<K>>;
+    };
+    const common = {
+      forget: at('corpus/forget10.jsonl'),
+      retain: at('corpus/retain.jsonl'),
+      holdout: at('corpus/holdout.jsonl'),
+      reference: at('reference'),
+      ...engine,
+    };
+    const runs: DemoRun[] = [];
     try {
-      const [scored] = await scoreDocuments(model, tokenizer, await readDocuments(DEMO_TEXT));
-      print(
-        { model: info, score: scored },
-        `model: ${info.architecture}, ${info.parameters.toLocaleString('en-US')} parameters, sha256 ${info.sha256.slice(0, 16)}…\n` +
-          `sample: ${scored!.tokenIds.length} tokens, mean NLL ${scored!.meanNll?.toFixed(4)} nats/token`,
-      );
+      progress.note('1/3 pruning the testbed model to 50 % sparsity (magnitude) for SAU');
+      const pruned = join(out, 'testbed-pruned-50');
+      await run('prune', {
+        model: at('model'),
+        method: 'magnitude',
+        sparsity: '0.5',
+        out: pruned,
+        ...engine,
+      });
+      const audits: { label: string; method: 'sau' | 'bounded'; model: string }[] = [
+        { label: 'SAU on the 50 % pruned model', method: 'sau', model: pruned },
+        { label: 'bounded LoRA (sine) on the dense model', method: 'bounded', model: at('model') },
+      ];
+      for (const [i, a] of audits.entries()) {
+        progress.note(`${i + 2}/3 audit: ${a.label}`);
+        const started = performance.now();
+        const request: AuditRequest = {
+          ...common,
+          model: a.model,
+          method: a.method,
+          config: at(`presets/${a.method}.json`),
+          out: join(out, a.method),
+        };
+        const result = await run('audit', request);
+        if (result.state !== 'done')
+          throw new Error(
+            `the ${a.method} audit was cancelled; its run folder is ${result.runDir}`,
+          );
+        runs.push({ ...a, result, seconds: (performance.now() - started) / 1000 });
+      }
     } finally {
-      model.dispose();
+      await host.dispose();
     }
+    print(
+      { out, runs: runs.map((r) => ({ method: r.method, seconds: r.seconds, ...r.result })) },
+      table(out, runs),
+    );
   },
 };
+
+function table(out: string, runs: readonly DemoRun[]): string {
+  const f = (x: number | null | undefined, d = 2) =>
+    x === null || x === undefined ? '—' : x.toFixed(d);
+  const exact = (r: EvalReport, set: 'forget' | 'retain' | 'holdout') =>
+    r.sets[set]?.verbatim.exactRate;
+  const lines = [
+    '',
+    'Forgetting 10 fictitious people (forget10) from the testbed model; retain = the other 90.',
+    'exact = share of documents whose next 32 tokens the model recites verbatim after a 32-token prompt.',
+    '',
+    '| run | forget exact | retain exact | holdout exact | PII leak | MIA AUC (loss) | PrivLeak | Forget Quality | time |',
+    '|---|---|---|---|---|---|---|---|---|',
+  ];
+  for (const r of runs) {
+    const before = r.result.metricsBefore;
+    const after = r.result.metricsAfter!;
+    const arrow = (set: 'forget' | 'retain' | 'holdout') =>
+      `${f(exact(before, set))} → ${f(exact(after, set))}`;
+    lines.push(
+      `| ${r.label} | ${arrow('forget')} | ${arrow('retain')} | ${arrow('holdout')} | ` +
+        `${f(before.sets.forget?.pii?.leakRate)} → ${f(after.sets.forget?.pii?.leakRate)} | ` +
+        `${f(before.mia?.loss?.auc)} → ${f(after.mia?.loss?.auc)} | ${f(before.privLeak, 1)} → ${f(after.privLeak, 1)} | ` +
+        `${f(before.forgetQuality, 6)} → ${f(after.forgetQuality, 6)} | ${r.seconds.toFixed(0)} s |`,
+    );
+  }
+  lines.push(
+    '',
+    'Ideal (the reference model, never trained on forget10): forget exact 0, PrivLeak 0, Forget Quality 1.',
+  );
+  lines.push(
+    '',
+    `Run folders (metrics before/after, unlearned model, training.json, manifest.json):`,
+  );
+  for (const r of runs) lines.push(`  ${r.result.runDir}`);
+  lines.push(`  pruned model: ${join(out, 'testbed-pruned-50')}`);
+  return lines.join('\n');
+}
+
+function timestamp(): string {
+  return new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+}
