@@ -24,7 +24,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { AuditResult, RunManifest } from '../../src/shared/audit.ts';
 import { EvalReport, InspectReport } from '../../src/shared/contracts.ts';
 import { TrainingLog } from '../../src/shared/training.ts';
-import { BIN, type CliResult } from './run-cli.ts';
+import { BIN, runCli } from './run-cli.ts';
 
 const testbed = (p: string) =>
   fileURLToPath(new URL(`../../resources/testbed/${p}`, import.meta.url));
@@ -33,16 +33,6 @@ const REFERENCE = testbed('reference');
 const FORGET = testbed('corpus/forget05.jsonl');
 const HOLDOUT = testbed('corpus/holdout.jsonl');
 const SMALL = { lr: 1e-3, epochs: 3, batchSize: 4, maxLength: 128 };
-
-/** Asynchronous, so a long run does not starve the vitest worker (see unlearn.test.ts). */
-function runCli(args: readonly string[]): Promise<CliResult> {
-  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
-}
 
 const scratches: string[] = [];
 function scratch(): string {

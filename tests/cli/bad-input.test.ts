@@ -35,8 +35,8 @@ function editHeader(
   return path;
 }
 
-function expectBadInput(args: string[], ...fragments: string[]): void {
-  const { code, stderr, stdout } = runCli(args);
+async function expectBadInput(args: string[], ...fragments: string[]): Promise<void> {
+  const { code, stderr, stdout } = await runCli(args);
   expect(code, stderr).toBe(2);
   expect(stdout).toBe('');
   const lines = stderr
@@ -49,111 +49,122 @@ function expectBadInput(args: string[], ...fragments: string[]): void {
 }
 
 describe('nepenthe with bad input', () => {
-  it('missing model folder', () => {
-    expectBadInput(['inspect', '/nonexistent/model'], '/nonexistent/model', 'does not exist');
+  it('missing model folder', async () => {
+    await expectBadInput(['inspect', '/nonexistent/model'], '/nonexistent/model', 'does not exist');
   });
 
-  it('truncated safetensors', () => {
+  it('truncated safetensors', async () => {
     const dir = copyModel();
     const path = join(dir, 'model.safetensors');
     writeFileSync(path, readFileSync(path).subarray(0, 4));
-    expectBadInput(['inspect', dir], path, 'truncated');
+    await expectBadInput(['inspect', dir], path, 'truncated');
   });
 
-  it('data section cut short', () => {
+  it('data section cut short', async () => {
     const dir = copyModel();
     const path = join(dir, 'model.safetensors');
     const bytes = readFileSync(path);
     writeFileSync(path, bytes.subarray(0, bytes.byteLength - 100));
-    expectBadInput(['inspect', dir], path, 'beyond the data section');
+    await expectBadInput(['inspect', dir], path, 'beyond the data section');
   });
 
-  it('header length beyond the file', () => {
+  it('header length beyond the file', async () => {
     const dir = copyModel();
     const path = editHeader(
       dir,
       () => {},
       () => 10 ** 12,
     );
-    expectBadInput(['inspect', dir], path, 'beyond the end of the file');
+    await expectBadInput(['inspect', dir], path, 'beyond the end of the file');
   });
 
-  it('invalid header JSON', () => {
+  it('invalid header JSON', async () => {
     const dir = copyModel();
     const path = join(dir, 'model.safetensors');
     const bytes = readFileSync(path);
     bytes[8] = '['.charCodeAt(0) + 1; // '\\' instead of '{'
     writeFileSync(path, bytes);
-    expectBadInput(['inspect', dir], path, 'invalid safetensors header JSON');
+    await expectBadInput(['inspect', dir], path, 'invalid safetensors header JSON');
   });
 
-  it('offsets out of range', () => {
+  it('offsets out of range', async () => {
     const dir = copyModel();
     const path = editHeader(dir, (h) => {
       h['transformer.ln_f.bias']!.data_offsets = [10 ** 9, 10 ** 9 + 256];
     });
-    expectBadInput(['inspect', dir], path, 'transformer.ln_f.bias', 'beyond the data section');
+    await expectBadInput(
+      ['inspect', dir],
+      path,
+      'transformer.ln_f.bias',
+      'beyond the data section',
+    );
   });
 
-  it('overlapping offsets', () => {
+  it('overlapping offsets', async () => {
     const dir = copyModel();
     const path = editHeader(dir, (h) => {
       h['transformer.ln_f.bias']!.data_offsets = h['transformer.ln_f.weight']!.data_offsets;
     });
-    expectBadInput(['inspect', dir], path, 'overlapping');
+    await expectBadInput(['inspect', dir], path, 'overlapping');
   });
 
-  it('unknown dtype', () => {
+  it('unknown dtype', async () => {
     const dir = copyModel();
     const path = editHeader(dir, (h) => {
       h['transformer.ln_f.bias']!.dtype = 'F24';
     });
-    expectBadInput(['inspect', dir], path, 'unknown dtype "F24"');
+    await expectBadInput(['inspect', dir], path, 'unknown dtype "F24"');
   });
 
-  it('shape that disagrees with config.json', () => {
+  it('shape that disagrees with config.json', async () => {
     const dir = copyModel();
     const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
     writeFileSync(
       join(dir, 'config.json'),
       JSON.stringify({ ...config, n_positions: config.n_positions * 2 }),
     );
-    expectBadInput(['inspect', dir], 'wpe.weight', 'implies [256, 64]');
+    await expectBadInput(['inspect', dir], 'wpe.weight', 'implies [256, 64]');
   });
 
-  it('unknown architecture', () => {
+  it('unknown architecture', async () => {
     const dir = copyModel();
     const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
     writeFileSync(join(dir, 'config.json'), JSON.stringify({ ...config, model_type: 'bert' }));
-    expectBadInput(['inspect', dir], join(dir, 'config.json'), 'unknown architecture "bert"');
+    await expectBadInput(['inspect', dir], join(dir, 'config.json'), 'unknown architecture "bert"');
   });
 
-  it('invalid config.json', () => {
+  it('invalid config.json', async () => {
     const dir = copyModel();
     writeFileSync(join(dir, 'config.json'), '{"model_type": "gpt2", ');
-    expectBadInput(['inspect', dir], join(dir, 'config.json'), 'invalid JSON');
+    await expectBadInput(['inspect', dir], join(dir, 'config.json'), 'invalid JSON');
   });
 
-  it('missing tokenizer.json', () => {
+  it('missing tokenizer.json', async () => {
     const dir = copyModel();
     rmSync(join(dir, 'tokenizer.json'));
     const data = join(dir, 'doc.txt');
     writeFileSync(data, 'hello');
-    expectBadInput(['score', dir, '--data', data, '--backend', 'cpu'], join(dir, 'tokenizer.json'));
+    await expectBadInput(
+      ['score', dir, '--data', data, '--backend', 'cpu'],
+      join(dir, 'tokenizer.json'),
+    );
   });
 
-  it('invalid tokenizer.json', () => {
+  it('invalid tokenizer.json', async () => {
     const dir = copyModel();
     writeFileSync(join(dir, 'tokenizer.json'), '{"model": ');
     const data = join(dir, 'doc.txt');
     writeFileSync(data, 'hello');
-    expectBadInput(['score', dir, '--data', data, '--backend', 'cpu'], join(dir, 'tokenizer.json'));
+    await expectBadInput(
+      ['score', dir, '--data', data, '--backend', 'cpu'],
+      join(dir, 'tokenizer.json'),
+    );
   });
 
-  it('unknown command, unknown option, unknown backend', () => {
-    expectBadInput(['frobnicate'], 'unknown command "frobnicate"');
-    expectBadInput(['inspect', TINY, '--frob'], "'--frob'");
-    expectBadInput(['bench', '--backend', 'tpu'], 'unknown --backend "tpu"');
-    expectBadInput(['bench', '--shape', 'huge'], 'unknown --shape "huge"');
+  it('unknown command, unknown option, unknown backend', async () => {
+    await expectBadInput(['frobnicate'], 'unknown command "frobnicate"');
+    await expectBadInput(['inspect', TINY, '--frob'], "'--frob'");
+    await expectBadInput(['bench', '--backend', 'tpu'], 'unknown --backend "tpu"');
+    await expectBadInput(['bench', '--shape', 'huge'], 'unknown --shape "huge"');
   });
 });

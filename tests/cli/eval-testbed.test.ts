@@ -15,8 +15,8 @@ const testbed = (p: string) =>
 const MODEL = testbed('model');
 const REFERENCE = testbed('reference');
 
-function evalJson(model: string, reference: string): EvalReport {
-  const { code, stdout, stderr } = runCli([
+async function evalJson(model: string, reference: string): Promise<EvalReport> {
+  const { code, stdout, stderr } = await runCli([
     'eval',
     model,
     '--json',
@@ -34,8 +34,8 @@ function evalJson(model: string, reference: string): EvalReport {
 }
 
 describe('nepenthe eval against the testbed reference model', () => {
-  it('the memorizing model: forget set recognisable, forget quality near 0', () => {
-    const report = evalJson(MODEL, REFERENCE);
+  it('the memorizing model: forget set recognisable, forget quality near 0', async () => {
+    const report = await evalJson(MODEL, REFERENCE);
     expect(report.sets.forget!.verbatim.exactRate).toBe(1);
     expect(report.sets.holdout!.verbatim.exactRate).toBe(0);
     expect(report.mia!.loss!.auc).toBeGreaterThan(0.95);
@@ -47,12 +47,12 @@ describe('nepenthe eval against the testbed reference model', () => {
     // is 2 / C(20, 10) ≈ 1.1e-5.
     expect(report.forgetQuality).not.toBeNull();
     expect(report.forgetQuality!).toBeLessThan(1e-3);
-  }, 120_000);
+  }, 300_000);
 
-  it('the reference against itself: PrivLeak 0, forget quality 1', () => {
-    const report = evalJson(REFERENCE, REFERENCE);
+  it('the reference against itself: PrivLeak 0, forget quality 1', async () => {
+    const report = await evalJson(REFERENCE, REFERENCE);
     expect(report.sets.forget!.verbatim.exactRate).toBe(0);
     expect(report.privLeak).toBe(0);
     expect(report.forgetQuality).toBe(1);
-  }, 120_000);
+  }, 300_000);
 });

@@ -14,8 +14,8 @@ const FORGET = path('eval/forget.jsonl');
 const HOLDOUT = path('eval/holdout.jsonl');
 const QA = path('eval/qa');
 
-function evalJson(args: string[]): { report: EvalReport; stdout: string } {
-  const { code, stdout, stderr } = runCli(['eval', LLAMA, '--json', ...args]);
+async function evalJson(args: string[]): Promise<{ report: EvalReport; stdout: string }> {
+  const { code, stdout, stderr } = await runCli(['eval', LLAMA, '--json', ...args]);
   expect(code, stderr).toBe(0);
   const raw: unknown = JSON.parse(stdout);
   expect(JSON.stringify(raw)).not.toMatch(/NaN|Infinity/);
@@ -25,8 +25,8 @@ function evalJson(args: string[]): { report: EvalReport; stdout: string } {
 describe('nepenthe eval', () => {
   const base = ['--forget', FORGET, '--holdout', HOLDOUT, '--names', 'Ines Whitlow'];
 
-  it('tells memorized paragraphs from unseen ones, deterministically', () => {
-    const first = evalJson(base);
+  it('tells memorized paragraphs from unseen ones, deterministically', async () => {
+    const first = await evalJson(base);
     const { report } = first;
     expect(report.model.architecture).toBe('llama');
     expect(report.model.sha256).toMatch(/^[0-9a-f]{64}$/);
@@ -61,19 +61,27 @@ describe('nepenthe eval', () => {
     expect(skipped.get('knowledge')).toMatch(/--qa/);
     expect(skipped.has('mia.reference')).toBe(true);
 
-    expect(evalJson(base).stdout).toBe(first.stdout);
-  });
+    expect((await evalJson(base)).stdout).toBe(first.stdout);
+  }, 300_000);
 
-  it('without a holdout set lists mia as skipped', () => {
-    const { report } = evalJson(['--forget', FORGET]);
+  it('without a holdout set lists mia as skipped', async () => {
+    const { report } = await evalJson(['--forget', FORGET]);
     expect(report.mia).toBeUndefined();
     expect(report.sets.holdout).toBeUndefined();
     expect(report.skipped.find((s) => s.metric === 'mia')?.reason).toMatch(/--holdout/);
-  });
+  }, 300_000);
 
-  it('with a reference model and QA pairs fills privLeak, forgetQuality and knowledge', () => {
+  it('with a reference model and QA pairs fills privLeak, forgetQuality and knowledge', async () => {
     // The model as its own reference: nothing to tell apart, identical NLL distributions.
-    const { report } = evalJson([...base, '--retain', HOLDOUT, '--qa', QA, '--reference', LLAMA]);
+    const { report } = await evalJson([
+      ...base,
+      '--retain',
+      HOLDOUT,
+      '--qa',
+      QA,
+      '--reference',
+      LLAMA,
+    ]);
     expect(report.privLeak).toBeCloseTo(0, 10);
     expect(report.forgetQuality).toBeCloseTo(1, 10);
     expect(report.mia!.reference!.auc).toBeCloseTo(0.5, 10);
@@ -84,15 +92,15 @@ describe('nepenthe eval', () => {
     expect(metrics).not.toContain('privLeak');
     expect(metrics).not.toContain('forgetQuality');
     expect(metrics).not.toContain('knowledge');
-  });
+  }, 300_000);
 
-  it('bad input exits 2 with one line', () => {
-    const missing = runCli(['eval', LLAMA, '--json']);
+  it('bad input exits 2 with one line', async () => {
+    const missing = await runCli(['eval', LLAMA, '--json']);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/--forget is required/);
     expect(missing.stdout).toBe('');
 
-    const nofile = runCli(['eval', LLAMA, '--forget', path('eval/nope.txt')]);
+    const nofile = await runCli(['eval', LLAMA, '--forget', path('eval/nope.txt')]);
     expect(nofile.code).toBe(2);
     expect(nofile.stderr).toMatch(/nope\.txt: no such file/);
     expect(nofile.stderr).not.toMatch(/\n\s+at /);

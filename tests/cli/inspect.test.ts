@@ -11,8 +11,8 @@ import { runCli } from './run-cli.ts';
 const TINY = fileURLToPath(new URL('../../resources/tiny-gpt2', import.meta.url));
 
 describe('nepenthe inspect', () => {
-  it('reports the contract fields, with sha256 of the weight file and GPT-2 parameter arithmetic', () => {
-    const { code, stdout, stderr } = runCli(['inspect', TINY, '--json']);
+  it('reports the contract fields, with sha256 of the weight file and GPT-2 parameter arithmetic', async () => {
+    const { code, stdout, stderr } = await runCli(['inspect', TINY, '--json']);
     expect(code, stderr).toBe(0);
     const report = InspectReport.parse(JSON.parse(stdout));
     const config = JSON.parse(readFileSync(join(TINY, 'config.json'), 'utf8'));
@@ -35,7 +35,7 @@ describe('nepenthe inspect', () => {
     });
   });
 
-  it("measures sparsity as the fraction of exact zeros in the blocks' linear weights, in BF16 too", () => {
+  it("measures sparsity as the fraction of exact zeros in the blocks' linear weights, in BF16 too", async () => {
     const source = Checkpoint.open(TINY);
     let linear = 0;
     let zeroed = 0;
@@ -55,7 +55,7 @@ describe('nepenthe inspect', () => {
     const dir = join(mkdtempSync(join(tmpdir(), 'nepenthe-sparse-')), 'model');
     cpSync(TINY, dir, { recursive: true });
     writeCheckpoint(dir, tensors, 'BF16');
-    const { code, stdout, stderr } = runCli(['inspect', dir, '--json']);
+    const { code, stdout, stderr } = await runCli(['inspect', dir, '--json']);
     expect(code, stderr).toBe(0);
     const report = InspectReport.parse(JSON.parse(stdout));
     expect(report.dtype).toBe('bfloat16');

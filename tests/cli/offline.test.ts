@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawn } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runCliAsync } from './run-cli.ts';
+import { runCli } from './run-cli.ts';
 
 const TRAP = fileURLToPath(new URL('../helpers/no-network.mjs', import.meta.url));
 const testbed = (p: string) =>
@@ -57,7 +57,7 @@ describe('offline', () => {
     const config = join(dir, 'config.json');
     writeFileSync(config, JSON.stringify({ lr: 1e-3, epochs: 1, batchSize: 4, maxLength: 128 }));
     const run = join(dir, 'run');
-    const { code, stderr } = await runCliAsync(
+    const { code, stderr } = await runCli(
       [
         'audit',
         '--model',

@@ -1,5 +1,10 @@
-/** Runs the real `nepenthe` binary (bin/nepenthe.mjs) as a child process. */
-import { spawn, spawnSync } from 'node:child_process';
+/**
+ * Runs the real `nepenthe` binary (bin/nepenthe.mjs) as a child process, asynchronously: a
+ * blocking spawnSync of many seconds starves the vitest worker, which then misses vitest's RPC
+ * deadline and fails the run with "Timeout calling onTaskUpdate" though every test passed. So
+ * there is no synchronous runner: await this one, and give long tests an explicit timeout.
+ */
+import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 export const BIN = fileURLToPath(new URL('../../bin/nepenthe.mjs', import.meta.url));
@@ -10,30 +15,22 @@ export interface CliResult {
   readonly stderr: string;
 }
 
-export function runCli(args: readonly string[], env: NodeJS.ProcessEnv = {}): CliResult {
-  const result = spawnSync(process.execPath, [BIN, ...args], {
-    encoding: 'utf8',
-    env: { ...process.env, ...env },
-    timeout: 300_000,
-  });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-}
+/** Kills a CLI still running after this long (the test's own timeout is usually shorter). */
+const KILL_AFTER_MS = 300_000;
 
-/**
- * The same, asynchronously: a long run does not block the vitest worker (a blocked worker misses
- * vitest's RPC deadline and the file fails with "Timeout calling onTaskUpdate").
- */
-export function runCliAsync(
-  args: readonly string[],
-  env: NodeJS.ProcessEnv = {},
-): Promise<CliResult> {
+/** `env` is added to the test process's environment. */
+export function runCli(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
   const child = spawn(process.execPath, [BIN, ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    timeout: KILL_AFTER_MS,
   });
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
 }

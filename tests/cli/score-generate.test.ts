@@ -79,8 +79,8 @@ const BACKENDS: Backend[] = [
   { name: 'webgpu', env: { NEPENTHE_SWIFTSHADER: '1' }, newTokens: 6, run: haveSwiftShader },
 ];
 
-function cli(args: string[], backend: Backend): unknown {
-  const { code, stdout, stderr } = runCli(
+async function cli(args: string[], backend: Backend): Promise<unknown> {
+  const { code, stdout, stderr } = await runCli(
     [...args, '--json', '--backend', backend.name],
     backend.env,
   );
@@ -145,40 +145,48 @@ describe('the score/generate fixture', () => {
 });
 
 describe.each(BACKENDS)('nepenthe on $name', (backend) => {
-  it.skipIf(!backend.run)('score: llama-bpe (BF16, 2 shards, BOS) log-probs match PyTorch', () => {
-    const report = ScoreReport.parse(cli(['score', LLAMA, '--data', DOCS], backend));
-    const { maxError, count } = compareScores(
-      report,
-      expected['llama-bpe'].documents,
-      ids['llama-bpe'].documents,
-    );
-    console.log(
-      `score llama-bpe --backend ${backend.name}: max |log-prob - PyTorch| = ${maxError.toExponential(2)} over ${count} tokens (tolerance ${TOLERANCE})`,
-    );
-  });
+  it.skipIf(!backend.run)(
+    'score: llama-bpe (BF16, 2 shards, BOS) log-probs match PyTorch',
+    async () => {
+      const report = ScoreReport.parse(await cli(['score', LLAMA, '--data', DOCS], backend));
+      const { maxError, count } = compareScores(
+        report,
+        expected['llama-bpe'].documents,
+        ids['llama-bpe'].documents,
+      );
+      console.log(
+        `score llama-bpe --backend ${backend.name}: max |log-prob - PyTorch| = ${maxError.toExponential(2)} over ${count} tokens (tolerance ${TOLERANCE})`,
+      );
+    },
+    300_000,
+  );
 
-  it.skipIf(!backend.run)('generate: llama-bpe greedy tokens equal PyTorch greedy', () => {
-    const { prompt, promptIds } = ids['llama-bpe'];
-    const report = GenerateReport.parse(
-      cli(
-        ['generate', LLAMA, '--prompt', prompt, '--max-new-tokens', String(backend.newTokens)],
-        backend,
-      ),
-    );
-    expect(report.promptIds).toEqual(promptIds);
-    expect(report.tokenIds).toEqual(
-      expected['llama-bpe'].generate.tokenIds.slice(0, backend.newTokens),
-    );
-    console.log(
-      `generate llama-bpe --backend ${backend.name}: ${report.tokenIds.length} greedy tokens equal PyTorch's (min margin ${expected['llama-bpe'].generate.minMargin.toFixed(2)})`,
-    );
-  });
+  it.skipIf(!backend.run)(
+    'generate: llama-bpe greedy tokens equal PyTorch greedy',
+    async () => {
+      const { prompt, promptIds } = ids['llama-bpe'];
+      const report = GenerateReport.parse(
+        await cli(
+          ['generate', LLAMA, '--prompt', prompt, '--max-new-tokens', String(backend.newTokens)],
+          backend,
+        ),
+      );
+      expect(report.promptIds).toEqual(promptIds);
+      expect(report.tokenIds).toEqual(
+        expected['llama-bpe'].generate.tokenIds.slice(0, backend.newTokens),
+      );
+      console.log(
+        `generate llama-bpe --backend ${backend.name}: ${report.tokenIds.length} greedy tokens equal PyTorch's (min margin ${expected['llama-bpe'].generate.minMargin.toFixed(2)})`,
+      );
+    },
+    300_000,
+  );
 });
 
 describe('nepenthe on wasm, bundled tiny-gpt2', () => {
-  it('score: tiny-gpt2 (F32, no BOS) log-probs match PyTorch', () => {
+  it('score: tiny-gpt2 (F32, no BOS) log-probs match PyTorch', async () => {
     const wasm = BACKENDS.find((b) => b.name === 'wasm')!;
-    const report = ScoreReport.parse(cli(['score', TINY_GPT2, '--data', DOCS], wasm));
+    const report = ScoreReport.parse(await cli(['score', TINY_GPT2, '--data', DOCS], wasm));
     const { maxError, count } = compareScores(
       report,
       expected['tiny-gpt2'].documents,
@@ -187,5 +195,5 @@ describe('nepenthe on wasm, bundled tiny-gpt2', () => {
     console.log(
       `score tiny-gpt2 --backend wasm: max |log-prob - PyTorch| = ${maxError.toExponential(2)} over ${count} tokens (tolerance ${TOLERANCE})`,
     );
-  });
+  }, 300_000);
 });

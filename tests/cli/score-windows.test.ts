@@ -28,12 +28,12 @@ describe('chunkTokens', () => {
 });
 
 describe('nepenthe score --max-length', () => {
-  it('scores each window on its own', () => {
+  it('scores each window on its own', async () => {
     const expected = JSON.parse(readFileSync(fixture('expected.json'), 'utf8')) as {
       'llama-bpe': { documents: { id: string; tokenIds: number[]; logprobs: (number | null)[] }[] };
     };
     const memorized = expected['llama-bpe'].documents.find((d) => d.id.startsWith('memorized'))!;
-    const { code, stdout, stderr } = runCli([
+    const { code, stdout, stderr } = await runCli([
       'score',
       fixture('llama-bpe'),
       '--data',
@@ -60,5 +60,5 @@ describe('nepenthe score --max-length', () => {
     // than the same token in context (the model memorized this paragraph).
     const second = documents[1]!;
     expect(second.logprobs[1]!).toBeLessThan(memorized.logprobs[41]! - 1);
-  });
+  }, 300_000);
 });
