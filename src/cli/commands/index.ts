@@ -18,6 +18,9 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'unlearn', load: async () => (await import('./unlearn.ts')).unlearn },
   { name: 'eval', load: async () => (await import('./eval.ts')).evalCommand },
   { name: 'audit', load: async () => (await import('./audit.ts')).audit },
+  { name: 'report', load: async () => (await import('./report.ts')).report },
   { name: 'demo', load: async () => (await import('./demo.ts')).demo },
+  { name: 'verify', load: async () => (await import('./verify.ts')).verify },
   { name: 'bench', load: async () => (await import('./bench.ts')).bench },
+  { name: 'ledger', load: async () => (await import('./ledger.ts')).ledger },
 ];
