@@ -1,0 +1,13 @@
+/**
+ * Signing and verifying report PDFs (DESIGN.md §6). No Electron here: the CLI and the app
+ * share it; the app supplies its passphrase from safeStorage instead of the environment.
+ */
+export { defaultConfigDir } from './config-dir.ts';
+export { createSelfSignedP12, loadDefaultIdentity, openP12 } from './identity.ts';
+export { KEY_PASSPHRASE_ENV, P12_PASSPHRASE_ENV } from './passphrase.ts';
+export type { PassphraseSource } from './passphrase.ts';
+export { signPdf } from './sign.ts';
+export type { SignOptions } from './sign.ts';
+export { signReportFile } from './sign-report-file.ts';
+export type { SignedReport, SignReportOptions } from './sign-report-file.ts';
+export { verifyPdf } from './verify.ts';
