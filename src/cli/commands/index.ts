@@ -21,7 +21,6 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'report', load: async () => (await import('./report.ts')).report },
   { name: 'demo', load: async () => (await import('./demo.ts')).demo },
   { name: 'verify', load: async () => (await import('./verify.ts')).verify },
-  { name: 'verify', load: async () => (await import('./verify.ts')).verify },
   { name: 'bench', load: async () => (await import('./bench.ts')).bench },
   { name: 'ledger', load: async () => (await import('./ledger.ts')).ledger },
 ];
