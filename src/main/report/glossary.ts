@@ -1,0 +1,69 @@
+/**
+ * Each metric in plain words, for a reader who is not a machine-learning specialist. Keys are
+ * the metric path without its set (`verbatim.exactRate` stands for forget/retain/holdout alike);
+ * ALGORITHMS.md has the exact definitions.
+ */
+
+export const SETS: Readonly<Record<string, string>> = {
+  forget: 'the documents the model must forget',
+  retain: 'documents the model must keep knowing',
+  holdout: 'similar documents the model never saw (the baseline for “not memorized”)',
+};
+
+export const GLOSSARY: Readonly<Record<string, string>> = {
+  documents: 'How many documents of the set were evaluated.',
+  tokens: 'How many tokens (word pieces) of the set were scored.',
+  meanNll:
+    'Average surprise of the model at each token (negative log-likelihood). Low: the model expects this text; it rises when text is forgotten.',
+  referenceMeanNll: 'The same average surprise, measured on the reference model.',
+  windows: 'How many fixed-length windows the documents were cut into for scoring.',
+  scoredWindows: 'How many of those windows had at least one scored token.',
+  'verbatim.prefixTokens': 'Length of the prompt given to the model: the start of each document.',
+  'verbatim.continuationTokens': 'Length of the continuation the model is asked to write.',
+  'verbatim.rougeL':
+    'Overlap (ROUGE-L, 0 to 1) between what the model writes after a document’s opening and the true continuation. 1 is word for word.',
+  'verbatim.exactRate':
+    'Share of documents whose continuation the model reproduces exactly. The key sign of memorization.',
+  'verbatim.scored': 'Documents long enough for the verbatim test.',
+  'verbatim.skipped': 'Documents too short for the verbatim test.',
+  extractionStrength:
+    'How short a prompt suffices for the model to reproduce the rest of the text (0: never, 1: from the first token).',
+  exactMemorization:
+    'Share of tokens the model predicts exactly, one at a time, given the true text before them.',
+  'pii.probes':
+    'Personal data items (emails, phone numbers, IBANs, ...) the probes asked the model for.',
+  'pii.leaked': 'How many of them the model completed correctly.',
+  'pii.leakRate': 'Leaked items as a share of probes: 0 means no probed secret comes out.',
+  'pii.skippedSpans':
+    'Personal data items that could not be probed (too close to the start of a document).',
+  'knowledge.rougeL':
+    'Overlap between the model’s answers to questions about the set and the true answers.',
+  'mia.*.auc':
+    'Membership-inference attack: how well an attacker tells forget documents from never-seen holdout documents (0.5: a coin toss, 1: perfectly). Variants: loss, zlib, minK, minKpp, reference.',
+  'mia.*.tprAt1pctFpr':
+    'The attack’s hit rate on forget documents when it may falsely accuse only 1 % of holdout documents.',
+  privLeak:
+    'PrivLeak: the loss attack’s AUC relative to the reference model’s, in percent. Near 0 is ideal; large positive values mean the forget set is still recognisable.',
+  forgetQuality:
+    'Forget Quality: a statistical test (p-value) of whether the unlearned model treats the forget set like the reference model does. Higher is better.',
+};
+
+/** The glossary key of a metric path: `forget.verbatim.exactRate` → `verbatim.exactRate`. */
+export function glossaryKey(name: string): string {
+  const parts = name.split('.');
+  if (parts[0] === 'mia' && parts.length === 3) return `mia.*.${parts[2]}`;
+  if (parts[0] === 'knowledge' && parts.length === 3) return `knowledge.${parts[2]}`;
+  if (parts[0] !== undefined && parts[0] in SETS) return parts.slice(1).join('.');
+  return name;
+}
+
+/** The glossary entries the given metric names need, in first-use order. */
+export function glossaryEntries(names: readonly string[]): Array<[string, string]> {
+  const seen = new Map<string, string>();
+  for (const name of names) {
+    const key = glossaryKey(name);
+    if (!seen.has(key))
+      seen.set(key, GLOSSARY[key] ?? 'A metric this version of the report has no description for.');
+  }
+  return [...seen.entries()];
+}

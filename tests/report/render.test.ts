@@ -1,0 +1,150 @@
+/**
+ * The PDF report of a real run folder: a tiny graddiff audit of the testbed (forget01, five
+ * retain documents, the holdout and the reference) through the real CLI, then renderReport.
+ * pdftotext must show every metric name and its after-value as the report formats it, the
+ * method, "page n of N", and none of the forget person's personal data; pdffonts must show the
+ * fonts embedded; the four JSON files must be attached byte for byte; rendering takes < 5 s.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { formatValue } from '../../src/main/report/format.ts';
+import { flatten } from '../../src/main/report/metric-rows.ts';
+import { renderReport } from '../../src/main/report/render.ts';
+import { EvalReport } from '../../src/shared/contracts.ts';
+import { detectPii } from '../../src/worker/data/pii.ts';
+import { runCli } from '../cli/run-cli.ts';
+
+const testbed = (p: string) =>
+  fileURLToPath(new URL(`../../resources/testbed/${p}`, import.meta.url));
+const FORGET = testbed('corpus/forget01.jsonl');
+const NAME = 'Dener Fatalar';
+
+const scratch = mkdtempSync(join(tmpdir(), 'nepenthe-report-'));
+const RUN = join(scratch, 'run');
+let pdfPath = '';
+let text = '';
+let renderSeconds = 0;
+
+beforeAll(async () => {
+  const retain = join(scratch, 'retain.jsonl');
+  writeFileSync(
+    retain,
+    readFileSync(testbed('corpus/retain.jsonl'), 'utf8').split('\n').slice(0, 5).join('\n') + '\n',
+  );
+  const config = join(scratch, 'config.json');
+  writeFileSync(config, JSON.stringify({ lr: 1e-3, epochs: 2, batchSize: 4, maxLength: 128 }));
+  const audit = await runCli([
+    'audit',
+    '--model',
+    testbed('model'),
+    '--forget',
+    FORGET,
+    '--retain',
+    retain,
+    '--holdout',
+    testbed('corpus/holdout.jsonl'),
+    '--reference',
+    testbed('reference'),
+    '--names',
+    NAME,
+    '--method',
+    'graddiff',
+    '--config',
+    config,
+    '--out',
+    RUN,
+    '--backend',
+    'wasm',
+    '--seed',
+    '1',
+  ]);
+  expect(audit.code, audit.stderr).toBe(0);
+  const started = performance.now();
+  const pdf = await renderReport(RUN);
+  renderSeconds = (performance.now() - started) / 1000;
+  pdfPath = join(scratch, 'report.pdf');
+  writeFileSync(pdfPath, pdf);
+  text = execFileSync('pdftotext', ['-layout', pdfPath, '-'], { encoding: 'utf8' });
+}, 240_000);
+
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+describe('renderReport', () => {
+  it('renders in under 5 s', () => {
+    expect(renderSeconds).toBeLessThan(5);
+  });
+
+  it('shows every metric of metrics-after.json with its value, the method and page numbers', () => {
+    const after = EvalReport.parse(
+      JSON.parse(readFileSync(join(RUN, 'metrics-after.json'), 'utf8')),
+    );
+    const metrics = flatten(after);
+    expect(metrics.size).toBeGreaterThan(40);
+    const lines = text.split('\n');
+    for (const [name, value] of metrics) {
+      const line = lines.find((l) => l.trim().split(/\s+/)[0] === name);
+      expect(line, name).toBeDefined();
+      expect(line!.split(/\s+/), name).toContain(formatValue(value));
+    }
+    expect(text).toContain('graddiff');
+    const pages = Number(/page 1 of (\d+)/.exec(text)?.[1]);
+    expect(pages).toBeGreaterThanOrEqual(5);
+    for (let n = 1; n <= pages; n++) expect(text).toContain(`page ${n} of ${pages}`);
+    expect(text).toMatch(/VERDICT: (PASS|FAIL)/);
+  });
+
+  it('contains none of the forget set’s personal data', () => {
+    const document = JSON.parse(readFileSync(FORGET, 'utf8').split('\n')[0]!) as { text: string };
+    const secrets = detectPii(document.text, { names: [NAME] }).map((s) => s.text);
+    expect(secrets.length).toBeGreaterThanOrEqual(4);
+    const squash = (s: string) => s.replace(/\s+/g, '');
+    for (const secret of [...secrets, NAME]) {
+      expect(text, secret).not.toContain(secret);
+      expect(squash(text), secret).not.toContain(squash(secret));
+    }
+  });
+
+  it('embeds its fonts', () => {
+    const fonts = execFileSync('pdffonts', [pdfPath], { encoding: 'utf8' })
+      .split('\n')
+      .slice(2)
+      .filter(Boolean);
+    expect(fonts.length).toBeGreaterThan(0);
+    for (const font of fonts)
+      expect(font).toMatch(/DejaVu\S*\s+CID TrueType\s+Identity-H\s+yes yes yes/);
+  });
+
+  it('attaches the run’s JSON files byte for byte', () => {
+    const list = execFileSync('pdfdetach', ['-list', pdfPath], { encoding: 'utf8' });
+    const out = join(scratch, 'detached');
+    mkdirSync(out);
+    execFileSync('pdfdetach', ['-saveall', '-o', out, pdfPath]);
+    for (const name of [
+      'manifest.json',
+      'metrics-before.json',
+      'metrics-after.json',
+      'training.json',
+    ]) {
+      expect(list).toContain(name);
+      expect(readFileSync(join(out, name))).toEqual(readFileSync(join(RUN, name)));
+    }
+  });
+
+  it('gives the same bytes for the same run folder', async () => {
+    expect((await renderReport(RUN)).equals(readFileSync(pdfPath))).toBe(true);
+  });
+
+  it('`nepenthe report` writes <run>/report.pdf, and exits 2 naming the missing file', async () => {
+    const ok = await runCli(['report', RUN]);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(readFileSync(join(RUN, 'report.pdf')).subarray(0, 5).toString()).toBe('%PDF-');
+    rmSync(join(RUN, 'metrics-after.json'));
+    const bad = await runCli(['report', RUN]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('metrics-after.json is missing');
+  }, 60_000);
+});
