@@ -19,7 +19,6 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'eval', load: async () => (await import('./eval.ts')).evalCommand },
   { name: 'audit', load: async () => (await import('./audit.ts')).audit },
   { name: 'report', load: async () => (await import('./report.ts')).report },
-  { name: 'report', load: async () => (await import('./report.ts')).report },
   { name: 'demo', load: async () => (await import('./demo.ts')).demo },
   { name: 'verify', load: async () => (await import('./verify.ts')).verify },
   { name: 'bench', load: async () => (await import('./bench.ts')).bench },
