@@ -26,3 +26,15 @@ export function requiredString(values: Readonly<Record<string, unknown>>, name: 
     throw new UserInputError(undefined, `--${name} is required`);
   return raw;
 }
+
+/** An optional string option: undefined when absent, exit 2 when given without a value. */
+export function optionalString(
+  values: Readonly<Record<string, unknown>>,
+  name: string,
+): string | undefined {
+  const raw = values[name];
+  if (raw === undefined) return undefined;
+  if (typeof raw !== 'string' || raw === '')
+    throw new UserInputError(undefined, `--${name} needs a value`);
+  return raw;
+}

@@ -7,16 +7,11 @@ import { runInWorker } from '../worker.ts';
 import { readManifest } from '../../worker/tasks/run-folder.ts';
 import { METHODS } from '../../worker/unlearn/methods/index.ts';
 import type { Command, GlobalOptions } from '../command.ts';
+import { optionalString } from '../options.ts';
 
 type Values = Readonly<Record<string, string | boolean | undefined>>;
 
-const optional = (values: Values, name: string) => {
-  const raw = values[name];
-  if (raw === undefined) return undefined;
-  if (typeof raw !== 'string' || raw === '')
-    throw new UserInputError(undefined, `--${name} needs a value`);
-  return raw;
-};
+const optional = optionalString;
 
 const INPUTS = ['model', 'forget', 'retain', 'holdout', 'qa', 'reference', 'method', 'config'];
 

@@ -1,17 +1,8 @@
 import type { EvalReport } from '../../shared/contracts.ts';
-import { UserInputError } from '../../shared/errors.ts';
 import { readEvalFiles, type EvalRequest } from '../../worker/tasks/eval-files.ts';
 import type { Command } from '../command.ts';
-import { requiredString } from '../options.ts';
+import { optionalString, requiredString } from '../options.ts';
 import { runInWorker } from '../worker.ts';
-
-const optionalString = (values: Readonly<Record<string, unknown>>, name: string) => {
-  const raw = values[name];
-  if (raw === undefined) return undefined;
-  if (typeof raw !== 'string' || raw === '')
-    throw new UserInputError(undefined, `--${name} needs a value`);
-  return raw;
-};
 
 export const evalCommand: Command = {
   name: 'eval',

@@ -1,17 +1,8 @@
 import type { PruneReport } from '../../shared/contracts.ts';
-import { UserInputError } from '../../shared/errors.ts';
 import { readPruneInputs, type PruneRequest } from '../../worker/tasks/prune.ts';
 import type { Command } from '../command.ts';
-import { requiredString } from '../options.ts';
+import { optionalString, requiredString } from '../options.ts';
 import { runInWorker } from '../worker.ts';
-
-const optionalString = (values: Readonly<Record<string, unknown>>, name: string) => {
-  const raw = values[name];
-  if (raw === undefined) return undefined;
-  if (typeof raw !== 'string' || raw === '')
-    throw new UserInputError(undefined, `--${name} needs a value`);
-  return raw;
-};
 
 export const prune: Command = {
   name: 'prune',

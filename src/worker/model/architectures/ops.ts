@@ -43,57 +43,29 @@ export function silu<T extends tf.Tensor>(x: T): T {
 }
 
 /**
- * Σᵢ wᵢ (logsumexp(zᵢ) − zᵢ[tᵢ]) / max(Σ wᵢ, 1): the mean NLL of the targets with weight 1.
- *
- * The gradient is written out, (softmax(z) − onehot(t)) · wᵢ / Σw, rather than left to autodiff:
- * autodiff through `gather` needs UnsortedSegmentSum (absent from some backends) and through a
- * one-hot product would hold a second (N, V) tensor during the forward pass.
- *
- * Fused: the forward pass keeps eᵢ = exp(zᵢ − max zᵢ) and its row sum sᵢ (logsumexp = max + log s),
- * and the backward pass reuses them, softmax = e / s, so the (N, V) exponential runs once per
- * step, not twice; the one-hot term is a scatter of N values, not an (N, V) one-hot and cast.
+ * Σᵢ wᵢ (logsumexp(zᵢ) − zᵢ[tᵢ]) / max(Σ wᵢ, 1): the mean NLL of the targets with weight 1, as
+ * the weighted sum of `tokenCrossEntropy` (whose gradient each target's share scales).
  */
 export function maskedCrossEntropy(
   logits: tf.Tensor2D,
   targets: tf.Tensor1D,
   weights: tf.Tensor1D,
 ): tf.Scalar {
-  const [n, vocab] = logits.shape;
-  const crossEntropy = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    const z = args[0] as tf.Tensor2D;
-    const save = args[1] as tf.GradSaveFunc;
-    const rowMax = z.max(1, true); // (N, 1)
-    const e = z.sub(rowMax).exp(); // (N, V) exp(z − max)
-    const rowSum = e.sum(1, true); // (N, 1)
-    const lse = rowMax.add(rowSum.log()).reshape<tf.Tensor1D>([n]); // (N)
-    const flatIndex = tf.range(0, n * vocab, vocab, 'int32').add(targets); // (N) row start + target
-    const picked = tf.gather(z.reshape([n * vocab]), flatIndex); // (N) zᵢ[tᵢ]
-    const share = weights.div(tf.maximum(weights.sum(), 1)); // (N) each target's share of the mean
-    save([e, rowSum, flatIndex, share]);
-    return {
-      value: lse.sub(picked).mul(share).sum() as tf.Scalar,
-      gradFunc: (dy: tf.Scalar, saved: tf.Tensor[]) => {
-        const [es, sums, index, shares] = saved as [
-          tf.Tensor2D,
-          tf.Tensor2D,
-          tf.Tensor1D,
-          tf.Tensor1D,
-        ];
-        const scale = shares.mul(dy); // (N) wᵢ dy / Σw
-        const probsScaled = es.mul(scale.reshape([n, 1]).div(sums)); // (N, V) softmax · scale
-        // scale at each row's target: a float scatter of N values (no (N, V) one-hot, whose
-        // tfjs-backend-wasm 4.22 kernel ignores dtype and writes int32 bits into float32).
-        const picks = tf.scatterND(index.reshape([n, 1]), scale, [n * vocab]); // (N·V)
-        return probsScaled.sub(picks.reshape([n, vocab])); // (N, V)
-      },
-    };
-  });
-  return crossEntropy(logits) as tf.Scalar;
+  const share = weights.div(tf.maximum(weights.sum(), 1)); // (N) each target's share of the mean
+  return tokenCrossEntropy(logits, targets).mul(share).sum() as tf.Scalar;
 }
 
 /**
- * Per-row cross-entropy logsumexp(zᵢ) − zᵢ[tᵢ], (N, V) × (N) → (N), with the same fused,
- * written-out gradient as `maskedCrossEntropy`: (softmax(zᵢ) − onehot(tᵢ)) · dyᵢ.
+ * Per-row cross-entropy logsumexp(zᵢ) − zᵢ[tᵢ], (N, V) × (N) → (N).
+ *
+ * The gradient is written out, (softmax(zᵢ) − onehot(tᵢ)) · dyᵢ, rather than left to autodiff:
+ * autodiff through `gather` needs UnsortedSegmentSum (absent from some backends) and through a
+ * one-hot product would hold a second (N, V) tensor during the forward pass.
+ *
+ * Fused: the forward pass keeps eᵢ = exp(zᵢ − max zᵢ) and its row sum sᵢ (logsumexp = max + log s),
+ * and the backward pass reuses them, softmax = e / s, so the (N, V) exponential runs once per
+ * step, not twice; the one-hot term is a float scatter of N values, not an (N, V) one-hot and
+ * cast (tfjs-backend-wasm 4.22's OneHot ignores dtype and writes int32 bits into float32).
  */
 export function tokenCrossEntropy(logits: tf.Tensor2D, targets: tf.Tensor1D): tf.Tensor1D {
   const [n, vocab] = logits.shape;
