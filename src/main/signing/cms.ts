@@ -65,6 +65,11 @@ export function checkDetachedCms(der: Buffer, content: readonly Buffer[]): CmsCh
   const parts = children(signedData);
   const encap = parts[2];
   if (children(encap).length > 1) return fail('the signature embeds its content: not detached');
+  // Fields the signature does not cover are still pinned, so any changed byte of the CMS fails:
+  // versions (RFC 5652 §5.1, §5.3), the content type, the digest algorithm list.
+  if (integer(parts[0]) !== 1 || oid(children(encap)[0]) !== OID.data) {
+    return fail('the CMS structure was altered (version or content type)');
+  }
   const certNode = parts.find(
     (p) => p.tagClass === forge.asn1.Class.CONTEXT_SPECIFIC && p.type === 0,
   );
@@ -76,7 +81,20 @@ export function checkDetachedCms(der: Buffer, content: readonly Buffer[]): CmsCh
   }
   const signerInfos = children(parts[parts.length - 1]);
   if (signerInfos.length !== 1) return fail(`expected one signer, found ${signerInfos.length}`);
-  return checkSignerInfo(signerInfos[0]!, content, certificates);
+  const signerInfo = signerInfos[0]!;
+  const listed = children(parts[1]).map((a) => toDer(a).toString('hex'));
+  const used = children(signerInfo)[2];
+  if (
+    integer(children(signerInfo)[0]) !== 1 ||
+    !used ||
+    !listed.includes(toDer(used).toString('hex'))
+  ) {
+    return fail(
+      'the CMS structure was altered (signer version or digest algorithms)',
+      certificates,
+    );
+  }
+  return checkSignerInfo(signerInfo, content, certificates);
 }
 
 function checkSignerInfo(
@@ -92,6 +110,10 @@ function checkSignerInfo(
     fields[3]?.tagClass === forge.asn1.Class.CONTEXT_SPECIFIC ? fields[3] : undefined;
   const rest = fields.slice(attrsNode ? 4 : 3);
   const sigAlgorithm = oid(children(rest[0])[0]);
+  const sigParams = children(rest[0])[1];
+  if (sigParams && !(sigParams.type === forge.asn1.Type.NULL && sigParams.value === '')) {
+    return fail('the CMS structure was altered (signature algorithm parameters)', certs);
+  }
   const signature = Buffer.from(String(rest[1]?.value ?? ''), 'binary');
   if (!sigAlgorithm || !SIGNATURE_ALGORITHMS.has(sigAlgorithm)) {
     return fail(`unsupported signature algorithm ${sigAlgorithm ?? '(none)'}`, certs);
@@ -154,6 +176,13 @@ function findSigner(sid: Asn1, certs: X509Certificate[]): X509Certificate | unde
     return certs.find((c) => c.serialNumber.toLowerCase().replace(/^0+/, '') === serial);
   }
   return certs.length === 1 ? certs[0] : undefined;
+}
+
+function integer(node: Asn1 | undefined): number | undefined {
+  if (!node || node.type !== forge.asn1.Type.INTEGER || typeof node.value !== 'string') {
+    return undefined;
+  }
+  return forge.asn1.derToInteger(node.value);
 }
 
 function asnTime(node: Asn1 | undefined): Date | undefined {

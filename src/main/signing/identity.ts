@@ -32,10 +32,14 @@ export function createSelfSignedP12(options: SelfSignedOptions): Buffer {
   const now = new Date();
   cert.validity.notBefore = new Date(now.getTime() - 60_000); // tolerate small clock skew
   cert.validity.notAfter = new Date(now.getTime() + (options.validDays ?? 3650) * 86_400_000);
-  const name = [{ name: 'commonName', value: options.commonName }];
-  if (options.organization) name.push({ name: 'organizationName', value: options.organization });
-  cert.setSubject(name);
-  cert.setIssuer(name);
+  // ASCII only: forge re-encodes a parsed UTF8String name when the signer copies the
+  // certificate from the PKCS#12 into the CMS, which breaks the certificate's signature.
+  const name = [{ name: 'commonName', value: asciiName(options.commonName) }];
+  if (options.organization)
+    name.push({ name: 'organizationName', value: asciiName(options.organization) });
+  // forge fills in each attribute object it is given, so subject and issuer get their own.
+  cert.setSubject(name.map((a) => ({ ...a })));
+  cert.setIssuer(name.map((a) => ({ ...a })));
   cert.setExtensions([
     { name: 'basicConstraints', cA: false },
     // nonRepudiation is "contentCommitment" in RFC 5280: the signer stands behind the content.
@@ -94,7 +98,7 @@ export function openP12(p12: Buffer, passphrase: string, path = 'PKCS#12'): P12C
     throw new UserInputError(path, 'the PKCS#12 has no certificate for its private key');
   }
   const cn = certificate.subject.getField('CN') as { value: string } | null;
-  return { certificate, privateKey, commonName: cn?.value ?? 'unnamed signer' };
+  return { certificate, privateKey, commonName: cn ? decodeUtf8(cn.value) : 'unnamed signer' };
 }
 
 export interface DefaultIdentityOptions {
@@ -144,4 +148,21 @@ export function loadDefaultIdentity(options: DefaultIdentityOptions): DefaultIde
 function defaultCommonName(): string {
   const user = process.env.USER ?? process.env.USERNAME ?? process.env.LOGNAME;
   return user ? `Nepenthe signer (${user})` : 'Nepenthe signer';
+}
+
+/** forge returns parsed attribute values as UTF-8 byte strings (it encodes them on writing). */
+function decodeUtf8(bytes: string): string {
+  try {
+    return forge.util.decodeUtf8(bytes);
+  } catch {
+    return bytes;
+  }
+}
+
+/** Accents dropped, anything else outside printable ASCII as '?'. */
+export function asciiName(name: string): string {
+  return name
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .replace(/[^\x20-\x7e]/g, '?');
 }

@@ -10,7 +10,7 @@
 import { plainAddPlaceholder } from '@signpdf/placeholder-plain';
 import { P12Signer } from '@signpdf/signer-p12';
 import signpdfModule from '@signpdf/signpdf';
-import { openP12 } from './identity.ts';
+import { asciiName, openP12 } from './identity.ts';
 
 export interface SignOptions {
   readonly p12: Buffer;
@@ -42,7 +42,7 @@ export async function signPdf(pdf: Buffer, options: SignOptions): Promise<Buffer
     pdfBuffer: pdf,
     reason: options.reason,
     contactInfo: options.contactInfo ?? '',
-    name: options.name ?? identity.commonName,
+    name: asciiName(options.name ?? identity.commonName),
     location: options.location ?? '',
     signingTime,
     signatureLength: SIGNATURE_BYTES,
@@ -52,6 +52,8 @@ export async function signPdf(pdf: Buffer, options: SignOptions): Promise<Buffer
   return signpdf(withPlaceholder, signer, signingTime);
 }
 
+// signpdf writes a non-ASCII /Name as UTF-16 code units pushed through UTF-8 (mojibake in
+// readers), so /Name gets an ASCII form.
 // @signpdf/signpdf is CommonJS with `exports.default` (a SignPdf instance); under Node's ESM
 // interop the default import is either that instance or the module object holding it.
 interface SignPdfInstance {

@@ -66,6 +66,10 @@ export function verifyPdf(pdf: Buffer): VerifyReport {
     attachments,
   };
   if (!report.valid) return report;
+  if (signer) {
+    const altered = alteredCertificate(signer, chain, cms.certificates);
+    if (altered) return { ...report, valid: false, reason: altered };
+  }
   if (signer && signedAt && !validAt(signer, signedAt)) {
     return {
       ...report,
@@ -224,6 +228,25 @@ function certificateChain(
  */
 function isSelfSigned(cert: X509Certificate): boolean {
   return cert.subject === cert.issuer && cert.verify(cert.publicKey);
+}
+
+/**
+ * The certificates ride in the CMS outside what the signature covers; their own signatures pin
+ * them. A self-issued one must verify with its own key, and every one must be on the chain.
+ */
+function alteredCertificate(
+  signer: X509Certificate,
+  chain: readonly X509Certificate[],
+  certs: readonly X509Certificate[],
+): string | undefined {
+  const top = chain[chain.length - 1]!;
+  if (top.subject === top.issuer && !top.verify(top.publicKey)) {
+    return `the certificate of ${commonName(top)} does not verify with its own key: it was altered`;
+  }
+  if (certs.some((c) => !chain.includes(c))) {
+    return `the signature carries certificates that are not on the signer's chain (${commonName(signer)})`;
+  }
+  return undefined;
 }
 
 function commonName(cert: X509Certificate): string {
