@@ -139,11 +139,13 @@ describe('renderReport', () => {
   });
 
   it('`nepenthe report` writes <run>/report.pdf, and exits 2 naming the missing file', async () => {
-    const ok = await runCli(['report', RUN]);
+    // The report is always signed: the default identity in a temporary config folder.
+    const env = { NEPENTHE_KEY_PASSPHRASE: 'render test', XDG_CONFIG_HOME: join(scratch, 'xdg') };
+    const ok = await runCli(['report', RUN], env);
     expect(ok.code, ok.stderr).toBe(0);
     expect(readFileSync(join(RUN, 'report.pdf')).subarray(0, 5).toString()).toBe('%PDF-');
     rmSync(join(RUN, 'metrics-after.json'));
-    const bad = await runCli(['report', RUN]);
+    const bad = await runCli(['report', RUN], env);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('metrics-after.json is missing');
   }, 60_000);

@@ -1,0 +1,63 @@
+/**
+ * `writeSignedReport`: render → sign → record in the audit ledger → publish (DESIGN.md §6).
+ * The PDF is rendered and signed under a temporary name next to the output and renamed onto
+ * it only once it is signed and its ledger entry is written, so a failure at any step (no
+ * passphrase, a damaged ledger, a held lock) leaves neither an unsigned report nor a report
+ * that the ledger does not know.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync, renameSync, rmSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import type { LedgerEntry } from '../../shared/ledger.ts';
+import { appendEntry, defaultLedgerPath } from '../ledger/index.ts';
+import { signReportFile, type SignedReport, type SignReportOptions } from '../signing/index.ts';
+import { writeReport, type RenderedReport, type ReportOptions } from './render.ts';
+
+export interface SignedReportOptions extends ReportOptions, SignReportOptions {
+  /** Default: `<runDir>/report.pdf`. */
+  readonly out?: string;
+  /** Default: `defaultLedgerPath()` ($XDG_CONFIG_HOME/nepenthe/ledger.jsonl). */
+  readonly ledgerPath?: string;
+}
+
+export interface WrittenSignedReport {
+  readonly out: string;
+  readonly rendered: RenderedReport;
+  readonly signed: SignedReport;
+  /** The signed PDF's bytes (what `out` now holds). */
+  readonly bytes: number;
+  readonly reportSha256: string;
+  readonly ledgerPath: string;
+  readonly entry: LedgerEntry;
+}
+
+export const sha256Hex = (data: Buffer): string => createHash('sha256').update(data).digest('hex');
+
+/** The ledger's run id: the run folder's name (the manifest carries no id of its own). */
+export const runIdOf = (runDir: string): string => basename(resolve(runDir));
+
+export async function writeSignedReport(
+  runDir: string,
+  options: SignedReportOptions = {},
+): Promise<WrittenSignedReport> {
+  const out = options.out ?? join(runDir, 'report.pdf');
+  const ledgerPath = options.ledgerPath ?? defaultLedgerPath(options.passphrases?.env);
+  const temp = join(dirname(out), `.${basename(out)}.${process.pid}.unsigned`);
+  try {
+    const rendered = await writeReport(runDir, temp, options);
+    const signed = await signReportFile(temp, options);
+    const pdf = readFileSync(temp);
+    const reportSha256 = sha256Hex(pdf);
+    const entry = await appendEntry(ledgerPath, {
+      kind: 'report',
+      runId: runIdOf(runDir),
+      reportSha256,
+      metricsSha256: sha256Hex(readFileSync(join(runDir, 'metrics-after.json'))),
+    });
+    renameSync(temp, out);
+    return { out, rendered, signed, bytes: pdf.length, reportSha256, ledgerPath, entry };
+  } finally {
+    rmSync(temp, { force: true });
+    rmSync(`${temp}.partial`, { force: true });
+  }
+}
