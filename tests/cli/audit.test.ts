@@ -46,6 +46,11 @@ afterAll(() => {
 
 // A tenth of the retain people keeps the evaluations short.
 const inputs = scratch();
+/** An audit ends with a signed report: the default identity and ledger in a scratch folder. */
+const SIGNING = {
+  NEPENTHE_KEY_PASSPHRASE: 'audit test passphrase',
+  XDG_CONFIG_HOME: join(inputs, 'xdg'),
+};
 const RETAIN = join(inputs, 'retain.jsonl');
 writeFileSync(
   RETAIN,
@@ -98,7 +103,7 @@ function jsonFilesUnder(folder: string): string[] {
 describe('nepenthe audit', () => {
   it('writes metrics before and after, the model, training.json and the manifest', async () => {
     const runDir = join(scratch(), 'run');
-    const { code, stdout, stderr } = await runCli([...auditArgs(runDir, SMALL), '--json']);
+    const { code, stdout, stderr } = await runCli([...auditArgs(runDir, SMALL), '--json'], SIGNING);
     expect(code, stderr).toBe(0);
     const result = AuditResult.parse(JSON.parse(stdout));
     expect(result.state).toBe('done');
@@ -108,8 +113,19 @@ describe('nepenthe audit', () => {
       'metrics-after.json',
       'metrics-before.json',
       'model',
+      'report.pdf',
       'training.json',
     ]);
+    // The run ends with a signed report that verifies and is in the ledger.
+    const { report } = JSON.parse(stdout) as { report: { path: string; ledger: { seq: number } } };
+    expect(report.path).toBe(join(runDir, 'report.pdf'));
+    expect(report.ledger.seq).toBeGreaterThanOrEqual(1);
+    const verified = await runCli(['verify', report.path, '--json'], SIGNING);
+    expect(verified.code, verified.stderr).toBe(0);
+    expect(JSON.parse(verified.stdout)).toMatchObject({
+      valid: true,
+      ledger: { found: true, chainValid: true },
+    });
     const before = readMetrics(runDir, 'metrics-before.json');
     const after = readMetrics(runDir, 'metrics-after.json');
     expect(before).toEqual(result.metricsBefore);
@@ -183,10 +199,20 @@ describe('nepenthe audit', () => {
           auditArgs(out, SMALL).filter((a, i, all) => a !== '--out' && all[i - 1] !== '--out'),
         /--out is required/,
       ],
+      // Good inputs, but the report could not be signed: refused before any work is done.
+      [
+        'no signing passphrase and no terminal',
+        (out) => auditArgs(out, SMALL),
+        /NEPENTHE_KEY_PASSPHRASE/,
+      ],
     ];
     it.each(cases)('%s', async (_label, args, message) => {
       const dir = scratch();
-      const { code, stderr } = await runCli(args(join(dir, 'run')));
+      const noPassphrase = {
+        NEPENTHE_KEY_PASSPHRASE: '',
+        XDG_CONFIG_HOME: join(inputs, 'xdg-none'),
+      };
+      const { code, stderr } = await runCli(args(join(dir, 'run')), noPassphrase);
       expect(code, stderr).toBe(2);
       expect(stderr.trim().split('\n'), stderr).toHaveLength(1);
       expect(stderr).toMatch(message);
@@ -219,7 +245,10 @@ describe('nepenthe audit', () => {
     const checkpoint = join(runDir, '.model.partial', 'checkpoint');
     // 40 steps with a checkpoint after each: the signal lands a step or two after the first.
     const args = auditArgs(runDir, { ...SMALL, epochs: 20, checkpointEvery: 1 });
-    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, ...args], {
+      env: { ...process.env, ...SIGNING },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stderr = '';
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
     const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
@@ -257,7 +286,7 @@ describe('nepenthe audit', () => {
     expect(other.stderr).toMatch(/another method/);
     expect(readManifest(runDir).state).toBe('cancelled');
 
-    const resumed = await runCli(['audit', '--resume', runDir, '--json']);
+    const resumed = await runCli(['audit', '--resume', runDir, '--json'], SIGNING);
     expect(resumed.code, resumed.stderr).toBe(0);
     const result = AuditResult.parse(JSON.parse(resumed.stdout));
     expect(result.state).toBe('done');
@@ -274,6 +303,7 @@ describe('nepenthe audit', () => {
       'metrics-after.json',
       'metrics-before.json',
       'model',
+      'report.pdf',
       'training.json',
     ]);
     const log = TrainingLog.parse(JSON.parse(readFileSync(join(runDir, 'training.json'), 'utf8')));

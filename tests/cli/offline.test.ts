@@ -1,7 +1,7 @@
 /**
  * DESIGN.md §9 "Offline: no code path opens a network connection (tests prove it)": a whole
  * `nepenthe audit` on the testbed — the CLI, the worker it spawns, eval before, unlearning, eval
- * after — runs with every way of opening a connection trapped (net, tls, http, https, dns,
+ * after, the signed report and its ledger entry — runs with every way of opening a connection trapped (net, tls, http, https, dns,
  * dgram, fetch, WebSocket; tests/helpers/no-network.mjs, loaded into every process through
  * NODE_OPTIONS). An attempt throws and is logged; the test requires an empty log. A control run
  * shows the trap reaches child processes and records attempts, so the test can fail.
@@ -24,6 +24,9 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const trapped = (log: string) => ({
   NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import=${TRAP}`.trim(),
   NEPENTHE_NETWORK_TRAP_LOG: log,
+  // The audit ends with a signed report: default identity and ledger in the scratch folder.
+  NEPENTHE_KEY_PASSPHRASE: 'offline test passphrase',
+  XDG_CONFIG_HOME: join(dir, 'xdg'),
 });
 
 describe('offline', () => {
@@ -83,6 +86,7 @@ describe('offline', () => {
     );
     expect(code, stderr).toBe(0);
     expect(existsSync(join(run, 'metrics-after.json'))).toBe(true);
+    expect(existsSync(join(run, 'report.pdf'))).toBe(true);
     expect(existsSync(log) ? readFileSync(log, 'utf8') : '').toBe('');
   }, 300_000);
 });

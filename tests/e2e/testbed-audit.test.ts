@@ -44,36 +44,43 @@ describe('the testbed audited end to end through the CLI', () => {
       'wasm',
     ]);
     expect(code, stderr).toBe(0);
-    const document = JSON.parse(stdout) as { runs: (AuditResult & { method: string })[] };
+    const document = JSON.parse(stdout) as {
+      runs: (AuditResult & { method: string; report: { path: string; valid: boolean } })[];
+    };
     expect(document.runs.map((r) => r.method)).toEqual(['sau', 'bounded']);
     for (const run of document.runs) {
       const result = AuditResult.parse(run);
       expect(result.state).toBe('done');
       expectForgetsAndRetains(result, run.method);
+      expect(run.report.valid, run.method).toBe(true); // its signed report verifies
+      expect(run.report.path).toBe(join(result.runDir, 'report.pdf'));
     }
   }, 600_000);
 
   it('an SGA audit with its preset', async () => {
-    const { code, stdout, stderr } = await runCli([
-      'audit',
-      '--model',
-      testbed('model'),
-      '--forget',
-      testbed('corpus/forget10.jsonl'),
-      '--retain',
-      testbed('corpus/retain.jsonl'),
-      '--holdout',
-      testbed('corpus/holdout.jsonl'),
-      '--method',
-      'sga',
-      '--config',
-      testbed('presets/sga.json'),
-      '--out',
-      join(dir, 'sga'),
-      '--json',
-      '--backend',
-      'wasm',
-    ]);
+    const { code, stdout, stderr } = await runCli(
+      [
+        'audit',
+        '--model',
+        testbed('model'),
+        '--forget',
+        testbed('corpus/forget10.jsonl'),
+        '--retain',
+        testbed('corpus/retain.jsonl'),
+        '--holdout',
+        testbed('corpus/holdout.jsonl'),
+        '--method',
+        'sga',
+        '--config',
+        testbed('presets/sga.json'),
+        '--out',
+        join(dir, 'sga'),
+        '--json',
+        '--backend',
+        'wasm',
+      ],
+      { NEPENTHE_KEY_PASSPHRASE: 'e2e test passphrase', XDG_CONFIG_HOME: join(dir, 'xdg') },
+    );
     expect(code, stderr).toBe(0);
     expectForgetsAndRetains(AuditResult.parse(JSON.parse(stdout)), 'sga');
   }, 600_000);

@@ -40,27 +40,35 @@ beforeAll(async () => {
   );
   const config = join(scratch, 'config.json');
   writeFileSync(config, JSON.stringify({ lr: 1e-3, epochs: 2, batchSize: 4, maxLength: 128 }));
-  const audit = await runCli([
-    'audit',
-    '--model',
-    testbed('model'),
-    '--forget',
-    testbed('corpus/forget01.jsonl'),
-    '--retain',
-    retain,
-    '--holdout',
-    testbed('corpus/holdout.jsonl'),
-    '--method',
-    'graddiff',
-    '--config',
-    config,
-    '--out',
-    RUN,
-    '--backend',
-    'wasm',
-    '--seed',
-    '1',
-  ]);
+  const audit = await runCli(
+    [
+      'audit',
+      '--model',
+      testbed('model'),
+      '--forget',
+      testbed('corpus/forget01.jsonl'),
+      '--retain',
+      retain,
+      '--holdout',
+      testbed('corpus/holdout.jsonl'),
+      '--method',
+      'graddiff',
+      '--config',
+      config,
+      '--out',
+      RUN,
+      '--backend',
+      'wasm',
+      '--seed',
+      '1',
+    ],
+    {
+      // The audit signs its own report with an identity and ledger apart from the ones this
+      // file checks.
+      NEPENTHE_KEY_PASSPHRASE: 'audit passphrase',
+      XDG_CONFIG_HOME: join(scratch, 'audit-xdg'),
+    },
+  );
   expect(audit.code, audit.stderr).toBe(0);
   const report = await runCli(['report', RUN, '--json'], ENV);
   expect(report.code, report.stderr).toBe(0);

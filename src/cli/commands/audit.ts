@@ -2,6 +2,8 @@ import { join, resolve } from 'node:path';
 import type { AuditRequest, AuditResult } from '../../shared/audit.ts';
 import type { EvalReport } from '../../shared/contracts.ts';
 import { UserInputError } from '../../shared/errors.ts';
+import { writeSignedReport } from '../../main/report/signed.ts';
+import { assertCanSign } from '../../main/signing/index.ts';
 import { checkAuditRequest } from '../../worker/tasks/audit.ts';
 import { runInWorker } from '../worker.ts';
 import { readManifest } from '../../worker/tasks/run-folder.ts';
@@ -20,7 +22,7 @@ export const audit: Command = {
   usage:
     `audit --model <dir> --forget <path> [--retain <path>] [--holdout <path>] [--qa <jsonl>] ` +
     `[--reference <model>] [--names <a,b,...>] --method ${[...METHODS.keys()].join('|')} ` +
-    `[--config <json>] --out <run-dir>  |  audit --resume <run-dir> [--names <a,b,...>]`,
+    `[--config <json>] --out <run-dir> [--sign <p12>] [--ledger <path>]  |  audit --resume <run-dir> [--names <a,b,...>]`,
   summary: 'eval before, unlearn, eval after: metrics, model and manifest in a run folder',
   options: {
     model: { type: 'string' },
@@ -34,12 +36,17 @@ export const audit: Command = {
     config: { type: 'string' },
     out: { type: 'string' },
     resume: { type: 'string' },
+    sign: { type: 'string' },
+    ledger: { type: 'string' },
   },
   positionals: 0,
   async run({ values, global, progress, print }) {
     const request = requestFrom(values, global);
     // Bad input exits 2 here, before a worker starts; the worker checks it again.
     await checkAuditRequest(request);
+    // The run ends with a signed report: a missing passphrase is exit 2 now, not after the run.
+    const signing = { sign: optional(values, 'sign'), ledgerPath: optional(values, 'ledger') };
+    assertCanSign(signing);
     const result: AuditResult = await runInWorker('audit', request, progress, {
       cancelNote: 'cancelling after the current step (a checkpoint is written)…',
       onStep: (s) =>
@@ -50,13 +57,46 @@ export const audit: Command = {
           s.totalSteps,
         ),
     });
-    print(result, humanText(result));
+    let report: AuditReportFile | undefined;
+    if (result.state === 'done') {
+      progress.note('writing the signed report');
+      const written = await writeSignedReport(result.runDir, signing);
+      report = {
+        path: written.out,
+        sha256: written.reportSha256,
+        signer: written.signed.signer,
+        selfSigned: written.signed.selfSigned,
+        verdict: written.rendered.verdict.pass ? 'pass' : 'fail',
+        ledger: { path: written.ledgerPath, seq: written.entry.seq, hash: written.entry.hash },
+      };
+    }
+    print(
+      report === undefined ? result : { ...result, report },
+      humanText(result) + (report === undefined ? '' : `\n${reportLine(report)}`),
+    );
     if (result.state === 'cancelled')
       throw new Error(
         `cancelled; the run folder is marked cancelled: continue with nepenthe audit --resume ${result.runDir}`,
       );
   },
 };
+
+/** The signed report an audit ends with (`report` in `audit --json`). */
+interface AuditReportFile {
+  readonly path: string;
+  readonly sha256: string;
+  readonly signer: string;
+  readonly selfSigned: boolean;
+  readonly verdict: 'pass' | 'fail';
+  readonly ledger: { readonly path: string; readonly seq: number; readonly hash: string };
+}
+
+function reportLine(r: AuditReportFile): string {
+  return (
+    `report  ${r.path}  verdict ${r.verdict.toUpperCase()}  signed by ${r.signer}` +
+    `${r.selfSigned ? ' (self-signed)' : ''}  ledger seq ${r.ledger.seq} (${r.ledger.path})`
+  );
+}
 
 /**
  * The request from the flags, or with --resume from the run folder's manifest (which stores

@@ -3,16 +3,19 @@
  * that memorized 100 fictitious people, and a reference model trained without the 10 forget
  * people). Two audits through the worker, each eval before → unlearn → eval after into a run
  * folder: SAU on a 50 %-magnitude-pruned copy, and sine-bounded LoRA on the dense model, with
- * the method presets tuned for the testbed (resources/testbed/presets). Prints a before/after
- * table and where the run folders are.
+ * the method presets tuned for the testbed (resources/testbed/presets); then each run's signed
+ * PDF report. Prints a before/after table and where the run folders and reports are.
  */
-import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AuditRequest, AuditResult } from '../../shared/audit.ts';
 import type { EvalReport } from '../../shared/contracts.ts';
 import { UserInputError } from '../../shared/errors.ts';
 import type { JobKind, JobOf, ResultOf } from '../../shared/worker-protocol.ts';
+import { writeSignedReport } from '../../main/report/signed.ts';
+import { createSelfSignedP12, P12_PASSPHRASE_ENV, verifyPdf } from '../../main/signing/index.ts';
 import { newJobId, WorkerHost } from '../../main/worker-host/index.ts';
 import type { Command } from '../command.ts';
 
@@ -24,6 +27,45 @@ interface DemoRun {
   readonly method: 'sau' | 'bounded';
   readonly result: AuditResult;
   readonly seconds: number;
+  readonly report?: { readonly path: string; readonly verdict: string; readonly valid: boolean };
+}
+
+/**
+ * Signs each run's report with a throw-away self-signed identity made for this demo (its
+ * passphrase random and never stored, so the key is useless afterwards) and records it in a
+ * ledger inside the demo folder: the demo shows the whole product without asking for a
+ * passphrase, and never touches the officer's own identity or ledger.
+ */
+async function signedReports(out: string, runs: DemoRun[]): Promise<DemoRun[]> {
+  const passphrase = randomBytes(24).toString('base64url');
+  const identity = join(out, 'demo-identity.p12');
+  const p12 = createSelfSignedP12({
+    commonName: 'Nepenthe demo (not for real reports)',
+    passphrase,
+  });
+  writeFileSync(identity, p12, { mode: 0o600 });
+  const signed: DemoRun[] = [];
+  for (const run of runs) {
+    const written = await writeSignedReport(run.result.runDir, {
+      sign: identity,
+      ledgerPath: join(out, 'ledger.jsonl'),
+      passphrases: {
+        env: { [P12_PASSPHRASE_ENV]: passphrase },
+        interactive: false,
+        prompt: () => Promise.resolve(''),
+      },
+    });
+    const verified = verifyPdf(readFileSync(written.out));
+    signed.push({
+      ...run,
+      report: {
+        path: written.out,
+        verdict: written.rendered.verdict.pass ? 'PASS' : 'FAIL',
+        valid: verified.valid,
+      },
+    });
+  }
+  return signed;
 }
 
 export const demo: Command = {
@@ -62,7 +104,7 @@ export const demo: Command = {
       reference: at('reference'),
       ...engine,
     };
-    const runs: DemoRun[] = [];
+    let runs: DemoRun[] = [];
     try {
       progress.note('1/3 pruning the testbed model to 50 % sparsity (magnitude) for SAU');
       const pruned = join(out, 'testbed-pruned-50');
@@ -97,8 +139,18 @@ export const demo: Command = {
     } finally {
       await host.dispose();
     }
+    progress.note('writing the signed PDF reports');
+    runs = await signedReports(out, runs);
     print(
-      { out, runs: runs.map((r) => ({ method: r.method, seconds: r.seconds, ...r.result })) },
+      {
+        out,
+        runs: runs.map((r) => ({
+          method: r.method,
+          seconds: r.seconds,
+          report: r.report,
+          ...r.result,
+        })),
+      },
       table(out, runs),
     );
   },

@@ -8,6 +8,6 @@ export { KEY_PASSPHRASE_ENV, P12_PASSPHRASE_ENV } from './passphrase.ts';
 export type { PassphraseSource } from './passphrase.ts';
 export { signPdf } from './sign.ts';
 export type { SignOptions } from './sign.ts';
-export { signReportFile } from './sign-report-file.ts';
+export { assertCanSign, signReportFile } from './sign-report-file.ts';
 export type { SignedReport, SignReportOptions } from './sign-report-file.ts';
 export { verifyPdf } from './verify.ts';

@@ -47,6 +47,31 @@ export interface SignedReport {
   readonly signedAt: Date;
 }
 
+const P12_HOW = `set ${P12_PASSPHRASE_ENV} to the PKCS#12 passphrase`;
+const KEY_HOW =
+  `the default signing identity needs a passphrase to encrypt its key: set ` +
+  `${KEY_PASSPHRASE_ENV}, or run in a terminal to be asked, or sign with your own ` +
+  `certificate: --sign <file.p12> with ${P12_PASSPHRASE_ENV}`;
+
+/**
+ * Throws, before any work is done, the exit-2 error `signReportFile` would throw at the end for
+ * want of a passphrase (no environment variable and no terminal), so a long audit does not run
+ * for nothing. Asks nothing and writes nothing.
+ */
+export function assertCanSign(options: SignReportOptions = {}): void {
+  const source = options.passphrases ?? processPassphraseSource();
+  const envName = options.sign === undefined ? KEY_PASSPHRASE_ENV : P12_PASSPHRASE_ENV;
+  const fromEnv = source.env[envName];
+  if ((fromEnv !== undefined && fromEnv !== '') || source.interactive) return;
+  if (options.sign !== undefined) {
+    if (!existsSync(options.sign))
+      throw new UserInputError(options.sign, 'no such PKCS#12 file (--sign)');
+    noPassphrase(options.sign, P12_HOW);
+  }
+  const configDir = options.configDir ?? defaultConfigDir(source.env);
+  noPassphrase(join(configDir, IDENTITY_FILE), KEY_HOW);
+}
+
 export async function signReportFile(
   pdfPath: string,
   options: SignReportOptions = {},
@@ -64,19 +89,14 @@ export async function signReportFile(
     }
     p12 = readFileSync(identityPath);
     passphrase = await passphraseFor(source, P12_PASSPHRASE_ENV, identityPath, false, () =>
-      noPassphrase(identityPath, `set ${P12_PASSPHRASE_ENV} to the PKCS#12 passphrase`),
+      noPassphrase(identityPath, P12_HOW),
     );
   } else {
     const configDir = options.configDir ?? defaultConfigDir(source.env);
     identityPath = join(configDir, IDENTITY_FILE);
     const creating = !existsSync(identityPath);
     passphrase = await passphraseFor(source, KEY_PASSPHRASE_ENV, identityPath, creating, () =>
-      noPassphrase(
-        identityPath,
-        `the default signing identity needs a passphrase to encrypt its key: set ` +
-          `${KEY_PASSPHRASE_ENV}, or run in a terminal to be asked, or sign with your own ` +
-          `certificate: --sign <file.p12> with ${P12_PASSPHRASE_ENV}`,
-      ),
+      noPassphrase(identityPath, KEY_HOW),
     );
     const identity = loadDefaultIdentity({ configDir, passphrase });
     p12 = identity.p12;
