@@ -29,8 +29,14 @@ export const membership: MetricFamily = {
     const attacks: Record<string, unknown> = {};
     for (const attack of MIA_ATTACKS) {
       const result = mia.attacks[attack];
+      // The per-window scores ("higher = more likely a member") are kept for plots: histograms
+      // and ROC curves of forget against holdout.
       if (result !== undefined)
-        attacks[attack] = { auc: result.auc, tprAt1pctFpr: result.tprAt1pctFpr };
+        attacks[attack] = {
+          auc: result.auc,
+          tprAt1pctFpr: result.tprAt1pctFpr,
+          scores: result.scores,
+        };
     }
     report.mia = attacks;
     report.privLeak = mia.privLeak;
