@@ -104,6 +104,18 @@ export const RunManifest = z.object({
   backend: z.string(),
   seed: z.number().int().nonnegative(),
   versions: z.object({ nepenthe: z.string(), tfjs: z.string(), node: z.string() }),
+  /** The machine the (last attempt of the) run used; absent in manifests from before it existed. */
+  hardware: z
+    .object({
+      platform: z.string(),
+      arch: z.string(),
+      cpu: z.string(),
+      cores: z.number().int().positive(),
+      memoryBytes: z.number().int().nonnegative(),
+      /** Why the backend was chosen and what it runs on (e.g. the GPU adapter). */
+      backend: z.string(),
+    })
+    .optional(),
   /** Seconds per phase, summed over attempts when the run was resumed. */
   timings: z.partialRecord(z.enum(PHASES), z.number().nonnegative()),
   /** How many times the run was resumed. */

@@ -7,7 +7,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -99,6 +99,8 @@ describe('renderReport', () => {
       expect(line!.split(/\s+/), name).toContain(formatValue(value));
     }
     expect(text).toContain('graddiff');
+    // The machine it ran on (manifest.hardware): CPU count and memory.
+    expect(text).toMatch(new RegExp(`× ${cpus().length} cores, [0-9.]+ GiB`));
     const pages = Number(/page 1 of (\d+)/.exec(text)?.[1]);
     expect(pages).toBeGreaterThanOrEqual(5);
     for (let n = 1; n <= pages; n++) expect(text).toContain(`page ${n} of ${pages}`);

@@ -137,7 +137,7 @@ export function inputsSection(l: Layout, run: FinishedRun): void {
     { fontSize: 8 },
   );
 
-  l.heading('Backend, versions and timings');
+  l.heading('Backend, hardware, versions and timings');
   const t = manifest.training;
   const rows: string[][] = [
     ['backend', manifest.backend],
@@ -145,6 +145,17 @@ export function inputsSection(l: Layout, run: FinishedRun): void {
     ['nepenthe', manifest.versions.nepenthe],
     ['tensorflow.js', manifest.versions.tfjs],
     ['node', manifest.versions.node],
+    ...(manifest.hardware
+      ? [
+          [
+            'hardware',
+            `${manifest.hardware.cpu} × ${manifest.hardware.cores} cores, ` +
+              `${(manifest.hardware.memoryBytes / 1024 ** 3).toFixed(1)} GiB, ` +
+              `${manifest.hardware.platform}/${manifest.hardware.arch}`,
+          ],
+          ['backend detail', manifest.hardware.backend],
+        ]
+      : [['hardware', 'not recorded (run made before manifests recorded it)']]),
     ['started', formatTime(manifest.started)],
     ['finished', formatTime(manifest.finished ?? manifest.started)],
     ['resumes', String(manifest.resumes)],

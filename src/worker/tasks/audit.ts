@@ -37,6 +37,7 @@ import {
   readManifest,
   TRAINING,
   versions,
+  hardware,
   writeJsonAtomic,
 } from './run-folder.ts';
 import {
@@ -84,9 +85,10 @@ export async function runAudit(raw: AuditRequest, hooks: AuditHooks = {}): Promi
         pid: process.pid,
         message: null,
         backend: backend.name,
+        hardware: hardware(backend.reason),
         resumes: prior.resumes + 1,
       }
-    : newManifest(checked, backend.name);
+    : { ...newManifest(checked, backend.name), hardware: hardware(backend.reason) };
   const timings = { ...manifest.timings };
   timings.validate = (timings.validate ?? 0) + (performance.now() - began) / 1000;
   const save = async (changes: Partial<RunManifest>) => {

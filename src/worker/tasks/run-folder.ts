@@ -3,6 +3,7 @@
  * fingerprints of the inputs (size and sha256; never their text).
  */
 import { createHash } from 'node:crypto';
+import os from 'node:os';
 import {
   createReadStream,
   existsSync,
@@ -109,6 +110,19 @@ export async function modelRecord(folder: string): Promise<InputRecord> {
 /** sha256 of the forget people's names, so a resume can check them without storing them. */
 export function namesHash(names: readonly string[]): string {
   return createHash('sha256').update(JSON.stringify(names)).digest('hex');
+}
+
+/** The machine, for the manifest and the report: CPU, cores, memory, and the backend's own words. */
+export function hardware(backendReason: string): NonNullable<RunManifest['hardware']> {
+  const cpus = os.cpus();
+  return {
+    platform: os.platform(),
+    arch: os.arch(),
+    cpu: cpus[0]?.model.trim() ?? 'unknown',
+    cores: Math.max(1, cpus.length),
+    memoryBytes: os.totalmem(),
+    backend: backendReason,
+  };
 }
 
 export function versions(): RunManifest['versions'] {
