@@ -9,7 +9,6 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatValue } from '../../src/main/report/format.ts';
 import { flatten } from '../../src/main/report/metric-rows.ts';
@@ -17,9 +16,8 @@ import { renderReport } from '../../src/main/report/render.ts';
 import { EvalReport } from '../../src/shared/contracts.ts';
 import { detectPii } from '../../src/worker/data/pii.ts';
 import { runCli } from '../cli/run-cli.ts';
+import { auditTestbed, testbed } from './testbed-run.ts';
 
-const testbed = (p: string) =>
-  fileURLToPath(new URL(`../../resources/testbed/${p}`, import.meta.url));
 const FORGET = testbed('corpus/forget01.jsonl');
 const NAME = 'Dener Fatalar';
 
@@ -30,47 +28,7 @@ let text = '';
 let renderSeconds = 0;
 
 beforeAll(async () => {
-  const retain = join(scratch, 'retain.jsonl');
-  writeFileSync(
-    retain,
-    readFileSync(testbed('corpus/retain.jsonl'), 'utf8').split('\n').slice(0, 5).join('\n') + '\n',
-  );
-  const config = join(scratch, 'config.json');
-  writeFileSync(config, JSON.stringify({ lr: 1e-3, epochs: 2, batchSize: 4, maxLength: 128 }));
-  const audit = await runCli(
-    [
-      'audit',
-      '--model',
-      testbed('model'),
-      '--forget',
-      FORGET,
-      '--retain',
-      retain,
-      '--holdout',
-      testbed('corpus/holdout.jsonl'),
-      '--reference',
-      testbed('reference'),
-      '--names',
-      NAME,
-      '--method',
-      'graddiff',
-      '--config',
-      config,
-      '--out',
-      RUN,
-      '--backend',
-      'wasm',
-      '--seed',
-      '1',
-    ],
-    {
-      // The audit signs its own report with an identity and ledger apart from the ones this
-      // file checks.
-      NEPENTHE_KEY_PASSPHRASE: 'audit passphrase',
-      XDG_CONFIG_HOME: join(scratch, 'audit-xdg'),
-    },
-  );
-  expect(audit.code, audit.stderr).toBe(0);
+  await auditTestbed(scratch, { reference: true, names: NAME });
   const started = performance.now();
   const pdf = await renderReport(RUN);
   renderSeconds = (performance.now() - started) / 1000;

@@ -11,7 +11,6 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatValue } from '../../src/main/report/format.ts';
 import { flatten } from '../../src/main/report/metric-rows.ts';
@@ -19,10 +18,8 @@ import { EvalReport } from '../../src/shared/contracts.ts';
 import { LedgerEntry } from '../../src/shared/ledger.ts';
 import { SignedReportResult, VerifiedReport } from '../../src/shared/report.ts';
 import { runCli } from '../cli/run-cli.ts';
+import { auditTestbed } from './testbed-run.ts';
 import { pdfsig, seeded } from '../signing/helpers.ts';
-
-const testbed = (p: string) =>
-  fileURLToPath(new URL(`../../resources/testbed/${p}`, import.meta.url));
 
 const scratch = mkdtempSync(join(tmpdir(), 'nepenthe-signed-report-'));
 const RUN = join(scratch, 'run');
@@ -33,43 +30,7 @@ const PDF = join(RUN, 'report.pdf');
 let result: SignedReportResult;
 
 beforeAll(async () => {
-  const retain = join(scratch, 'retain.jsonl');
-  writeFileSync(
-    retain,
-    readFileSync(testbed('corpus/retain.jsonl'), 'utf8').split('\n').slice(0, 5).join('\n') + '\n',
-  );
-  const config = join(scratch, 'config.json');
-  writeFileSync(config, JSON.stringify({ lr: 1e-3, epochs: 2, batchSize: 4, maxLength: 128 }));
-  const audit = await runCli(
-    [
-      'audit',
-      '--model',
-      testbed('model'),
-      '--forget',
-      testbed('corpus/forget01.jsonl'),
-      '--retain',
-      retain,
-      '--holdout',
-      testbed('corpus/holdout.jsonl'),
-      '--method',
-      'graddiff',
-      '--config',
-      config,
-      '--out',
-      RUN,
-      '--backend',
-      'wasm',
-      '--seed',
-      '1',
-    ],
-    {
-      // The audit signs its own report with an identity and ledger apart from the ones this
-      // file checks.
-      NEPENTHE_KEY_PASSPHRASE: 'audit passphrase',
-      XDG_CONFIG_HOME: join(scratch, 'audit-xdg'),
-    },
-  );
-  expect(audit.code, audit.stderr).toBe(0);
+  await auditTestbed(scratch, {});
   const report = await runCli(['report', RUN, '--json'], ENV);
   expect(report.code, report.stderr).toBe(0);
   result = SignedReportResult.parse(JSON.parse(report.stdout));
