@@ -184,13 +184,23 @@ function table(out: string, runs: readonly DemoRun[]): string {
   lines.push(
     '',
     'Ideal (the reference model, never trained on forget10): forget exact 0, PrivLeak 0, Forget Quality 1.',
-  );
-  lines.push(
+    'Verbatim recitation and PII leakage fall; membership inference still recognises the forget',
+    'set (AUC, PrivLeak, Forget Quality unchanged): see bench/RESULTS.md "Methods on the testbed".',
     '',
-    `Run folders (metrics before/after, unlearned model, training.json, manifest.json):`,
+    'Run folders (metrics before/after, unlearned model, training.json, manifest.json, report.pdf):',
   );
   for (const r of runs) lines.push(`  ${r.result.runDir}`);
   lines.push(`  pruned model: ${join(out, 'testbed-pruned-50')}`);
+  lines.push(
+    '',
+    'Signed reports (a throw-away demo identity; check one with: nepenthe verify <pdf>):',
+  );
+  for (const r of runs) {
+    if (r.report !== undefined) {
+      const signature = r.report.valid ? 'valid' : 'INVALID';
+      lines.push(`  ${r.report.path}  verdict ${r.report.verdict}  signature ${signature}`);
+    }
+  }
   return lines.join('\n');
 }
 
