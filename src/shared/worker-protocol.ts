@@ -67,6 +67,21 @@ export const UnlearnRequest = z.object({
   ...engine,
 });
 
+/** Which backend the engine would run on here, and on what (the app's About panel). */
+export const DescribeRequest = z.object({
+  backend: BackendName,
+  seed: z.number().int().nonnegative().optional(),
+});
+export const EngineDescription = z.object({
+  /** The backend selected (auto resolved). */
+  backend: z.string(),
+  /** Why it was chosen and what it runs on, as the audit manifest's `hardware.backend`. */
+  description: z.string(),
+  /** The GPU's memory when the driver reports it; null on CPU backends or when unknown. */
+  gpuMemoryBytes: z.number().nonnegative().nullable(),
+});
+export type EngineDescription = z.infer<typeof EngineDescription>;
+
 const id = z.string().min(1);
 const job = <K extends string, R extends z.ZodType>(kind: K, request: R) =>
   z.object({ id, kind: z.literal(kind), request });
@@ -78,6 +93,7 @@ export const EvalJob = job('eval', EvalRequest);
 export const PruneJob = job('prune', PruneRequest);
 export const UnlearnJob = job('unlearn', UnlearnRequest);
 export const AuditJob = job('audit', AuditRequest);
+export const DescribeJob = job('describe', DescribeRequest);
 export const CancelJob = z.object({ id, kind: z.literal('cancel'), target: id });
 
 /** Jobs that do work and end in a result or an error. */
@@ -89,6 +105,7 @@ export const WorkJob = z.discriminatedUnion('kind', [
   PruneJob,
   UnlearnJob,
   AuditJob,
+  DescribeJob,
 ]);
 export type WorkJob = z.infer<typeof WorkJob>;
 export type JobKind = WorkJob['kind'];
@@ -106,6 +123,7 @@ export const JOB_RESULTS = {
   prune: PruneReport,
   unlearn: UnlearnReport,
   audit: AuditResult,
+  describe: EngineDescription,
 } as const satisfies Record<JobKind, z.ZodType>;
 export type ResultOf<K extends JobKind> = z.infer<(typeof JOB_RESULTS)[K]>;
 
@@ -120,6 +138,7 @@ export const ResultEvent = z.discriminatedUnion('job', [
   result('prune'),
   result('unlearn'),
   result('audit'),
+  result('describe'),
 ]);
 export type ResultEvent = z.infer<typeof ResultEvent>;
 

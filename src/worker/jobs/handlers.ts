@@ -21,6 +21,7 @@ import { pruneToFolder, readPruneInputs } from '../tasks/prune.ts';
 import { scoreDocuments } from '../tasks/score.ts';
 import { readUnlearnInputs, runUnlearning } from '../tasks/unlearn.ts';
 import { runAuditTask } from './audit.ts';
+import { describeEngine } from './describe.ts';
 import { JobCancelled, type JobContext } from './context.ts';
 import { loadModelAndTokenizer, startEngine } from './engine.ts';
 
@@ -94,5 +95,9 @@ export const HANDLERS: { readonly [K in JobKind]: Handler<K> } = {
 
   async audit({ request }, context) {
     return AuditResult.parse(await runAuditTask(request, context));
+  },
+
+  async describe({ request }) {
+    return describeEngine(request);
   },
 };

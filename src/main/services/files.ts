@@ -1,0 +1,134 @@
+/**
+ * `files.list` (the in-app file browser: the browser transport has no native dialog),
+ * `files.pick` (native dialogs, when the transport has them) and `files.upload` (a file dropped
+ * on the browser page, written under the workspace).
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readdirSync, renameSync, statSync, writeFileSync, type Stats } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, extname, join, resolve } from 'node:path';
+import type { FileEntry, FilePurpose } from '../../shared/app-api.ts';
+import { DOCUMENT_EXTENSIONS } from '../../worker/data/documents.ts';
+import { ApiFailure, type Handlers } from '../ipc/dispatcher.ts';
+import { testbedPaths, type ServiceContext } from './context.ts';
+
+type FileHandlers = Pick<Handlers, 'files.list' | 'files.pick' | 'files.upload'>;
+
+/** What a purpose accepts among files (folders: documents, model, folder). */
+const FILE_EXTENSIONS: Record<FilePurpose, readonly string[]> = {
+  documents: DOCUMENT_EXTENSIONS,
+  qa: ['.jsonl'],
+  p12: ['.p12', '.pfx'],
+  model: [],
+  folder: [],
+};
+
+export function fileHandlers(context: ServiceContext): FileHandlers {
+  const home = context.env.HOME || homedir();
+  return {
+    async 'files.list'({ path, purpose }) {
+      const folder = resolve(path ?? home);
+      let names: string[];
+      try {
+        if (!statSync(folder).isDirectory())
+          throw new ApiFailure('not-found', `${folder}: not a folder`);
+        names = readdirSync(folder);
+      } catch (error) {
+        if (error instanceof ApiFailure) throw error;
+        throw new ApiFailure('not-found', `${folder}: cannot be listed (${errorCode(error)})`);
+      }
+      const entries = names
+        .filter((name) => !name.startsWith('.'))
+        .flatMap((name) => entryFor(join(folder, name), name, purpose))
+        .sort((a, b) =>
+          a.kind === b.kind ? a.name.localeCompare(b.name) : a.kind === 'dir' ? -1 : 1,
+        );
+      const parent = dirname(folder);
+      return {
+        path: folder,
+        parent: parent === folder ? null : parent,
+        entries,
+        roots: roots(context, home),
+      };
+    },
+    async 'files.pick'(request) {
+      if (context.options.dialogs === undefined) return { supported: false, paths: null };
+      return context.options.dialogs.pick(request);
+    },
+    async 'files.upload'({ name, dataBase64 }) {
+      const data = Buffer.from(dataBase64, 'base64');
+      const folder = join(
+        context.settings.get().workspace,
+        'uploads',
+        randomBytes(8).toString('hex'),
+      );
+      mkdirSync(folder, { recursive: true });
+      const path = join(folder, name);
+      const temp = join(folder, `.${name}.partial`);
+      writeFileSync(temp, data);
+      renameSync(temp, path);
+      return { path, bytes: data.length };
+    },
+  };
+}
+
+/** One entry, or none for what cannot be read (a dangling link, a vanished file). */
+function entryFor(path: string, name: string, purpose: FilePurpose | undefined): FileEntry[] {
+  let stats: Stats;
+  try {
+    stats = statSync(path);
+  } catch {
+    return [];
+  }
+  const dir = stats.isDirectory();
+  if (!dir && !stats.isFile()) return [];
+  const isModel = dir && isModelFolder(path);
+  return [
+    {
+      name,
+      path,
+      kind: dir ? 'dir' : 'file',
+      bytes: dir ? 0 : stats.size,
+      isModel,
+      selectable: selectable(purpose, dir, name),
+    },
+  ];
+}
+
+function selectable(purpose: FilePurpose | undefined, dir: boolean, name: string): boolean {
+  switch (purpose) {
+    case undefined:
+      return true;
+    case 'model': // any folder: the browser descends into it; isModel marks the real ones
+    case 'folder':
+      return dir;
+    case 'documents':
+      return dir || FILE_EXTENSIONS.documents.includes(extname(name).toLowerCase());
+    default:
+      return !dir && FILE_EXTENSIONS[purpose].includes(extname(name).toLowerCase());
+  }
+}
+
+/** A Hugging Face model folder: config.json beside safetensors weights. */
+export function isModelFolder(folder: string): boolean {
+  try {
+    const names = readdirSync(folder);
+    return names.includes('config.json') && names.some((n) => n.endsWith('.safetensors'));
+  } catch {
+    return false;
+  }
+}
+
+function roots(context: ServiceContext, home: string) {
+  const out = [
+    { label: 'Home', path: home },
+    { label: 'Workspace', path: context.settings.get().workspace },
+  ];
+  const testbed = testbedPaths(context.resourcesDir);
+  if (testbed !== null) out.push({ label: 'Testbed', path: dirname(testbed.model) });
+  return out;
+}
+
+export function errorCode(error: unknown): string {
+  return (error as { code?: string }).code ?? (error as Error).message ?? String(error);
+}

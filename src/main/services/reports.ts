@@ -1,0 +1,192 @@
+/**
+ * Signing and exporting: `signing.status`, `report.sign` (render, sign, record in the ledger:
+ * writeSignedReport), `report.verify` (as `nepenthe verify`), `report.export`, `model.export`,
+ * `shell.openFolder`. The passphrase comes from the request or the SecretStore (safeStorage in
+ * the desktop app); it is handed to the signer in memory and never written to disk here.
+ */
+import { createHash } from 'node:crypto';
+import {
+  copyFileSync,
+  readdirSync,
+  cpSync,
+  existsSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { isUserInputError } from '../../shared/errors.ts';
+import { VerifiedReport } from '../../shared/report.ts';
+import { VerifyReport } from '../../shared/signing.ts';
+import { checkLedger } from '../report/ledger-check.ts';
+import { writeSignedReport } from '../report/signed.ts';
+import { IDENTITY_FILE } from '../signing/config-dir.ts';
+import {
+  KEY_PASSPHRASE_ENV,
+  P12_PASSPHRASE_ENV,
+  type PassphraseSource,
+} from '../signing/passphrase.ts';
+import { verifyPdf } from '../signing/verify.ts';
+import { KEY_PASSPHRASE_SECRET } from '../secrets.ts';
+import { ApiFailure, type Handlers } from '../ipc/dispatcher.ts';
+import type { ServiceContext } from './context.ts';
+import { REPORT_FILE } from './run-records.ts';
+
+type ReportHandlers = Pick<
+  Handlers,
+  | 'signing.status'
+  | 'report.sign'
+  | 'report.verify'
+  | 'report.export'
+  | 'model.export'
+  | 'shell.openFolder'
+>;
+
+export function reportHandlers(context: ServiceContext): ReportHandlers {
+  const secrets = context.options.secrets;
+  const runDirOf = (runId: string) => {
+    const runDir = join(context.settings.get().workspace, runId);
+    if (!existsSync(join(runDir, 'manifest.json')))
+      throw new ApiFailure('not-found', `no run ${runId} in ${context.settings.get().workspace}`);
+    return runDir;
+  };
+  return {
+    async 'signing.status'() {
+      const path = join(context.configDir, IDENTITY_FILE);
+      return {
+        defaultIdentity: { path, exists: existsSync(path) },
+        passphraseStored: secrets.get(KEY_PASSPHRASE_SECRET) !== undefined,
+        secretStore: secrets.kind,
+      };
+    },
+    async 'report.sign'({ runId, certificate, passphrase, remember }) {
+      const runDir = runDirOf(runId);
+      const p12 = certificate.kind === 'p12' ? resolve(certificate.path) : undefined;
+      const secret =
+        passphrase ?? (p12 === undefined ? secrets.get(KEY_PASSPHRASE_SECRET) : undefined);
+      if (secret === undefined)
+        throw new ApiFailure(
+          'needs-passphrase',
+          p12 === undefined
+            ? 'the default signing identity needs its key passphrase (none is stored yet)'
+            : `${p12}: give the PKCS#12 passphrase`,
+        );
+      const written = await writeSignedReport(runDir, {
+        ...(p12 === undefined ? {} : { sign: p12 }),
+        ledgerPath: context.settings.get().ledgerPath,
+        configDir: context.configDir,
+        passphrases: passphraseSource(
+          context.env,
+          p12 === undefined ? KEY_PASSPHRASE_ENV : P12_PASSPHRASE_ENV,
+          secret,
+        ),
+      });
+      // Only once it worked: a wrong passphrase is never remembered.
+      if (remember && p12 === undefined) secrets.set(KEY_PASSPHRASE_SECRET, secret);
+      return {
+        path: written.out,
+        sha256: written.reportSha256,
+        signer: written.signed.signer,
+        selfSigned: written.signed.selfSigned,
+        verdict: written.rendered.verdict.pass ? 'pass' : 'fail',
+        ledger: { path: written.ledgerPath, seq: written.entry.seq, hash: written.entry.hash },
+      };
+    },
+    async 'report.verify'({ path, ledgerPath }) {
+      const file = resolve(path);
+      if (!existsSync(file) || !statSync(file).isFile())
+        throw new ApiFailure('not-found', `${file}: no such file`);
+      const pdf = readFileSync(file);
+      let signature: VerifyReport;
+      try {
+        signature = VerifyReport.parse(verifyPdf(pdf));
+      } catch (error) {
+        if (isUserInputError(error)) throw new ApiFailure('bad-input', `${file}: ${error.message}`);
+        throw error;
+      }
+      const sha256 = createHash('sha256').update(pdf).digest('hex');
+      const ledger = checkLedger(
+        resolve(ledgerPath ?? context.settings.get().ledgerPath),
+        sha256,
+        signature.attachments,
+      );
+      return VerifiedReport.parse({ ...signature, sha256, ledger });
+    },
+    async 'report.export'({ runId, dest }) {
+      const report = join(runDirOf(runId), REPORT_FILE);
+      if (!existsSync(report))
+        throw new ApiFailure('not-found', `${runId} has no signed report yet; sign it first`);
+      const target = freeDestination(dest);
+      const temp = join(dirname(target), `.${basename(target)}.${process.pid}.partial`);
+      try {
+        copyFileSync(report, temp);
+        renameSync(temp, target);
+      } finally {
+        rmSync(temp, { force: true });
+      }
+      return { path: target, bytes: statSync(target).size };
+    },
+    async 'model.export'({ runId, what, dest }) {
+      const source = join(runDirOf(runId), what);
+      if (!existsSync(source))
+        throw new ApiFailure(
+          'not-found',
+          what === 'adapter'
+            ? `${runId} has no adapter (only LoRA methods such as bounded write one)`
+            : `${runId} has no unlearned model (the run did not finish training)`,
+        );
+      const target = freeDestination(dest);
+      const staging = join(dirname(target), `.${basename(target)}.${process.pid}.partial`);
+      try {
+        cpSync(source, staging, { recursive: true });
+        renameSync(staging, target);
+      } finally {
+        rmSync(staging, { recursive: true, force: true });
+      }
+      return { path: target, bytes: folderBytes(target) };
+    },
+    async 'shell.openFolder'({ path }) {
+      const folder = resolve(path);
+      if (!existsSync(folder)) throw new ApiFailure('not-found', `${folder}: no such folder`);
+      const opened = (await context.options.shell?.openFolder(folder)) ?? false;
+      return { opened, path: folder };
+    },
+  };
+}
+
+/** The signer reads the passphrase from this source's env only: never a prompt, never the disk. */
+function passphraseSource(
+  env: NodeJS.ProcessEnv,
+  name: string,
+  passphrase: string,
+): PassphraseSource {
+  const clean = { ...env };
+  delete clean[KEY_PASSPHRASE_ENV];
+  delete clean[P12_PASSPHRASE_ENV];
+  return {
+    env: { ...clean, [name]: passphrase },
+    interactive: false,
+    prompt: () => Promise.reject(new Error('the app never prompts on a terminal')),
+  };
+}
+
+/** An export destination: absolute, not there yet, its folder existing. */
+function freeDestination(dest: string): string {
+  const target = resolve(dest);
+  if (existsSync(target))
+    throw new ApiFailure('bad-input', `${target} already exists; choose a new name`);
+  if (!existsSync(dirname(target)))
+    throw new ApiFailure('bad-input', `${dirname(target)}: no such folder`);
+  return target;
+}
+
+function folderBytes(path: string): number {
+  const stats = statSync(path);
+  if (!stats.isDirectory()) return stats.size;
+  return readdirSyncSafe(path).reduce((n, name) => n + folderBytes(join(path, name)), 0);
+}
+
+function readdirSyncSafe(path: string): string[] {
+  return existsSync(path) ? readdirSync(path) : [];
+}
