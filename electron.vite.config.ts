@@ -20,8 +20,16 @@ export default defineConfig({
       },
     },
   },
+  // A sandboxed preload runs as one CommonJS script whose only `require` is electron's: no npm
+  // modules, no ESM. So nothing is left external but electron (tests/build checks the output).
   preload: {
-    build: { rollupOptions: { input: { index: resolve(root, 'src/preload/index.ts') } } },
+    build: {
+      externalizeDeps: false,
+      rollupOptions: {
+        input: { index: resolve(root, 'src/preload/index.ts') },
+        output: { format: 'cjs', entryFileNames: '[name].cjs', inlineDynamicImports: true },
+      },
+    },
   },
   renderer: {
     root: 'src/renderer',

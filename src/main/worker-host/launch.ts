@@ -5,6 +5,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 export interface WorkerLaunch {
@@ -33,4 +34,24 @@ export function forkWorker(launch: WorkerLaunch): ChildProcess {
     serialization: 'advanced', // typed arrays cross as themselves
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
+}
+
+/**
+ * The packaged app: the Node runtime shipped in resources/node (electron-builder.yml
+ * extraResources) runs the built worker, which lies unpacked beside app.asar because a plain
+ * Node cannot read inside an asar archive. NODE_OPTIONS is dropped: the Electron fuses ignore
+ * it for the app, and the bundled Node must not pick up what they refuse.
+ */
+export function packagedLaunch(
+  resourcesPath: string,
+  platform: NodeJS.Platform,
+  env: NodeJS.ProcessEnv = process.env,
+): WorkerLaunch {
+  const { NODE_OPTIONS: _ignored, ...workerEnv } = env;
+  return {
+    entry: join(resourcesPath, 'app.asar.unpacked', 'out', 'main', 'worker.js'),
+    execPath: join(resourcesPath, 'node', platform === 'win32' ? 'node.exe' : 'node'),
+    execArgv: [],
+    env: workerEnv,
+  };
 }
