@@ -1,11 +1,11 @@
 /** `model.inspect` (what the model is, what a run will need, which method suits it) and `model.prune`. */
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import os from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import type { ModelInfo } from '../../shared/app-api.ts';
 import { DEFAULT_CONFIG } from '../../worker/unlearn/config.ts';
 import { METHODS } from '../../worker/unlearn/methods/index.ts';
-import type { Handlers } from '../ipc/dispatcher.ts';
+import { ApiFailure, type Handlers } from '../ipc/dispatcher.ts';
 import type { ServiceContext } from './context.ts';
 import { estimateMemory, suggestMethod } from './memory-estimate.ts';
 
@@ -37,10 +37,10 @@ export function modelHandlers(context: ServiceContext): ModelHandlers {
   };
   return {
     async 'model.inspect'({ path }) {
-      return describe(resolve(path));
+      return describe(existingFolder(path));
     },
     async 'model.prune'(request) {
-      const model = resolve(request.path);
+      const model = existingFolder(request.path);
       const target = request.sparsity !== undefined ? String(request.sparsity) : request.pattern!;
       const out = resolve(
         request.out ??
@@ -66,6 +66,14 @@ export function modelHandlers(context: ServiceContext): ModelHandlers {
       return describe(out);
     },
   };
+}
+
+/** A model folder that is there (checked here, so a wrong path does not start the worker). */
+function existingFolder(path: string): string {
+  const folder = resolve(path);
+  if (!existsSync(folder) || !statSync(folder).isDirectory())
+    throw new ApiFailure('not-found', `${folder}: no such model folder`);
+  return folder;
 }
 
 /** `<workspace>/models/<name>`, or `<name>-2`, `-3`, … when taken. */

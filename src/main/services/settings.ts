@@ -43,7 +43,9 @@ export function createSettingsStore(
   return {
     get: () => effective(current),
     set(changes) {
-      const next = Settings.parse({ ...current, ...changes });
+      // A key sent as undefined means "unchanged", not "cleared".
+      const given = Object.entries(changes).filter(([, v]) => v !== undefined);
+      const next = Settings.parse({ ...current, ...Object.fromEntries(given) });
       writeAtomic(file, next);
       current = next;
       return effective(current);
