@@ -56,7 +56,10 @@ export function startDesktopApp(createAppBackend: CreateAppBackend): void {
         mainDir,
         env: process.env,
       }),
-      ...(app.isPackaged ? { resourcesDir: process.resourcesPath } : {}),
+      // Packaged: extraResources (testbed, fonts, demo) lie in resources/. Unpackaged: the
+      // repository's resources/; the services' own default is relative to their source file,
+      // which is not where the bundle runs from.
+      resourcesDir: app.isPackaged ? process.resourcesPath : join(app.getAppPath(), 'resources'),
       onWorkerOutput: (text) => process.stderr.write(text),
       onInternalError: (channel, error) => console.error(`nepenthe: ${channel} failed:`, error),
     });
