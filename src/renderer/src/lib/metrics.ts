@@ -1,0 +1,222 @@
+/**
+ * The before/after metrics a privacy officer reads, each with what it means and which way is
+ * better. Values are read defensively: the metrics document allows extra and missing keys.
+ */
+import type { EvalReport } from '../../../shared/contracts.ts';
+
+export type Direction = 'down' | 'up' | 'stay' | 'toward-half' | 'toward-zero';
+
+export interface MetricDef {
+  id: string;
+  label: string;
+  meaning: string;
+  direction: Direction;
+  /** A fraction in [0, 1]: drawn in the before/after bar chart. */
+  fraction: boolean;
+  read: (report: EvalReport) => number | null;
+}
+
+const num = (value: unknown): number | null =>
+  typeof value === 'number' && Number.isFinite(value) ? value : null;
+
+// The loose schema types every nested level; `any`-free access through unknown records.
+const at = (value: unknown, ...keys: string[]): unknown =>
+  keys.reduce<unknown>(
+    (v, k) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined),
+    value,
+  );
+
+export const MIA_ATTACKS = ['loss', 'zlib', 'minK', 'minKpp', 'reference'] as const;
+const ATTACK_NAMES: Record<string, string> = {
+  loss: 'loss',
+  zlib: 'zlib ratio',
+  minK: 'Min-K%',
+  minKpp: 'Min-K%++',
+  reference: 'reference model',
+};
+export const attackName = (id: string): string => ATTACK_NAMES[id] ?? id;
+
+export const METRICS: MetricDef[] = [
+  {
+    id: 'forget.exactRate',
+    label: 'Forget: verbatim exact rate',
+    meaning: 'Share of forget documents the model continues word for word from a prefix.',
+    direction: 'down',
+    fraction: true,
+    read: (r) => num(at(r, 'sets', 'forget', 'verbatim', 'exactRate')),
+  },
+  {
+    id: 'forget.rougeL',
+    label: 'Forget: verbatim ROUGE-L',
+    meaning: 'How closely the model’s continuations match the forget text (1 = identical).',
+    direction: 'down',
+    fraction: true,
+    read: (r) => num(at(r, 'sets', 'forget', 'verbatim', 'rougeL')),
+  },
+  {
+    id: 'forget.extraction',
+    label: 'Forget: extraction strength',
+    meaning: 'How little of a prefix an attacker needs to pull the rest of the text out.',
+    direction: 'down',
+    fraction: true,
+    read: (r) => num(at(r, 'sets', 'forget', 'extractionStrength')),
+  },
+  {
+    id: 'forget.pii',
+    label: 'Forget: PII leak rate',
+    meaning: 'Share of personal-data probes (emails, names, numbers) the model completes.',
+    direction: 'down',
+    fraction: true,
+    read: (r) => num(at(r, 'sets', 'forget', 'pii', 'leakRate')),
+  },
+  {
+    id: 'forget.nll',
+    label: 'Forget: mean loss (NLL)',
+    meaning: 'How surprised the model is by the forget text; higher means less memorized.',
+    direction: 'up',
+    fraction: false,
+    read: (r) => num(at(r, 'sets', 'forget', 'meanNll')),
+  },
+  {
+    id: 'retain.nll',
+    label: 'Retain: mean loss (NLL)',
+    meaning: 'How well the model still knows the retain text; should stay about the same.',
+    direction: 'stay',
+    fraction: false,
+    read: (r) => num(at(r, 'sets', 'retain', 'meanNll')),
+  },
+  {
+    id: 'retain.rougeL',
+    label: 'Retain: verbatim ROUGE-L',
+    meaning: 'Continuations of retain text; should stay about the same (utility kept).',
+    direction: 'stay',
+    fraction: true,
+    read: (r) => num(at(r, 'sets', 'retain', 'verbatim', 'rougeL')),
+  },
+  {
+    id: 'knowledge.forget',
+    label: 'Knowledge: forget answers (ROUGE-L)',
+    meaning: 'Answers to questions about the forget documents; lower means forgotten.',
+    direction: 'down',
+    fraction: true,
+    read: (r) => num(at(r, 'knowledge', 'forget', 'rougeL')),
+  },
+  {
+    id: 'knowledge.retain',
+    label: 'Knowledge: retain answers (ROUGE-L)',
+    meaning: 'Answers to questions about retained knowledge; should stay.',
+    direction: 'stay',
+    fraction: true,
+    read: (r) => num(at(r, 'knowledge', 'retain', 'rougeL')),
+  },
+  ...MIA_ATTACKS.map((attack): MetricDef => ({
+    id: `mia.${attack}`,
+    label: `Membership inference AUC (${attackName(attack)})`,
+    meaning:
+      'Whether an attacker can tell forget documents from unseen ones; 0.5 is a coin toss (best).',
+    direction: 'toward-half',
+    fraction: true,
+    read: (r) => num(at(r, 'mia', attack, 'auc')),
+  })),
+  {
+    id: 'privLeak',
+    label: 'PrivLeak',
+    meaning: 'Membership advantage relative to a model that never saw the forget set; 0 is best.',
+    direction: 'toward-zero',
+    fraction: false,
+    read: (r) => num(r.privLeak),
+  },
+  {
+    id: 'forgetQuality',
+    label: 'Forget quality',
+    meaning:
+      'How indistinguishable the model is from one retrained without the forget set; higher is better.',
+    direction: 'up',
+    fraction: false,
+    read: (r) => num(r.forgetQuality),
+  },
+];
+
+export type Change = 'better' | 'worse' | 'kept' | 'unchanged';
+
+/** Whether the change from before to after is what unlearning should do. */
+export function judge(direction: Direction, before: number, after: number): Change {
+  const delta = after - before;
+  if (Math.abs(delta) < 1e-9) return 'unchanged';
+  switch (direction) {
+    case 'down':
+      return delta < 0 ? 'better' : 'worse';
+    case 'up':
+      return delta > 0 ? 'better' : 'worse';
+    case 'toward-half':
+      return Math.abs(after - 0.5) < Math.abs(before - 0.5) ? 'better' : 'worse';
+    case 'toward-zero':
+      return Math.abs(after) < Math.abs(before) ? 'better' : 'worse';
+    case 'stay':
+      // Within 10 % (or 0.05) counts as kept: utility survived.
+      return Math.abs(delta) <= Math.max(0.05, 0.1 * Math.abs(before)) ? 'kept' : 'worse';
+  }
+}
+
+export const DIRECTION_TEXT: Record<Direction, string> = {
+  down: 'should go down',
+  up: 'should go up',
+  stay: 'should stay the same',
+  'toward-half': 'should move toward 0.5',
+  'toward-zero': 'should move toward 0',
+};
+
+/** An attack's per-document scores (forget = members, holdout = non-members), if recorded. */
+export function attackScores(
+  report: EvalReport | null,
+  attack: string,
+): { forget: number[]; holdout: number[] } | null {
+  const scores = at(report, 'mia', attack, 'scores');
+  const forget = at(scores, 'forget');
+  const holdout = at(scores, 'holdout');
+  const numbers = (v: unknown) =>
+    Array.isArray(v)
+      ? v.filter((x): x is number => typeof x === 'number' && Number.isFinite(x))
+      : [];
+  const f = numbers(forget);
+  const h = numbers(holdout);
+  return f.length > 0 && h.length > 0 ? { forget: f, holdout: h } : null;
+}
+
+/** ROC points (FPR, TPR) with forget as the positive class; higher score = member. */
+export function roc(scores: { forget: number[]; holdout: number[] }): [number, number][] {
+  const all = [
+    ...scores.forget.map((s) => ({ s, member: true })),
+    ...scores.holdout.map((s) => ({ s, member: false })),
+  ].sort((a, b) => b.s - a.s);
+  const points: [number, number][] = [[0, 0]];
+  let tp = 0;
+  let fp = 0;
+  for (let i = 0; i < all.length; i++) {
+    if (all[i]!.member) tp++;
+    else fp++;
+    // Tied scores move together: one point per distinct threshold.
+    if (i === all.length - 1 || all[i + 1]!.s !== all[i]!.s)
+      points.push([fp / scores.holdout.length, tp / scores.forget.length]);
+  }
+  return points;
+}
+
+/** Shared bins for two score lists. */
+export function histogram(
+  a: number[],
+  b: number[],
+  bins = 16,
+): { labels: string[]; a: number[]; b: number[] } {
+  const all = [...a, ...b];
+  const lo = Math.min(...all);
+  const hi = Math.max(...all);
+  const width = hi > lo ? (hi - lo) / bins : 1;
+  const count = (values: number[]) => {
+    const out = new Array<number>(bins).fill(0);
+    for (const v of values) out[Math.min(bins - 1, Math.floor((v - lo) / width))]! += 1;
+    return out;
+  };
+  const labels = Array.from({ length: bins }, (_, i) => (lo + (i + 0.5) * width).toPrecision(3));
+  return { labels, a: count(a), b: count(b) };
+}
