@@ -25,6 +25,9 @@ import { encryptedFileSecretStore } from './secret-file.ts';
 import { CONTENT_SECURITY_POLICY, windowOptions } from './window-options.ts';
 import { desktopWorkerLaunch } from './worker-launch.ts';
 
+/** How long quitting waits for a running audit to checkpoint before it goes anyway. */
+const DISPOSE_TIMEOUT_MS = 15_000;
+
 export type CreateAppBackend = (options: AppBackendOptions) => Promise<AppBackend>;
 
 /** out/main, where this bundle runs from; the preload and renderer are its siblings. */
@@ -42,32 +45,39 @@ export function startDesktopApp(createAppBackend: CreateAppBackend): void {
   app.on('web-contents-created', (_event, contents) => guardContents(contents));
   let backend: AppBackend | undefined;
 
-  void app.whenReady().then(async () => {
-    guardSession(session.defaultSession, origin);
-    backend = await createAppBackend({
-      transport: 'electron',
-      secrets: safeStorageSecrets(),
-      dialogs: nativeDialogs(),
-      shell: nativeShell(),
-      workerLaunch: desktopWorkerLaunch({
-        isPackaged: app.isPackaged,
-        resourcesPath: process.resourcesPath,
-        platform: process.platform,
-        mainDir,
-        env: process.env,
-      }),
-      // Packaged: extraResources (testbed, fonts, demo) lie in resources/. Unpackaged: the
-      // repository's resources/; the services' own default is relative to their source file,
-      // which is not where the bundle runs from.
-      resourcesDir: app.isPackaged ? process.resourcesPath : join(app.getAppPath(), 'resources'),
-      onWorkerOutput: (text) => process.stderr.write(text),
-      onInternalError: (channel, error) => console.error(`nepenthe: ${channel} failed:`, error),
+  void app
+    .whenReady()
+    .then(async () => {
+      guardSession(session.defaultSession, origin);
+      backend = await createAppBackend({
+        transport: 'electron',
+        secrets: safeStorageSecrets(),
+        dialogs: nativeDialogs(),
+        shell: nativeShell(),
+        workerLaunch: desktopWorkerLaunch({
+          isPackaged: app.isPackaged,
+          resourcesPath: process.resourcesPath,
+          platform: process.platform,
+          mainDir,
+          env: process.env,
+        }),
+        // Packaged: extraResources (testbed, fonts, demo) lie in resources/. Unpackaged: the
+        // repository's resources/; the services' own default is relative to their source file,
+        // which is not where the bundle runs from.
+        resourcesDir: app.isPackaged ? process.resourcesPath : join(app.getAppPath(), 'resources'),
+        onWorkerOutput: (text) => process.stderr.write(text),
+        onInternalError: (channel, error) => console.error(`nepenthe: ${channel} failed:`, error),
+      });
+      registerIpc(ipcMain, backend, { isOwnPage: (url) => origin.isOwnPage(url) });
+      const window = openWindow(devServerUrl);
+      const stopEvents = forwardEvents(backend, window.webContents);
+      window.on('closed', stopEvents);
+    })
+    .catch((error: unknown) => {
+      // Nothing to show the user but a native box: the window is not up yet.
+      dialog.showErrorBox('Nepenthe could not start', String((error as Error)?.stack ?? error));
+      app.exit(1);
     });
-    registerIpc(ipcMain, backend, { isOwnPage: (url) => origin.isOwnPage(url) });
-    const window = openWindow(devServerUrl);
-    const stopEvents = forwardEvents(backend, window.webContents);
-    window.on('closed', stopEvents);
-  });
 
   app.on('second-instance', () => {
     const [window] = BrowserWindow.getAllWindows();
@@ -81,7 +91,10 @@ export function startDesktopApp(createAppBackend: CreateAppBackend): void {
     if (disposed || backend === undefined) return;
     event.preventDefault();
     disposed = true;
-    void backend.dispose().finally(() => app.quit());
+    const giveUp = new Promise((resolve) => setTimeout(resolve, DISPOSE_TIMEOUT_MS));
+    void Promise.race([backend.dispose(), giveUp])
+      .catch((error: unknown) => console.error('nepenthe: stopping the backend failed:', error))
+      .finally(() => app.quit());
   });
 }
 
