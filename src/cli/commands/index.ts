@@ -23,4 +23,5 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'verify', load: async () => (await import('./verify.ts')).verify },
   { name: 'bench', load: async () => (await import('./bench.ts')).bench },
   { name: 'ledger', load: async () => (await import('./ledger.ts')).ledger },
+  { name: 'serve', load: async () => (await import('./serve.ts')).serve },
 ];
