@@ -19,7 +19,14 @@ import { methodNamed } from '../../worker/unlearn/methods/index.ts';
 import { ApiFailure, type Handlers } from '../ipc/dispatcher.ts';
 import { newJobId } from '../worker-host/index.ts';
 import type { ServiceContext } from './context.ts';
-import { detailsOf, stepsOf, readTraining, statusFromFolder, summaryOf } from './run-records.ts';
+import {
+  detailsOf,
+  isResumable,
+  readTraining,
+  statusFromFolder,
+  stepsOf,
+  summaryOf,
+} from './run-records.ts';
 
 type RunHandlers = Pick<
   Handlers,
@@ -147,7 +154,7 @@ export function createRunManager(context: ServiceContext): RunManager {
     progress: run.progress,
     steps: run.steps,
     message: run.message,
-    resumable: run.state === 'running' ? false : statusFromFolder(run.runId, run.runDir).resumable,
+    resumable: run.state !== 'running' && isResumable(run.runDir, run.state),
   });
 
   const existingRun = (runId: string) => {
