@@ -3,7 +3,8 @@ import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createServeServer, type ServeServer } from '../../src/main/serve/index.ts';
+import { MAX_BODY_BYTES } from '../../src/main/serve/api.ts';
+import { createServeServer, isLoopbackHost, type ServeServer } from '../../src/main/serve/index.ts';
 import { CONTENT_SECURITY_POLICY } from '../../src/main/serve/headers.ts';
 import { fakeBackend, type FakeBackend } from './fake-backend.ts';
 import { rawRequest, type RawRequest } from './http-client.ts';
@@ -207,6 +208,19 @@ describe('nepenthe serve: the HTTP transport', () => {
     expect((await get('/api/app.info', bearer)).status).toBe(405);
   });
 
+  it('refuses a body over the upload limit with 413 before reading it', async () => {
+    const before = backend.calls.length;
+    const response = await rawRequest(server.port, {
+      method: 'POST',
+      path: '/api/files.upload',
+      headers: { ...bearer, 'content-length': String(MAX_BODY_BYTES + 1) },
+      body: '',
+    });
+    expect(response.status).toBe(413);
+    expect(JSON.parse(response.body)).toMatchObject({ ok: false, error: { code: 'bad-request' } });
+    expect(backend.calls.length).toBe(before);
+  });
+
   it('streams a published event over SSE and unsubscribes when the client goes', async () => {
     expect(backend.listenerCount()).toBe(0);
     const event = {
@@ -289,5 +303,14 @@ describe('createServeServer on a busy port', () => {
         port: server.port,
       }),
     ).rejects.toThrow(/EADDRINUSE/);
+  });
+});
+
+describe('isLoopbackHost', () => {
+  it('tells loopback addresses from the ones that reach the network', () => {
+    for (const host of ['127.0.0.1', '127.1.2.3', 'localhost', '::1', '[::1]'])
+      expect(isLoopbackHost(host), host).toBe(true);
+    for (const host of ['0.0.0.0', '::', '192.168.1.10', 'example.com', '127.0.0.1.example.com'])
+      expect(isLoopbackHost(host), host).toBe(false);
   });
 });
