@@ -114,7 +114,17 @@ export function browserBridge(): NepentheBridge {
   };
 }
 
-const bridge: NepentheBridge = window.nepenthe ?? browserBridge();
+/** The preload's bridge, if this page runs in the desktop app (and the preload is the full one). */
+function preloadBridge(): NepentheBridge | null {
+  const candidate = window.nepenthe;
+  return candidate &&
+    typeof candidate.call === 'function' &&
+    typeof candidate.onEvent === 'function'
+    ? candidate
+    : null;
+}
+
+const bridge: NepentheBridge = preloadBridge() ?? browserBridge();
 
 export const api = {
   transport: bridge.transport,

@@ -20,6 +20,8 @@ export const DOCUMENT_SETS: DocumentSet[] = ['forget', 'retain', 'holdout', 'qa'
 
 class Session {
   model = $state<ModelInfo | null>(null);
+  /** The model is the testbed's, or was pruned from it: its reference model still applies. */
+  fromTestbed = $state(false);
   loadingModel = $state(false);
 
   documents = $state<Record<DocumentSet, DocumentFile[]>>({
@@ -38,6 +40,8 @@ class Session {
   namesText = $state('');
 
   presetId = $state<string | null>(null);
+  /** The officer picked the preset (rather than taking the model's suggestion). */
+  presetChosen = $state(false);
   /** Text of each hyperparameter field the officer edited, by key. */
   edits = $state<Record<string, string>>({});
   backend = $state<BackendName | null>(null);
@@ -69,15 +73,17 @@ class Session {
     }
   }
 
-  setModel(info: ModelInfo): void {
+  setModel(info: ModelInfo, fromTestbed?: boolean): void {
     this.model = info;
+    this.fromTestbed = fromTestbed ?? info.path === app.info?.testbed?.model;
     ui.announce(`Model loaded: ${info.inspect.architecture}, ${info.path}`);
     // Token counts depend on the tokenizer: count again with the new model.
     for (const set of DOCUMENT_SETS) {
       const paths = this.documents[set].map((f) => f.path);
       if (paths.length > 0) void this.describe(set, paths, true);
     }
-    if (this.presetId === null) {
+    // Follow the model's suggestion until the officer picks a preset (a pruned model → SAU).
+    if (!this.presetChosen) {
       const suggested = app.presets.find((p) => p.method === info.suggestedMethod);
       if (suggested) this.presetId = suggested.id;
     }
@@ -157,7 +163,7 @@ class Session {
     const qa = paths('qa')[0];
     if (qa) request.qa = qa;
     // The testbed ships a model retrained without its forget set: forget quality needs it.
-    if (testbed && model.path === testbed.model) request.reference = testbed.reference;
+    if (testbed && this.fromTestbed) request.reference = testbed.reference;
     if (this.names.length > 0) request.names = this.names;
     if (this.backend) request.backend = this.backend;
     if (this.seed !== null) request.seed = this.seed;
