@@ -48,13 +48,24 @@ function isApiResult(value: unknown): value is ApiResult {
   );
 }
 
+/** What the browser transport needs from the page; tests pass fakes. */
+export interface BrowserTransport {
+  fetch: typeof fetch;
+  openEvents: (url: string) => Pick<EventSource, 'onmessage' | 'close'>;
+}
+
+const pageTransport = (): BrowserTransport => ({
+  fetch: (...args) => fetch(...args),
+  openEvents: (url) => new EventSource(url),
+});
+
 /** The HTTP side of `nepenthe serve`; the auth cookie was set when the page loaded with ?token=. */
-export function browserBridge(): NepentheBridge {
+export function browserBridge(transport: BrowserTransport = pageTransport()): NepentheBridge {
   const listeners = new Set<(event: AppEvent) => void>();
-  let source: EventSource | null = null;
+  let source: Pick<EventSource, 'onmessage' | 'close'> | null = null;
 
   const openEvents = () => {
-    source = new EventSource('/api/events');
+    source = transport.openEvents('/api/events');
     source.onmessage = (message: MessageEvent<string>) => {
       let event: AppEvent;
       try {
@@ -71,7 +82,7 @@ export function browserBridge(): NepentheBridge {
     async call(channel, request) {
       let response: Response;
       try {
-        response = await fetch(`/api/${channel}`, {
+        response = await transport.fetch(`/api/${channel}`, {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
           body: JSON.stringify(request ?? {}),
@@ -116,7 +127,7 @@ export function browserBridge(): NepentheBridge {
 
 /** The preload's bridge, if this page runs in the desktop app (and the preload is the full one). */
 function preloadBridge(): NepentheBridge | null {
-  const candidate = window.nepenthe;
+  const candidate = typeof window === 'undefined' ? undefined : window.nepenthe;
   return candidate &&
     typeof candidate.call === 'function' &&
     typeof candidate.onEvent === 'function'
@@ -124,20 +135,26 @@ function preloadBridge(): NepentheBridge | null {
     : null;
 }
 
-const bridge: NepentheBridge = preloadBridge() ?? browserBridge();
+/** The typed client over a bridge: values for `ok: true`, ApiError for `ok: false`. */
+export function createApi(bridge: () => NepentheBridge) {
+  return {
+    get transport() {
+      return bridge().transport;
+    },
+    async call<C extends ChannelName>(channel: C, request: RequestOf<C>): Promise<ResponseOf<C>> {
+      const result = await bridge().call(channel, request);
+      if (!result.ok) throw new ApiError(result.error.code, result.error.message);
+      return result.value as ResponseOf<C>;
+    },
+    onEvent(listener: (event: AppEvent) => void): () => void {
+      return bridge().onEvent(listener);
+    },
+    /** The local path of a dropped file (Electron only). */
+    pathForFile(file: File): string | null {
+      return bridge().pathForFile?.(file) ?? null;
+    },
+  };
+}
 
-export const api = {
-  transport: bridge.transport,
-  async call<C extends ChannelName>(channel: C, request: RequestOf<C>): Promise<ResponseOf<C>> {
-    const result = await bridge.call(channel, request);
-    if (!result.ok) throw new ApiError(result.error.code, result.error.message);
-    return result.value as ResponseOf<C>;
-  },
-  onEvent(listener: (event: AppEvent) => void): () => void {
-    return bridge.onEvent(listener);
-  },
-  /** The local path of a dropped file (Electron only). */
-  pathForFile(file: File): string | null {
-    return bridge.pathForFile?.(file) ?? null;
-  },
-};
+let chosen: NepentheBridge | null = null;
+export const api = createApi(() => (chosen ??= preloadBridge() ?? browserBridge()));
