@@ -94,6 +94,19 @@ describe('registerIpc', () => {
     }
     expect(calls).toEqual([]);
   });
+
+  it('answers a backend that throws with a failed result, not a rejection', async () => {
+    const { ipcMain, backend, handlers } = fakes();
+    registerIpc(
+      ipcMain,
+      { ...backend, call: () => Promise.reject(new Error('disk gone')) },
+      options,
+    );
+    await expect(handlers.get('nepenthe:runs.list')?.(from(ownPage), undefined)).resolves.toEqual({
+      ok: false,
+      error: { code: 'failed', message: 'runs.list: Error: disk gone' },
+    });
+  });
 });
 
 describe('forwardEvents', () => {

@@ -47,7 +47,13 @@ export function registerIpc(
           },
         };
       }
-      return backend.call(name, payload);
+      try {
+        return await backend.call(name, payload);
+      } catch (error) {
+        // backend.call answers every outcome with an ApiResult; this is the bug case, and the
+        // bridge promises the renderer a result, never a rejection.
+        return { ok: false, error: { code: 'failed', message: `${name}: ${String(error)}` } };
+      }
     });
   }
   return () => {
