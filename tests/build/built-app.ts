@@ -1,10 +1,11 @@
 /**
  * One electron-vite build per test run, shared by every test file under tests/build (vitest
  * runs files in parallel processes; two builds writing out/ at once would race). The first file
- * to ask builds; the others wait for its result. A run is keyed by the vitest parent process.
+ * to ask builds; the others wait for its result. A run is keyed by the vitest process, the
+ * parent of every test file's process under vitest.config.ts's `pool: 'forks'`.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,6 +28,7 @@ export async function buildOnce(): Promise<BuildResult> {
     owner = false;
   }
   if (owner) {
+    removeMarksOfEndedRuns();
     const run = spawnSync(process.execPath, [cli, 'build'], {
       cwd: root,
       encoding: 'utf8',
@@ -42,6 +44,21 @@ export async function buildOnce(): Promise<BuildResult> {
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
   return JSON.parse(readFileSync(resultFile, 'utf8')) as BuildResult;
+}
+
+const MARK = /^nepenthe-electron-build-(\d+)$/;
+
+/** The marks of runs whose vitest process has exited. */
+function removeMarksOfEndedRuns(): void {
+  for (const name of readdirSync(tmpdir())) {
+    const pid = Number(MARK.exec(name)?.[1]);
+    if (!Number.isInteger(pid) || pid === process.ppid) continue;
+    try {
+      process.kill(pid, 0); // still running: leave it
+    } catch {
+      rmSync(join(tmpdir(), name), { recursive: true, force: true });
+    }
+  }
 }
 
 export const readBuilt = (file: string): string => readFileSync(join(root, file), 'utf8');
