@@ -17,6 +17,7 @@ import {
   type WebContents,
 } from 'electron';
 import type { AppBackend, AppBackendOptions, Dialogs, Shell } from '../app-backend.ts';
+import { RESOURCES_DIR_ENV } from '../report/layout.ts';
 import type { SecretStore } from '../secrets.ts';
 import { appOrigin, type AppOrigin } from './app-origin.ts';
 import { dialogSpec } from './dialog-options.ts';
@@ -49,6 +50,13 @@ export function startDesktopApp(createAppBackend: CreateAppBackend): void {
     .whenReady()
     .then(async () => {
       guardSession(session.defaultSession, origin);
+      // Packaged: extraResources (testbed, fonts, demo) lie in resources/. Unpackaged: the
+      // repository's resources/. Modules that find resources relative to their source file
+      // (the report's fonts) read this variable, since the bundle runs from elsewhere.
+      const resourcesDir = app.isPackaged
+        ? process.resourcesPath
+        : join(app.getAppPath(), 'resources');
+      process.env[RESOURCES_DIR_ENV] = resourcesDir;
       backend = await createAppBackend({
         transport: 'electron',
         secrets: safeStorageSecrets(),
@@ -61,10 +69,7 @@ export function startDesktopApp(createAppBackend: CreateAppBackend): void {
           mainDir,
           env: process.env,
         }),
-        // Packaged: extraResources (testbed, fonts, demo) lie in resources/. Unpackaged: the
-        // repository's resources/; the services' own default is relative to their source file,
-        // which is not where the bundle runs from.
-        resourcesDir: app.isPackaged ? process.resourcesPath : join(app.getAppPath(), 'resources'),
+        resourcesDir,
         onWorkerOutput: (text) => process.stderr.write(text),
         onInternalError: (channel, error) => console.error(`nepenthe: ${channel} failed:`, error),
       });

@@ -2,9 +2,13 @@
  * Page layout on top of pdfkit: headings, paragraphs, tables that break across pages with their
  * header repeated, vector SVG charts, and the "page n of N" footer. A4 portrait, 50 pt margins.
  */
+import { join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import PDFDocument from 'pdfkit';
 import SVGtoPDF from 'svg-to-pdfkit';
+
+/** Set by the desktop app's main process before any report is written. */
+export const RESOURCES_DIR_ENV = 'NEPENTHE_RESOURCES_DIR';
 
 export const FONT = { regular: 'Sans', bold: 'Sans-Bold', mono: 'Mono' } as const;
 const FONT_FILES: Readonly<Record<string, string>> = {
@@ -12,8 +16,17 @@ const FONT_FILES: Readonly<Record<string, string>> = {
   [FONT.bold]: 'DejaVuSans-Bold.ttf',
   [FONT.mono]: 'DejaVuSansMono.ttf',
 };
-/** resources/fonts: DejaVu (Bitstream Vera licence, DejaVu-LICENSE.txt), full accented Latin. */
-export const FONTS_DIR = fileURLToPath(new URL('../../../resources/fonts/', import.meta.url));
+/**
+ * resources/fonts: DejaVu (Bitstream Vera licence, DejaVu-LICENSE.txt), full accented Latin.
+ * Found beside the sources, except in the desktop app, whose bundled main process lives
+ * elsewhere: it sets NEPENTHE_RESOURCES_DIR to its resources folder (packaged: resourcesPath).
+ */
+export function fontsDir(): string {
+  const resources = process.env[RESOURCES_DIR_ENV];
+  return resources
+    ? join(resources, 'fonts') + sep
+    : fileURLToPath(new URL('../../../resources/fonts/', import.meta.url));
+}
 
 const MARGIN = 50;
 const FOOTER_HEIGHT = 24;
@@ -43,7 +56,7 @@ export function createDocument(info: PDFKit.DocumentInfo): PDFKit.PDFDocument {
     pdfVersion: '1.7',
     lang: 'en',
   });
-  for (const [name, file] of Object.entries(FONT_FILES)) doc.registerFont(name, FONTS_DIR + file);
+  for (const [name, file] of Object.entries(FONT_FILES)) doc.registerFont(name, fontsDir() + file);
   doc.font(FONT.regular);
   return doc;
 }
