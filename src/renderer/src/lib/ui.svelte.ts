@@ -49,7 +49,7 @@ class Ui {
   announce(text: string): void {
     // Re-setting the same text would not be read again; clear first.
     this.announcement = '';
-    queueMicrotask(() => (this.announcement = text));
+    setTimeout(() => (this.announcement = text), 50);
   }
 }
 
