@@ -34,6 +34,11 @@ export default defineConfig({
   renderer: {
     root: 'src/renderer',
     plugins: [svelte()],
-    build: { rollupOptions: { input: { index: resolve(root, 'src/renderer/index.html') } } },
+    build: {
+      // electron-vite leaves the renderer unminified by default; minified it loads 2–3× less
+      // script (bench/RESULTS.md "App UI").
+      minify: true,
+      rollupOptions: { input: { index: resolve(root, 'src/renderer/index.html') } },
+    },
   },
 });

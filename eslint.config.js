@@ -1,6 +1,8 @@
 // Lint: typescript-eslint strict rules, plus the dependency direction of DESIGN.md §2:
 // shared/ imports nothing of ours; the worker (engine) imports shared/ only; the renderer talks
 // only to window.nepenthe and imports shared/ only; the preload imports electron and shared/.
+import svelte from 'eslint-plugin-svelte';
+import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 const forbid = (patterns, message) => ({
@@ -15,10 +17,17 @@ export default tseslint.config(
       'out/**',
       'dist/**',
       'tests/fixtures/**',
-      'src/renderer/**',
     ],
   },
   ...tseslint.configs.recommended,
+  ...svelte.configs.recommended,
+  {
+    files: ['**/*.svelte', '**/*.svelte.ts'],
+    languageOptions: {
+      parserOptions: { parser: tseslint.parser, extraFileExtensions: ['.svelte'] },
+      globals: { ...globals.browser },
+    },
+  },
   {
     rules: {
       '@typescript-eslint/no-unused-vars': [
@@ -50,9 +59,8 @@ export default tseslint.config(
     ),
   },
   {
-    // The renderer is in `ignores` above while its own lint setup lands; this block holds its
-    // rule so that removing it from there turns the direction check on (tests/build checks it too).
-    files: ['src/renderer/**/*.ts'],
+    // The renderer's direction (tests/build checks it too, on .svelte files as well).
+    files: ['src/renderer/**/*.ts', 'src/renderer/**/*.svelte'],
     rules: forbid(
       ['**/main/**', '**/worker/**', '**/cli/**', '**/preload/**', 'electron', 'node:*'],
       'The renderer talks only to window.nepenthe and imports only src/shared (DESIGN.md §2).',

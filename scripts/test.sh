@@ -5,6 +5,7 @@ cd "$(dirname "$0")/.."
 bash scripts/install-system-deps.sh
 echo "== typecheck" >&2
 npx tsc --noEmit -p tsconfig.json
+npx svelte-check --tsconfig ./src/renderer/tsconfig.json --fail-on-warnings --output machine | tail -1
 echo "== lint" >&2
 npx eslint .
 node node_modules/prettier/bin/prettier.cjs --check . >/dev/null || { node node_modules/prettier/bin/prettier.cjs --check . ; exit 1; }

@@ -63,7 +63,11 @@ export const Settings = z.object({
   /** Where run folders (and pruned models, uploads) are written. */
   workspace: path,
   backend: BackendName,
-  seed: z.number().int().nonnegative().max(2 ** 31 - 1),
+  seed: z
+    .number()
+    .int()
+    .nonnegative()
+    .max(2 ** 31 - 1),
   ledgerPath: path,
 });
 export type Settings = z.infer<typeof Settings>;
@@ -297,7 +301,12 @@ export const RunStartRequest = z.strictObject({
   config: RunConfigInput.optional(),
   /** Default: the settings'. */
   backend: BackendName.optional(),
-  seed: z.number().int().nonnegative().max(2 ** 31 - 1).optional(),
+  seed: z
+    .number()
+    .int()
+    .nonnegative()
+    .max(2 ** 31 - 1)
+    .optional(),
 });
 export type RunStartRequest = z.infer<typeof RunStartRequest>;
 export const RunStartResponse = z.object({ runId: RunId, runDir: z.string() });
@@ -312,9 +321,7 @@ export const RunStatus = z.object({
   state: RunState,
   /** The phase the last progress event named; null before the first. */
   phase: RunPhase.nullable(),
-  progress: z
-    .object({ label: z.string(), done: z.number(), total: z.number() })
-    .nullable(),
+  progress: z.object({ label: z.string(), done: z.number(), total: z.number() }).nullable(),
   /** Training steps so far (live while running, from training.json after). */
   steps: z.array(TrainingProgress),
   message: z.string().nullable(),

@@ -1,0 +1,159 @@
+/**
+ * The privacy officer's whole flow, through clicks, in a real browser (Debian's chromium via
+ * playwright-core) against the real `nepenthe serve`: load the testbed model, prune it for SAU,
+ * add forget/retain/holdout documents, run SAU with a small config while watching progress,
+ * read the results, sign the report and verify it. Every step is photographed; with
+ * UPDATE_SCREENSHOTS=1 the pictures replace docs/app/*.png.
+ */
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from './build-renderer.ts';
+import { startServe, type ServeProcess } from './serve-process.ts';
+
+const DOCS_APP = fileURLToPath(new URL('../../../docs/app', import.meta.url));
+
+let home: string;
+let serve: ServeProcess;
+let browser: Browser;
+let page: Page;
+const shots: string[] = [];
+const consoleErrors: string[] = [];
+
+async function shot(name: string): Promise<void> {
+  const file = join(home, 'shots', `${name}.png`);
+  await page.screenshot({ path: file, fullPage: false });
+  shots.push(file);
+}
+
+beforeAll(async () => {
+  home = mkdtempSync(join(tmpdir(), 'nepenthe-e2e-'));
+  mkdirSync(join(home, 'shots'));
+  const { rendererDir } = await buildApp(join(home, 'build'));
+  serve = await startServe(home, rendererDir);
+  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
+  page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  page.on('console', (m) => {
+    if (m.type() === 'error') consoleErrors.push(m.text());
+  });
+  page.on('pageerror', (e) => consoleErrors.push(String(e)));
+}, 240_000);
+
+afterAll(async () => {
+  await browser?.close();
+  const code = await serve?.stop();
+  if (process.env.UPDATE_SCREENSHOTS === '1') {
+    mkdirSync(DOCS_APP, { recursive: true });
+    for (const file of shots) copyFileSync(file, join(DOCS_APP, file.split('/').pop()!));
+  }
+  if (home) rmSync(home, { recursive: true, force: true });
+  expect(code).toBe(0);
+});
+
+describe('the officer flow in a browser against nepenthe serve', () => {
+  it('loads the app with the token, and refuses it without', async () => {
+    const bare = new URL(serve.url);
+    bare.search = '';
+    const refused = await fetch(bare);
+    expect([401, 403]).toContain(refused.status);
+    const response = await page.goto(serve.url);
+    expect(response?.ok()).toBe(true);
+    // The token moved into a cookie; it is not left in the address bar.
+    expect(page.url()).not.toContain('token=');
+    await expect
+      .poll(() => page.getByRole('button', { name: 'Model', exact: true }).count())
+      .toBe(1);
+  });
+
+  it('Model: loads the bundled testbed and prunes it for SAU', async () => {
+    await page.getByRole('button', { name: 'Use the bundled testbed' }).click();
+    const card = page.getByTestId('model-card');
+    await card.waitFor();
+    await expect.poll(() => card.innerText()).toMatch(/gpt2/i);
+    await shot('1-model');
+    await page.getByRole('button', { name: 'Prune for SAU' }).click();
+    await expect
+      .poll(() => card.innerText(), { timeout: 120_000 })
+      .toMatch(/sparsity\s*\n?\s*(29|30|31)(\.\d)?\s*%/i);
+    await shot('2-model-pruned');
+  });
+
+  it('Documents: adds forget, retain and holdout sets, previews PII', async () => {
+    await page.getByRole('button', { name: 'Documents', exact: true }).click();
+    await page.getByRole('button', { name: 'Use the testbed documents' }).click();
+    for (const set of ['forget', 'retain', 'holdout']) {
+      const table = page.getByTestId(`docs-${set}`);
+      await table.waitFor();
+      await expect.poll(() => table.innerText(), { timeout: 60_000 }).toMatch(/\.jsonl/);
+    }
+    await expect.poll(() => page.locator('mark').count(), { timeout: 30_000 }).toBeGreaterThan(0);
+    await shot('3-documents');
+  });
+
+  it('Method: chooses SAU with a small config', async () => {
+    await page.getByRole('button', { name: 'Method', exact: true }).click();
+    await page.getByRole('radio', { name: /SAU/i }).check();
+    await page.getByText('Advanced', { exact: false }).first().click();
+    await page.getByLabel('epochs', { exact: true }).fill('1');
+    await shot('4-method');
+  });
+
+  it('Run: starts, shows live progress, and finishes', async () => {
+    await page.getByRole('button', { name: 'Run', exact: true }).click();
+    await page.getByRole('button', { name: 'Start run' }).click();
+    const progress = page.getByTestId('run-progress');
+    await progress.waitFor({ timeout: 60_000 });
+    await expect
+      .poll(() => page.getByTestId('run-state').innerText(), { timeout: 60_000 })
+      .toMatch(/running/i);
+    await expect
+      .poll(() => page.locator('canvas').count(), { timeout: 120_000 })
+      .toBeGreaterThan(0);
+    await shot('5-run');
+    await expect
+      .poll(() => page.getByTestId('run-state').innerText(), {
+        timeout: 300_000,
+        interval: 1000,
+      })
+      .toMatch(/done/i);
+    await shot('6-run-done');
+  });
+
+  it('Results: shows the verdict and before/after metrics', async () => {
+    await page.getByRole('button', { name: 'Results', exact: true }).click();
+    const verdict = page.getByTestId('verdict');
+    await verdict.waitFor({ timeout: 30_000 });
+    await expect.poll(() => verdict.innerText()).toMatch(/PASS|FAIL/);
+    await shot('7-results');
+  });
+
+  it('Report: signs with the default identity and verifies the signed PDF', async () => {
+    await page.getByRole('button', { name: 'Report', exact: true }).click();
+    await page.getByLabel('Passphrase', { exact: true }).fill('e2e passphrase 1234');
+    await page.getByRole('button', { name: 'Sign report' }).click();
+    const signed = page.getByTestId('signed-report');
+    await signed.waitFor({ timeout: 120_000 });
+    await expect.poll(() => signed.innerText()).toMatch(/report\.pdf/);
+    await page.getByRole('button', { name: 'Verify' }).click();
+    const verified = page.getByTestId('verify-result');
+    await verified.waitFor({ timeout: 60_000 });
+    await expect.poll(() => verified.innerText()).toMatch(/valid/i);
+    expect(await verified.innerText()).not.toMatch(/invalid/i);
+    await shot('8-report');
+  });
+
+  it('History: lists the run with its report', async () => {
+    await page.getByRole('button', { name: 'History', exact: true }).click();
+    await expect
+      .poll(() => page.getByRole('table').first().innerText(), { timeout: 30_000 })
+      .toMatch(/sau/i);
+    await shot('9-history');
+    const runs = readdirSync(join(home, 'workspace')).filter((d) => d.startsWith('run-'));
+    expect(runs).toHaveLength(1);
+    expect(readdirSync(join(home, 'workspace', runs[0]!))).toContain('report.pdf');
+    expect(consoleErrors, consoleErrors.join('\n')).toEqual([]);
+  });
+});
