@@ -11,13 +11,7 @@ const forbid = (patterns, message) => ({
 
 export default tseslint.config(
   {
-    ignores: [
-      'tmp/**',
-      'node_modules/**',
-      'out/**',
-      'dist/**',
-      'tests/fixtures/**',
-    ],
+    ignores: ['tmp/**', 'node_modules/**', 'out/**', 'dist/**', 'tests/fixtures/**'],
   },
   ...tseslint.configs.recommended,
   ...svelte.configs.recommended,
