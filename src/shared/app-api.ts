@@ -495,16 +495,8 @@ export const ApiResult = z.discriminatedUnion('ok', [
 ]);
 export type ApiResult<T = unknown> = { ok: true; value: T } | { ok: false; error: ApiErrorBody };
 
-/** What the renderer's client throws for an `ok: false` result. */
-export class ApiError extends Error {
-  override readonly name = 'ApiError';
-  constructor(
-    readonly code: ApiErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+/** What the renderer's client throws for an `ok: false` result (zod-free: see api-error.ts). */
+export { ApiError } from './api-error.ts';
 
 // ---------------------------------------------------------------------------------------------
 // events (main → renderer)

@@ -2,7 +2,7 @@ import { join, resolve } from 'node:path';
 import type { AuditRequest, AuditResult } from '../../shared/audit.ts';
 import type { EvalReport } from '../../shared/contracts.ts';
 import { UserInputError } from '../../shared/errors.ts';
-import { writeSignedReport } from '../../main/report/signed.ts';
+import { signedReportSummary, writeSignedReport } from '../../main/report/signed.ts';
 import { assertCanSign } from '../../main/signing/index.ts';
 import { checkAuditRequest } from '../../worker/tasks/audit.ts';
 import { runInWorker } from '../worker.ts';
@@ -61,14 +61,7 @@ export const audit: Command = {
     if (result.state === 'done') {
       progress.note('writing the signed report');
       const written = await writeSignedReport(result.runDir, signing);
-      report = {
-        path: written.out,
-        sha256: written.reportSha256,
-        signer: written.signed.signer,
-        selfSigned: written.signed.selfSigned,
-        verdict: written.rendered.verdict.pass ? 'pass' : 'fail',
-        ledger: { path: written.ledgerPath, seq: written.entry.seq, hash: written.entry.hash },
-      };
+      report = signedReportSummary(written);
     }
     print(
       report === undefined ? result : { ...result, report },

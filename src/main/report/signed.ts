@@ -31,6 +31,18 @@ export interface WrittenSignedReport {
   readonly entry: LedgerEntry;
 }
 
+/** The short account of a signed report that `audit --json` and the app's report.sign give. */
+export function signedReportSummary(written: WrittenSignedReport) {
+  return {
+    path: written.out,
+    sha256: written.reportSha256,
+    signer: written.signed.signer,
+    selfSigned: written.signed.selfSigned,
+    verdict: written.rendered.verdict.pass ? ('pass' as const) : ('fail' as const),
+    ledger: { path: written.ledgerPath, seq: written.entry.seq, hash: written.entry.hash },
+  };
+}
+
 export const sha256Hex = (data: Buffer): string => createHash('sha256').update(data).digest('hex');
 
 /** The ledger's run id: the run folder's name (the manifest carries no id of its own). */

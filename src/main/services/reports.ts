@@ -20,7 +20,7 @@ import { isUserInputError } from '../../shared/errors.ts';
 import { VerifiedReport } from '../../shared/report.ts';
 import { VerifyReport } from '../../shared/signing.ts';
 import { checkLedger } from '../report/ledger-check.ts';
-import { writeSignedReport } from '../report/signed.ts';
+import { signedReportSummary, writeSignedReport } from '../report/signed.ts';
 import { IDENTITY_FILE } from '../signing/config-dir.ts';
 import {
   KEY_PASSPHRASE_ENV,
@@ -84,14 +84,7 @@ export function reportHandlers(context: ServiceContext): ReportHandlers {
       });
       // Only once it worked: a wrong passphrase is never remembered.
       if (remember && p12 === undefined) secrets.set(KEY_PASSPHRASE_SECRET, secret);
-      return {
-        path: written.out,
-        sha256: written.reportSha256,
-        signer: written.signed.signer,
-        selfSigned: written.signed.selfSigned,
-        verdict: written.rendered.verdict.pass ? 'pass' : 'fail',
-        ledger: { path: written.ledgerPath, seq: written.entry.seq, hash: written.entry.hash },
-      };
+      return signedReportSummary(written);
     },
     async 'report.verify'({ path, ledgerPath }) {
       const file = resolve(path);

@@ -12,6 +12,7 @@ import type {
   RequestOf,
   ResponseOf,
 } from '../../../shared/app-api.ts';
+import { ApiError } from '../../../shared/api-error.ts';
 import type { ChannelName } from '../../../shared/app-channels.ts';
 
 declare global {
@@ -20,20 +21,7 @@ declare global {
   }
 }
 
-/**
- * The same class as shared/app-api.ts's ApiError. It is declared again here because importing
- * any value from app-api.ts pulls every zod schema (and zod, ~260 kB) into the renderer bundle;
- * type imports are free.
- */
-export class ApiError extends Error {
-  override readonly name = 'ApiError';
-  constructor(
-    readonly code: ApiErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+export { ApiError };
 
 const failure = (code: ApiErrorCode, message: string): ApiResult => ({
   ok: false,
