@@ -312,6 +312,14 @@ export type RunStartRequest = z.infer<typeof RunStartRequest>;
 export const RunStartResponse = z.object({ runId: RunId, runDir: z.string() });
 
 export const RunRef = z.strictObject({ runId: RunId });
+/**
+ * Names to protect are never stored (PII): resuming a run that had them, in a later session,
+ * needs them again; the worker checks them against the hash in the manifest.
+ */
+export const RunResumeRequest = z.strictObject({
+  runId: RunId,
+  names: z.array(z.string().min(1).max(200)).max(1000).optional(),
+});
 
 export const RunPhase = z.enum(['validate', 'evalBefore', 'unlearn', 'evalAfter', 'report']);
 export const RunStatus = z.object({
@@ -449,7 +457,7 @@ export const CHANNELS = {
   'methods.list': channel(none, MethodsListResponse),
   'run.start': channel(RunStartRequest, RunStartResponse),
   'run.cancel': channel(RunRef, ok),
-  'run.resume': channel(RunRef, RunStartResponse),
+  'run.resume': channel(RunResumeRequest, RunStartResponse),
   'run.status': channel(RunRef, RunStatus),
   'runs.list': channel(none, RunsListResponse),
   'runs.open': channel(RunRef, RunDetails),

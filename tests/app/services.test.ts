@@ -63,7 +63,15 @@ beforeAll(async () => {
   delete env.NEPENTHE_KEY_PASSPHRASE;
   mkdirSync(join(root, 'home'), { recursive: true });
   secrets = memorySecretStore();
-  backend = await createAppBackend({ transport: 'browser', secrets, env });
+  backendEnv = env;
+  await startBackend();
+});
+
+let backendEnv: NodeJS.ProcessEnv;
+
+/** A new backend over the same folders: what the app is after a restart. */
+async function startBackend(): Promise<void> {
+  backend = await createAppBackend({ transport: 'browser', secrets, env: backendEnv });
   backend.subscribe((event) => {
     events.push(event);
     for (const w of waiters.filter((w) => w.test(event))) {
@@ -71,7 +79,7 @@ beforeAll(async () => {
       w.resolve(event);
     }
   });
-});
+}
 
 afterAll(async () => {
   await backend.dispose();
@@ -341,7 +349,7 @@ describe('app services over the typed API', () => {
     });
   });
 
-  it('run.cancel checkpoints a run; run.resume finishes it', async () => {
+  it('run.cancel checkpoints a run; after a restart run.resume needs the names again, then finishes it', async () => {
     const retain = join(root, 'retain-a.jsonl');
     const { runId: second } = await ok('run.start', {
       model: at('model'),
@@ -349,6 +357,7 @@ describe('app services over the typed API', () => {
       retain: [retain],
       method: 'graddiff',
       config: { lr: 0.0005, epochs: 40, batchSize: 1 },
+      names: ['Bomeith Lainaibais'],
     });
     await eventWhere((e) => e.kind === 'run.step' && e.runId === second);
     await ok('run.cancel', { runId: second });
@@ -358,8 +367,14 @@ describe('app services over the typed API', () => {
     const stepsBefore = stopped.steps.length;
     expect(stepsBefore).toBeGreaterThan(0);
 
+    // A restart: the names to protect (personal data) were never stored.
+    await backend.dispose();
+    await startBackend();
+    const withoutNames = await call('run.resume', { runId: second });
+    expect(withoutNames).toMatchObject({ ok: false, error: { code: 'bad-input' } });
+    expect(!withoutNames.ok && withoutNames.error.message).toMatch(/names to protect/);
     events.length = 0;
-    await ok('run.resume', { runId: second });
+    await ok('run.resume', { runId: second, names: ['Bomeith Lainaibais'] });
     expect(await runEnded(second)).toMatchObject({ state: 'done' });
     const done = await ok('runs.open', { runId: second });
     expect(done.training?.resumedFrom).toBeGreaterThan(0);

@@ -196,15 +196,16 @@ export function createRunManager(context: ServiceContext): RunManager {
       if (run.state === 'running') context.worker.cancel(run.jobId);
       return { ok: true as const };
     },
-    async 'run.resume'({ runId }) {
+    async 'run.resume'({ runId, names: given }) {
       assertIdle();
       const runDir = existingRun(runId);
       const prior = readManifest(runDir);
-      const names = live.get(runId)?.names;
+      const names = given ?? live.get(runId)?.names;
       if (prior.request.names !== undefined && names === undefined)
         throw new ApiFailure(
           'bad-input',
-          `${runId} was started with ${prior.request.names.count} names, which are not stored; start a new run instead`,
+          `${runId} was started with ${prior.request.names.count} names to protect, which are not ` +
+            `stored (personal data): enter them again under Documents, then resume`,
         );
       const { names: _stored, ...stored } = prior.request;
       const audit: AuditRequest = {

@@ -6,6 +6,7 @@ import type { AppEvent, RunStartRequest, RunStatus, RunSummary } from '../../../
 import type { RunState } from '../../../shared/audit.ts';
 import type { TrainingProgress } from '../../../shared/training.ts';
 import { api } from './bridge.ts';
+import { session } from './session.svelte.ts';
 import { attempt, ui } from './ui.svelte.ts';
 
 type Phase = RunStatus['phase'];
@@ -63,7 +64,11 @@ class RunMonitor {
   async resume(runId: string): Promise<boolean> {
     this.starting = true;
     try {
-      const resumed = await attempt('Resuming the run', () => api.call('run.resume', { runId }));
+      // Names to protect are never stored: the ones typed under Documents go with the resume.
+      const names = session.names;
+      const resumed = await attempt('Resuming the run', () =>
+        api.call('run.resume', { runId, ...(names.length > 0 ? { names: [...names] } : {}) }),
+      );
       if (!resumed) return false;
       this.resumeOffer = null;
       this.#watch(resumed.runId, resumed.runDir);
