@@ -17,6 +17,7 @@ import {
   type WebContents,
 } from 'electron';
 import type { AppBackend, AppBackendOptions, Dialogs, Shell } from '../app-backend.ts';
+import { VERSION_ENV } from '../../shared/environment.ts';
 import { RESOURCES_DIR_ENV } from '../report/layout.ts';
 import type { SecretStore } from '../secrets.ts';
 import { appOrigin, type AppOrigin } from './app-origin.ts';
@@ -57,6 +58,7 @@ export function startDesktopApp(createAppBackend: CreateAppBackend): void {
         ? process.resourcesPath
         : join(app.getAppPath(), 'resources');
       process.env[RESOURCES_DIR_ENV] = resourcesDir;
+      process.env[VERSION_ENV] = app.getVersion();
       backend = await createAppBackend({
         transport: 'electron',
         secrets: safeStorageSecrets(),

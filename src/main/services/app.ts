@@ -2,6 +2,7 @@
 import os from 'node:os';
 import { readFileSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
+import { VERSION_ENV } from '../../shared/environment.ts';
 import { ApiFailure, type Handlers } from '../ipc/dispatcher.ts';
 import { testbedPaths, type ServiceContext } from './context.ts';
 
@@ -41,6 +42,8 @@ export function appHandlers(context: ServiceContext): AppHandlers {
 }
 
 function packageVersion(): string {
+  const given = process.env[VERSION_ENV];
+  if (given) return given;
   try {
     const url = new URL('../../../package.json', import.meta.url);
     const pkg = JSON.parse(readFileSync(url, 'utf8')) as { version?: unknown };

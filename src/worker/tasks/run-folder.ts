@@ -2,6 +2,7 @@
  * The files of an audit run folder (docs/audit.md): atomic JSON writes, the manifest, and the
  * fingerprints of the inputs (size and sha256; never their text).
  */
+import { VERSION_ENV } from '../../shared/environment.ts';
 import { createHash } from 'node:crypto';
 import os from 'node:os';
 import {
@@ -126,14 +127,15 @@ export function hardware(backendReason: string): NonNullable<RunManifest['hardwa
 }
 
 export function versions(): RunManifest['versions'] {
-  let nepenthe = 'unknown';
-  try {
-    const pkg = JSON.parse(
-      readFileSync(new URL('../../../package.json', import.meta.url), 'utf8'),
-    ) as { version?: string };
-    nepenthe = pkg.version ?? nepenthe;
-  } catch {
-    // bundled builds may not carry package.json beside the code; the version is then unknown
-  }
+  let nepenthe = process.env[VERSION_ENV] ?? 'unknown';
+  if (nepenthe === 'unknown')
+    try {
+      const pkg = JSON.parse(
+        readFileSync(new URL('../../../package.json', import.meta.url), 'utf8'),
+      ) as { version?: string };
+      nepenthe = pkg.version ?? nepenthe;
+    } catch {
+      // bundled builds may not carry package.json beside the code; the version is then unknown
+    }
   return { nepenthe, tfjs: tf.version.tfjs, node: process.versions.node };
 }
