@@ -1,0 +1,58 @@
+/**
+ * Files: an in-app file browser (the browser transport has no native dialog), native
+ * dialogs, uploads of dropped files (browser transport).
+ * Part of the app API (../app-api.ts), which holds the channel table.
+ */
+import { z } from 'zod';
+import { path } from './primitives.ts';
+
+export const FilePurpose = z.enum(['model', 'documents', 'qa', 'p12', 'folder']);
+export type FilePurpose = z.infer<typeof FilePurpose>;
+
+export const FilesListRequest = z.strictObject({
+  /** Default: the user's home folder. */
+  path: path.optional(),
+  purpose: FilePurpose.optional(),
+});
+export const FileEntry = z.object({
+  name: z.string(),
+  path: z.string(),
+  kind: z.enum(['dir', 'file']),
+  bytes: z.number().int().nonnegative(),
+  /** A folder holding config.json and safetensors weights: a Hugging Face model. */
+  isModel: z.boolean(),
+  /** Whether the entry fits the request's purpose (a document format, a .p12, a model). */
+  selectable: z.boolean(),
+});
+export type FileEntry = z.infer<typeof FileEntry>;
+export const FilesListResponse = z.object({
+  path: z.string(),
+  parent: z.string().nullable(),
+  entries: z.array(FileEntry),
+  /** Places to start from: home, workspace, the bundled testbed. */
+  roots: z.array(z.object({ label: z.string(), path: z.string() })),
+});
+
+export const FilesPickRequest = z.strictObject({
+  purpose: FilePurpose,
+  multiple: z.boolean().optional(),
+  /** A save dialog (choose a destination) rather than an open dialog. */
+  save: z.boolean().optional(),
+  defaultPath: path.optional(),
+});
+/** `supported: false` on the browser transport: the renderer shows its own file browser. */
+export const FilesPickResponse = z.object({
+  supported: z.boolean(),
+  paths: z.array(z.string()).nullable(),
+});
+
+/** A file dropped on the browser page, sent as base64 (≤ 64 MiB decoded). */
+export const FilesUploadRequest = z.strictObject({
+  name: z
+    .string()
+    .min(1)
+    .max(255)
+    .regex(/^[^/\\\0]+$/, 'a file name, without folders'),
+  dataBase64: z.string().max(Math.ceil((64 * 2 ** 20 * 4) / 3) + 4),
+});
+export const FilesUploadResponse = z.object({ path: z.string(), bytes: z.number().int() });
