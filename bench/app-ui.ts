@@ -17,7 +17,7 @@ import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { chromium } from 'playwright-core';
 import { buildApp } from '../tests/e2e/browser/build-renderer.ts';
-import { startServe } from '../tests/e2e/browser/serve-process.ts';
+import { startServe } from '../tests/helpers/serve-process.ts';
 
 const { values } = parseArgs({
   options: { loads: { type: 'string', default: '5' }, out: { type: 'string' } },

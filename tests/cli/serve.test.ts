@@ -3,12 +3,12 @@
  * accepted, app.info answered by the real backend on the browser transport, and a clean stop
  * on SIGTERM that takes the worker process with it.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, runCli } from './run-cli.ts';
+import { startServe } from '../helpers/serve-process.ts';
+import { runCli } from './run-cli.ts';
 
 let root: string;
 let env: NodeJS.ProcessEnv;
@@ -28,21 +28,6 @@ beforeAll(() => {
 });
 
 afterAll(() => rmSync(root, { recursive: true, force: true }));
-
-/** Resolves with the child's first stdout line. */
-function firstLine(child: ChildProcess, stderr: () => string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let stdout = '';
-    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
-      stdout += chunk;
-      const newline = stdout.indexOf('\n');
-      if (newline >= 0) resolve(stdout.slice(0, newline));
-    });
-    child.on('exit', (code) =>
-      reject(new Error(`serve exited (${code}) before printing its URL: ${stderr()}`)),
-    );
-  });
-}
 
 /** Every process whose ancestor is `pid` (Linux /proc): the worker among them. */
 function descendants(pid: number): number[] {
@@ -90,30 +75,14 @@ function alive(pid: number): boolean {
 
 describe('nepenthe serve (real CLI)', () => {
   it('prints the token URL first, refuses no token, answers app.info for the browser, stops on SIGTERM', async () => {
-    const child = spawn(
-      process.execPath,
-      [
-        BIN,
-        'serve',
-        '--json',
-        '--port',
-        '0',
-        '--renderer',
-        join(root, 'renderer'),
-        '--workspace',
-        join(root, 'workspace'),
-      ],
-      { env, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    let stderr = '';
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    const serve = await startServe(root, join(root, 'renderer'));
+    const child = serve.child;
     const exited = new Promise<number | null>((resolve) =>
       child.on('exit', (code) => resolve(code)),
     );
     try {
-      const line = await firstLine(child, () => stderr);
-      const { url } = JSON.parse(line) as { url: string };
-      const parsed = new URL(url);
+      // startServe has read the JSON URL line, the first on stdout.
+      const parsed = new URL(serve.url);
       expect(parsed.protocol).toBe('http:');
       expect(parsed.hostname).toBe('127.0.0.1');
       const token = parsed.searchParams.get('token') ?? '';
@@ -156,7 +125,7 @@ describe('nepenthe serve (real CLI)', () => {
       expect(Date.now() - started).toBeLessThan(10_000);
       await new Promise((r) => setTimeout(r, 200));
       expect(children.filter(alive)).toEqual([]);
-      expect(stderr).not.toContain('nepenthe serve: failed');
+      expect(serve.stderr()).not.toContain('nepenthe serve: failed');
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
     }

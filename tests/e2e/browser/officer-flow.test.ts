@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from './build-renderer.ts';
-import { startServe, type ServeProcess } from './serve-process.ts';
+import { startServe, type ServeProcess } from '../../helpers/serve-process.ts';
 
 const DOCS_APP = fileURLToPath(new URL('../../../docs/app', import.meta.url));
 

@@ -5,7 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { BIN } from '../../cli/run-cli.ts';
+import { BIN } from '../cli/run-cli.ts';
 
 export interface ServeProcess {
   readonly url: string;
