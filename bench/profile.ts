@@ -3,7 +3,8 @@
  * with the stock BatchMatMul and with the routed one (src/worker/engine/wasm-kernels/batch-mat-mul.ts).
  *
  *   node --import tsx bench/profile.ts [--shape cpu-small] [--steps 3]
- *     [--threads 1] [--variants stock,routed] [--detail] [--out bench/results/profile.json]
+ *     [--threads 1] [--cpu-threads N]
+ *     [--variants stock,routed,native] [--detail] [--out bench/results/profile.json]
  *
  * `profileKernels(run)` re-registers every kernel of the active backend with a timing wrapper for
  * the duration of `run`, then restores the originals. Time is self time: a kernel that calls
@@ -132,6 +133,7 @@ async function main(): Promise<void> {
       shape: { type: 'string', default: 'cpu-small' },
       steps: { type: 'string', default: '3' },
       threads: { type: 'string', default: '1' },
+      'cpu-threads': { type: 'string', default: String(cpus().length) },
       variants: { type: 'string', default: 'stock,routed' },
       detail: { type: 'boolean', default: false },
       out: { type: 'string', default: 'bench/results/profile.json' },
@@ -139,7 +141,9 @@ async function main(): Promise<void> {
   });
   const { registerFastBatchMatMul, unregisterFastBatchMatMul } =
     await import('../src/worker/engine/wasm-kernels/batch-mat-mul.ts');
-  const { registerWasmKernels } = await import('../src/worker/engine/wasm-kernels/index.ts');
+  const { registerWasmKernels, useNativeKernels } =
+    await import('../src/worker/engine/wasm-kernels/index.ts');
+  const { loadNativeAddon } = await import('../src/worker/engine/native/addon.ts');
   const { setWasmBackendThreaded } = await import('../src/worker/engine/wasm-kernels/threads.ts');
   const { benchSpec, gradDiffStep, requireBenchShape } =
     await import('../src/worker/tasks/bench.ts');
@@ -161,9 +165,15 @@ async function main(): Promise<void> {
 
   const runs = [];
   for (const variant of options.variants!.split(',')) {
+    useNativeKernels(null);
     if (variant === 'routed') registerFastBatchMatMul();
     else if (variant === 'stock') unregisterFastBatchMatMul();
-    else throw new Error(`unknown variant "${variant}"; known: stock, routed`);
+    else if (variant === 'native') {
+      const native = loadNativeAddon(Number(options['cpu-threads']));
+      if (!native.ok) throw new Error(native.reason);
+      registerFastBatchMatMul();
+      useNativeKernels(native.addon);
+    } else throw new Error(`unknown variant "${variant}"; known: stock, routed, native`);
     const model = createRandomModel(spec, 1);
     const optimizer = new AdamW({ lr: 1e-5, weightDecay: 0.01 });
     let seed = 1;

@@ -10,6 +10,7 @@
  * adapter: on SwiftShader it is slower than wasm.
  */
 import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
 import { dirname } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
@@ -17,7 +18,8 @@ import type { BackendName } from '../../shared/contracts.ts';
 import { UserInputError } from '../../shared/errors.ts';
 import { setUpDawn, type GpuAdapterDescription } from './dawn.ts';
 import { registerCpuKernels } from './cpu-kernels/index.ts';
-import { registerWasmKernels } from './wasm-kernels/index.ts';
+import { loadNativeAddon } from './native/addon.ts';
+import { registerWasmKernels, useNativeKernels } from './wasm-kernels/index.ts';
 import { setWasmBackendThreaded } from './wasm-kernels/threads.ts';
 
 export type { BackendName };
@@ -161,14 +163,31 @@ async function startWasm(): Promise<Started> {
   const dist = dirname(require.resolve('@tensorflow/tfjs-backend-wasm'));
   setWasmPaths(`${dist}/`);
   registerWasmKernels();
+  const native = loadNativeAddon(cpuThreads());
+  useNativeKernels(native.ok ? native.addon : null);
+  const blas = native.ok ? `; products on ${native.detail}` : `; ${native.reason}`;
   const threads = wasmThreads();
   if (threads > 1 && !('wasm' in tf.engine().registry)) {
     const inUse = await setWasmBackendThreaded(threads);
     await tf.ready();
-    return { name: 'wasm', detail: `XNNPACK on the CPU, ${inUse} threads` };
+    return { name: 'wasm', detail: `XNNPACK on the CPU, ${inUse} threads${blas}` };
   }
   await activate('wasm');
-  return { name: 'wasm', detail: 'XNNPACK on the CPU, 1 thread' };
+  return { name: 'wasm', detail: `XNNPACK on the CPU, 1 thread${blas}` };
+}
+
+/** BLAS threads for the native kernels: NEPENTHE_CPU_THREADS, default every core. */
+function cpuThreads(): number {
+  const raw = process.env.NEPENTHE_CPU_THREADS;
+  if (raw === undefined || raw === '') return availableParallelism();
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) {
+    throw new UserInputError(
+      undefined,
+      `NEPENTHE_CPU_THREADS must be a positive integer, got "${raw}"`,
+    );
+  }
+  return n;
 }
 
 /**

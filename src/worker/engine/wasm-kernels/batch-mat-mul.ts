@@ -32,10 +32,13 @@ import {
 } from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { makeFusedMatMul } from './fused-mat-mul.ts';
+import { nativeAddon } from './native-active.ts';
+import { nativeBatchMatMul } from './native-mat-mul.ts';
 import {
   BACKEND,
   productShape,
   stockIsFast,
+  broadcastIndex,
   untransposed,
   type MatMulAttrs,
   type ProductShape,
@@ -82,30 +85,6 @@ function cBatchMatMul(backend: WasmBackend): CBatchMatMul | null {
     cEntryPoints.set(backend, fn);
   }
   return fn;
-}
-
-/** For each flat index of the broadcast batch `outBatch`, the flat batch index into `batch`. */
-function broadcastIndex(outBatch: number[], batch: number[]): Int32Array {
-  const rank = outBatch.length;
-  const padded = [...new Array<number>(rank - batch.length).fill(1), ...batch];
-  const strides = new Array<number>(rank).fill(0);
-  for (let d = rank - 1, s = 1; d >= 0; d--) {
-    strides[d] = padded[d] === 1 ? 0 : s;
-    s *= padded[d]!;
-  }
-  const total = util.sizeFromShape(outBatch);
-  const index = new Int32Array(total);
-  for (let i = 0; i < total; i++) {
-    let rest = i;
-    let at = 0;
-    for (let d = rank - 1; d >= 0; d--) {
-      const size = outBatch[d]!;
-      at += (rest % size) * strides[d]!;
-      rest = Math.floor(rest / size);
-    }
-    index[i] = at;
-  }
-  return index;
 }
 
 const shapeBytes = (shape: number[]): Uint8Array => new Uint8Array(new Int32Array(shape).buffer);
@@ -173,6 +152,10 @@ function makeBatchMatMul(stock: KernelFunc): KernelFunc {
       const out = backend.makeOutput(outShape, 'float32');
       backend.typedArrayFromHeap(out).fill(0);
       return out;
+    }
+    const native = nativeAddon();
+    if (native !== null) {
+      return nativeBatchMatMul(native, a, b, attrs.transposeA, attrs.transposeB, shape, backend);
     }
     if (stockIsFast(shape, attrs)) return stock(args);
     const plain = untransposed(a, b, attrs.transposeA, attrs.transposeB, backend);

@@ -12,6 +12,7 @@ import {
   type MatMulAttrs,
   type WasmBackend,
 } from './routing.ts';
+import { nativeAddon } from './native-active.ts';
 
 /** Runs the wasm kernel `name` directly (not through the engine: the result is an intermediate). */
 function runWasmKernel(
@@ -113,7 +114,8 @@ export function makeFusedMatMul(stock: KernelFunc, batchMatMul: KernelFunc): Ker
       util.sizeFromShape(bBatchShape) === 1 &&
       util.sizeFromShape(outShape) > 0 &&
       k > 0;
-    if (!xnnpackCase) return composedFusedMatMul(inputs, attrs, backend, batchMatMul);
+    if (!xnnpackCase || nativeAddon() !== null)
+      return composedFusedMatMul(inputs, attrs, backend, batchMatMul);
     if (stockIsFast(shape, attrs)) return stock(args);
     const plain = untransposed(inputs.a, inputs.b, attrs.transposeA, attrs.transposeB, backend);
     try {

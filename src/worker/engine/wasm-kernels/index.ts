@@ -18,6 +18,9 @@ import {
   type KernelConfig,
 } from '@tensorflow/tfjs-core';
 import { registerFastBatchMatMul } from './batch-mat-mul.ts';
+import { setNativeAddon } from './native-active.ts';
+import { nativeElementwiseKernels } from './native-elementwise.ts';
+import type { NativeAddon } from '../native/addon.ts';
 import { unsortedSegmentSumConfig } from './unsorted-segment-sum.ts';
 
 const MISSING: readonly KernelConfig[] = [unsortedSegmentSumConfig];
@@ -41,11 +44,38 @@ export function registerWasmKernels(): void {
   // BatchMatMul and _FusedMatMul are routed onto XNNPACK's fast path (bench/RESULTS.md); that
   // kernel wraps the stock one, so it registers itself rather than through REPLACEMENTS.
   registerFastBatchMatMul();
+  // Kernels with a native path wrap the stock ones, which they call when no addon is active.
+  if (!nativeWrapped) {
+    const stock = (name: string): KernelConfig => {
+      const config = getKernel(name, 'wasm');
+      if (!config) throw new Error(`registerWasmKernels: the wasm backend has no ${name} kernel`);
+      return config;
+    };
+    for (const config of nativeElementwiseKernels(stock)) {
+      unregisterKernel(config.kernelName, 'wasm');
+      registerKernel(config);
+    }
+    nativeWrapped = true;
+  }
 }
+
+let nativeWrapped = false;
 
 /** Names of the kernels `registerWasmKernels` adds or replaces. */
 export const WASM_KERNEL_NAMES: readonly string[] = [
   ...[...MISSING, ...REPLACEMENTS].map((k) => k.kernelName),
   'BatchMatMul',
   '_FusedMatMul',
+  'Exp',
+  'Tanh',
+  'Sum',
+  'Identity',
 ];
+
+/**
+ * Routes the kernels the native addon implements (products on BLAS, Exp, Tanh, Sum, Identity)
+ * to it, or back to the wasm kernels with null. The addon works in place on the wasm heap, so this is per process.
+ */
+export function useNativeKernels(addon: NativeAddon | null): void {
+  setNativeAddon(addon);
+}

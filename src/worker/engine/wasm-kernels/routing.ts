@@ -10,6 +10,8 @@ export const BACKEND = 'wasm';
 
 /** The parts of tfjs-backend-wasm's BackendWasm (4.22, dist/backend_wasm.js) used here. */
 export interface WasmModule {
+  /** The whole wasm heap; re-read after every allocation (growth replaces the buffer). */
+  HEAPU8: Uint8Array;
   cwrap(name: string, returnType: null, argTypes: string[]): (...args: unknown[]) => void;
   tfjs: {
     registerTensor(id: number, size: number, memoryOffset: number): void;
@@ -114,4 +116,28 @@ export function stockIsFast(shape: ProductShape, attrs: MatMulAttrs): boolean {
     batch(shape.aBatchShape) === 1 &&
     batch(shape.bBatchShape) === 1
   );
+}
+
+/** For each flat index of the broadcast batch `outBatch`, the flat batch index into `batch`. */
+export function broadcastIndex(outBatch: number[], batch: number[]): Int32Array {
+  const rank = outBatch.length;
+  const padded = [...new Array<number>(rank - batch.length).fill(1), ...batch];
+  const strides = new Array<number>(rank).fill(0);
+  for (let d = rank - 1, s = 1; d >= 0; d--) {
+    strides[d] = padded[d] === 1 ? 0 : s;
+    s *= padded[d]!;
+  }
+  const total = util.sizeFromShape(outBatch);
+  const index = new Int32Array(total);
+  for (let i = 0; i < total; i++) {
+    let rest = i;
+    let at = 0;
+    for (let d = rank - 1; d >= 0; d--) {
+      const size = outBatch[d]!;
+      at += (rest % size) * strides[d]!;
+      rest = Math.floor(rest / size);
+    }
+    index[i] = at;
+  }
+  return index;
 }

@@ -1,0 +1,281 @@
+/*
+ * nepenthe_native: the Node-API glue. Every kernel works in place on a memory the caller owns
+ * (tfjs-backend-wasm's heap), addressed by byte offsets, and checks each range it touches against
+ * that memory's length before it reads or writes: a bad call throws a RangeError, never crashes.
+ *
+ * JS surface (src/worker/engine/native/addon.ts types it):
+ *   open() -> { ok, library, config, threads, error }
+ *   setThreads(n)
+ *   gemm(heap, transA, transB, m, n, k, offsets, alpha, beta)
+ *     offsets: Float64Array of (a, b, c) byte-offset triples, one per product:
+ *     c = alpha * op(a) op(b) + beta * c, row-major, op = transpose when asked.
+ *   unary(heap, op, x, y, n)              op 0: exp, 1: tanh
+ *   sum(heap, x, y, outer, reduce, inner) x (outer, reduce, inner) summed over reduce
+ *   adamw(heap, p, g, m, v, pOut, mOut, vOut, n, constants)   see elementwise.c
+ */
+#include <node_api.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "blas.h"
+#include "kernels.h"
+
+#define CHECK(call)                                                           \
+  do {                                                                        \
+    if ((call) != napi_ok) {                                                  \
+      napi_throw_error(env, NULL, "nepenthe_native: Node-API call failed: " #call); \
+      return NULL;                                                            \
+    }                                                                         \
+  } while (0)
+
+static napi_value make_string(napi_env env, const char *s) {
+  napi_value v;
+  napi_create_string_utf8(env, s, NAPI_AUTO_LENGTH, &v);
+  return v;
+}
+
+/* The bytes of an ArrayBuffer or typed array argument. */
+static int memory_arg(napi_env env, napi_value value, uint8_t **data, size_t *length) {
+  bool is;
+  void *raw = NULL;
+  if (napi_is_arraybuffer(env, value, &is) == napi_ok && is) {
+    if (napi_get_arraybuffer_info(env, value, &raw, length) != napi_ok) return 0;
+    *data = raw;
+    return 1;
+  }
+  if (napi_is_typedarray(env, value, &is) == napi_ok && is) {
+    napi_typedarray_type type;
+    size_t count, offset;
+    napi_value buffer;
+    if (napi_get_typedarray_info(env, value, &type, &count, &raw, &buffer, &offset) != napi_ok)
+      return 0;
+    size_t item = 1;
+    if (type == napi_float32_array || type == napi_int32_array || type == napi_uint32_array)
+      item = 4;
+    else if (type == napi_float64_array || type == napi_bigint64_array ||
+             type == napi_biguint64_array)
+      item = 8;
+    else if (type == napi_int16_array || type == napi_uint16_array)
+      item = 2;
+    *data = raw;
+    *length = count * item;
+    return 1;
+  }
+  napi_throw_type_error(env, NULL, "nepenthe_native: expected an ArrayBuffer or typed array");
+  return 0;
+}
+
+static int int_arg(napi_env env, napi_value value, int64_t *out, const char *name) {
+  if (napi_get_value_int64(env, value, out) != napi_ok) {
+    char msg[128];
+    snprintf(msg, sizeof msg, "nepenthe_native: %s must be a number", name);
+    napi_throw_type_error(env, NULL, msg);
+    return 0;
+  }
+  return 1;
+}
+
+static int double_arg(napi_env env, napi_value value, double *out, const char *name) {
+  if (napi_get_value_double(env, value, out) != napi_ok) {
+    char msg[128];
+    snprintf(msg, sizeof msg, "nepenthe_native: %s must be a number", name);
+    napi_throw_type_error(env, NULL, msg);
+    return 0;
+  }
+  return 1;
+}
+
+/* Throws a RangeError and returns 0 unless [offset, offset + floats*4) lies inside length. */
+static int in_bounds(napi_env env, double offset, int64_t floats, size_t length, const char *what) {
+  double end = offset + (double)floats * 4.0;
+  if (offset < 0 || offset != (double)(int64_t)offset || ((int64_t)offset & 3) != 0 ||
+      end > (double)length) {
+    char msg[160];
+    snprintf(msg, sizeof msg,
+             "nepenthe_native: %s range [%.0f, %.0f) is outside the %zu-byte memory or unaligned",
+             what, offset, end, length);
+    napi_throw_range_error(env, NULL, msg);
+    return 0;
+  }
+  return 1;
+}
+
+static napi_value js_open(napi_env env, napi_callback_info info) {
+  (void)info;
+  int ok = nep_blas_open();
+  napi_value result, flag, threads;
+  CHECK(napi_create_object(env, &result));
+  CHECK(napi_get_boolean(env, ok, &flag));
+  CHECK(napi_set_named_property(env, result, "ok", flag));
+  CHECK(napi_set_named_property(env, result, "library", make_string(env, nep_blas_path())));
+  CHECK(napi_set_named_property(env, result, "config", make_string(env, nep_blas_config())));
+  CHECK(napi_set_named_property(env, result, "error", make_string(env, nep_blas_error())));
+  CHECK(napi_create_int32(env, ok ? nep_blas_threads() : 0, &threads));
+  CHECK(napi_set_named_property(env, result, "threads", threads));
+  return result;
+}
+
+static napi_value js_set_threads(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int64_t n;
+  if (argc < 1 || !int_arg(env, argv[0], &n, "threads")) return NULL;
+  if (n < 1 || n > 1024) {
+    napi_throw_range_error(env, NULL, "nepenthe_native: threads must be 1..1024");
+    return NULL;
+  }
+  nep_blas_set_threads((int)n);
+  return NULL;
+}
+
+static napi_value js_gemm(napi_env env, napi_callback_info info) {
+  size_t argc = 9;
+  napi_value argv[9];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 9) {
+    napi_throw_type_error(env, NULL, "nepenthe_native: gemm takes 9 arguments");
+    return NULL;
+  }
+  if (nep_sgemm == NULL && !nep_blas_open()) {
+    napi_throw_error(env, NULL, "nepenthe_native: no BLAS library is open");
+    return NULL;
+  }
+  uint8_t *heap;
+  size_t heap_length;
+  if (!memory_arg(env, argv[0], &heap, &heap_length)) return NULL;
+  bool trans_a, trans_b;
+  CHECK(napi_get_value_bool(env, argv[1], &trans_a));
+  CHECK(napi_get_value_bool(env, argv[2], &trans_b));
+  int64_t m, n, k;
+  if (!int_arg(env, argv[3], &m, "m") || !int_arg(env, argv[4], &n, "n") ||
+      !int_arg(env, argv[5], &k, "k"))
+    return NULL;
+  if (m < 0 || n < 0 || k < 0 || m > INT32_MAX || n > INT32_MAX || k > INT32_MAX) {
+    napi_throw_range_error(env, NULL, "nepenthe_native: gemm sizes must be 0..2^31-1");
+    return NULL;
+  }
+  uint8_t *offsets_raw;
+  size_t offsets_length;
+  if (!memory_arg(env, argv[6], &offsets_raw, &offsets_length)) return NULL;
+  double alpha, beta;
+  if (!double_arg(env, argv[7], &alpha, "alpha") || !double_arg(env, argv[8], &beta, "beta"))
+    return NULL;
+  if (offsets_length % 24 != 0) {
+    napi_throw_range_error(env, NULL, "nepenthe_native: offsets must hold (a, b, c) triples");
+    return NULL;
+  }
+  const double *offsets = (const double *)offsets_raw;
+  size_t products = offsets_length / 24;
+  for (size_t i = 0; i < products; i++) {
+    if (!in_bounds(env, offsets[3 * i], m * k, heap_length, "a") ||
+        !in_bounds(env, offsets[3 * i + 1], k * n, heap_length, "b") ||
+        !in_bounds(env, offsets[3 * i + 2], m * n, heap_length, "c"))
+      return NULL;
+  }
+  nep_gemm_batch(heap, offsets, products, trans_a, trans_b, (int)m, (int)n, (int)k, (float)alpha,
+                 (float)beta);
+  return NULL;
+}
+
+/* Reads argv[first .. first+count) as non-negative integers (offsets, sizes) into out. */
+static int sizes_arg(napi_env env, napi_value *argv, size_t first, size_t count, int64_t *out) {
+  for (size_t i = 0; i < count; i++) {
+    if (!int_arg(env, argv[first + i], &out[i], "an offset or size")) return 0;
+    if (out[i] < 0) {
+      napi_throw_range_error(env, NULL, "nepenthe_native: offsets and sizes must be >= 0");
+      return 0;
+    }
+  }
+  return 1;
+}
+
+/* Gets exactly `want` arguments, the first a memory; throws otherwise. */
+static int args_with_heap(napi_env env, napi_callback_info info, size_t want, napi_value *argv,
+                          uint8_t **heap, size_t *heap_length, const char *name) {
+  size_t argc = want;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return 0;
+  if (argc < want) {
+    char msg[96];
+    snprintf(msg, sizeof msg, "nepenthe_native: %s takes %zu arguments", name, want);
+    napi_throw_type_error(env, NULL, msg);
+    return 0;
+  }
+  return memory_arg(env, argv[0], heap, heap_length);
+}
+
+#define AT(off) ((float *)(heap + (size_t)(off)))
+
+/* unary(heap, op, xOffset, yOffset, n): op 0 exp, 1 tanh. */
+static napi_value js_unary(napi_env env, napi_callback_info info) {
+  napi_value argv[5];
+  uint8_t *heap;
+  size_t length;
+  if (!args_with_heap(env, info, 5, argv, &heap, &length, "unary")) return NULL;
+  int64_t v[4];
+  if (!sizes_arg(env, argv, 1, 4, v)) return NULL;
+  if (!in_bounds(env, (double)v[1], v[3], length, "x") ||
+      !in_bounds(env, (double)v[2], v[3], length, "y"))
+    return NULL;
+  switch (v[0]) {
+    case 0: nep_exp(AT(v[1]), AT(v[2]), (size_t)v[3]); break;
+    case 1: nep_tanh(AT(v[1]), AT(v[2]), (size_t)v[3]); break;
+    default: napi_throw_range_error(env, NULL, "nepenthe_native: unknown unary op"); break;
+  }
+  return NULL;
+}
+
+/* sum(heap, xOffset, yOffset, outer, reduce, inner). */
+static napi_value js_sum(napi_env env, napi_callback_info info) {
+  napi_value argv[6];
+  uint8_t *heap;
+  size_t length;
+  if (!args_with_heap(env, info, 6, argv, &heap, &length, "sum")) return NULL;
+  int64_t v[5];
+  if (!sizes_arg(env, argv, 1, 5, v)) return NULL;
+  if (!in_bounds(env, (double)v[0], v[2] * v[3] * v[4], length, "x") ||
+      !in_bounds(env, (double)v[1], v[2] * v[4], length, "y"))
+    return NULL;
+  nep_sum(AT(v[0]), AT(v[1]), (size_t)v[2], (size_t)v[3], (size_t)v[4]);
+  return NULL;
+}
+
+/* adamw(heap, p, g, m, v, pOut, mOut, vOut, n, constants: Float32Array(9)). */
+static napi_value js_adamw(napi_env env, napi_callback_info info) {
+  napi_value argv[10];
+  uint8_t *heap;
+  size_t length;
+  if (!args_with_heap(env, info, 10, argv, &heap, &length, "adamw")) return NULL;
+  int64_t v[8];
+  if (!sizes_arg(env, argv, 1, 8, v)) return NULL;
+  static const char *const names[7] = {"p", "g", "m", "v", "pOut", "mOut", "vOut"};
+  for (int i = 0; i < 7; i++)
+    if (!in_bounds(env, (double)v[i], v[7], length, names[i])) return NULL;
+  uint8_t *constants;
+  size_t constants_length;
+  if (!memory_arg(env, argv[9], &constants, &constants_length)) return NULL;
+  if (constants_length != 9 * sizeof(float)) {
+    napi_throw_range_error(env, NULL, "nepenthe_native: adamw takes 9 float32 constants");
+    return NULL;
+  }
+  nep_adamw(AT(v[0]), AT(v[1]), AT(v[2]), AT(v[3]), AT(v[4]), AT(v[5]), AT(v[6]), (size_t)v[7],
+            (const float *)constants);
+  return NULL;
+}
+
+static napi_value init(napi_env env, napi_value exports) {
+  napi_property_descriptor props[] = {
+      {"open", NULL, js_open, NULL, NULL, NULL, napi_default, NULL},
+      {"setThreads", NULL, js_set_threads, NULL, NULL, NULL, napi_default, NULL},
+      {"gemm", NULL, js_gemm, NULL, NULL, NULL, napi_default, NULL},
+      {"unary", NULL, js_unary, NULL, NULL, NULL, napi_default, NULL},
+      {"sum", NULL, js_sum, NULL, NULL, NULL, napi_default, NULL},
+      {"adamw", NULL, js_adamw, NULL, NULL, NULL, napi_default, NULL},
+  };
+  if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok)
+    return NULL;
+  return exports;
+}
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, init)

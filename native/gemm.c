@@ -1,0 +1,24 @@
+/* Products through CBLAS: one sgemm per batch entry, transposes passed to BLAS, never copied. */
+#include "blas.h"
+#include "kernels.h"
+
+void nep_gemm_batch(uint8_t *heap, const double *offsets, size_t products, int trans_a,
+                    int trans_b, int m, int n, int k, float alpha, float beta) {
+  /* Leading dimensions of the stored (untransposed) row-major matrices. */
+  int lda = trans_a ? m : k;
+  int ldb = trans_b ? k : n;
+  int ldc = n;
+  if (m == 0 || n == 0) return;
+  for (size_t i = 0; i < products; i++) {
+    const float *a = (const float *)(heap + (size_t)offsets[3 * i]);
+    const float *b = (const float *)(heap + (size_t)offsets[3 * i + 1]);
+    float *c = (float *)(heap + (size_t)offsets[3 * i + 2]);
+    if (k == 0) {
+      /* BLAS leaves c untouched when k = 0 only if beta = 1; spell out c = beta * c. */
+      for (int j = 0; j < m * n; j++) c[j] = beta == 0.0f ? 0.0f : beta * c[j];
+      continue;
+    }
+    nep_sgemm(NEP_ROW_MAJOR, trans_a ? NEP_TRANS : NEP_NO_TRANS, trans_b ? NEP_TRANS : NEP_NO_TRANS,
+              m, n, k, alpha, a, lda > 0 ? lda : 1, b, ldb > 0 ? ldb : 1, beta, c, ldc);
+  }
+}

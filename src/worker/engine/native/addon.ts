@@ -1,0 +1,112 @@
+/**
+ * The native CPU kernels (native/*.c, built by `node scripts/build-native.mjs` into
+ * build/native/nepenthe_native.node): BLAS products and fused kernels that work in place on
+ * tfjs-backend-wasm's heap. Optional: without the addon, or without a BLAS library, the wasm
+ * backend runs its own kernels and `loadNativeAddon` says why.
+ *
+ * Where the addon is looked for, first hit wins:
+ *   $NEPENTHE_NATIVE_ADDON                      a path to the .node file ('off' disables it)
+ *   $NEPENTHE_RESOURCES_DIR/native/…            the packaged app's resources
+ *   <repo>/build/native/nepenthe_native.node    a source checkout
+ */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const FILE = 'nepenthe_native.node';
+
+/** The functions native/addon.c exports. Memory is an ArrayBuffer or typed array; offsets in bytes. */
+export interface NativeAddon {
+  open(): { ok: boolean; library: string; config: string; threads: number; error: string };
+  setThreads(n: number): void;
+  /** For each (a, b, c) offset triple: c = alpha·op(a)·op(b) + beta·c, row-major. */
+  gemm(
+    heap: ArrayBufferLike | ArrayBufferView,
+    transposeA: boolean,
+    transposeB: boolean,
+    m: number,
+    n: number,
+    k: number,
+    offsets: Float64Array,
+    alpha: number,
+    beta: number,
+  ): void;
+  /** y = f(x) over n floats; op 0 exp, 1 tanh. */
+  unary(heap: Uint8Array, op: number, x: number, y: number, n: number): void;
+  /** y (outer, inner) = x (outer, reduce, inner) summed over reduce. */
+  sum(heap: Uint8Array, x: number, y: number, outer: number, reduce: number, inner: number): void;
+  /** One AdamW step over n floats; constants: b1, 1−b1, b2, 1−b2, c1, c2, eps, lr, 1−lr·wd. */
+  adamw(
+    heap: Uint8Array,
+    p: number,
+    g: number,
+    m: number,
+    v: number,
+    pOut: number,
+    mOut: number,
+    vOut: number,
+    n: number,
+    constants: Float32Array,
+  ): void;
+}
+
+export type NativeStatus =
+  | { readonly ok: true; readonly addon: NativeAddon; readonly detail: string }
+  | { readonly ok: false; readonly reason: string };
+
+let cached: NativeStatus | undefined;
+
+function candidates(): string[] {
+  const list: string[] = [];
+  const resources = process.env.NEPENTHE_RESOURCES_DIR;
+  if (resources) list.push(join(resources, 'native', FILE));
+  list.push(fileURLToPath(new URL(`../../../../build/native/${FILE}`, import.meta.url)));
+  return list;
+}
+
+/**
+ * Loads the addon and opens its BLAS once per process; `threads` is the BLAS thread count
+ * (NEPENTHE_CPU_THREADS, default all cores).
+ */
+export function loadNativeAddon(threads: number): NativeStatus {
+  if (cached !== undefined) {
+    if (cached.ok) cached.addon.setThreads(threads);
+    return cached;
+  }
+  cached = load(threads);
+  return cached;
+}
+
+function load(threads: number): NativeStatus {
+  const chosen = process.env.NEPENTHE_NATIVE_ADDON;
+  if (chosen === 'off') return { ok: false, reason: 'disabled by NEPENTHE_NATIVE_ADDON=off' };
+  const paths = chosen ? [chosen] : candidates();
+  const path = paths.find((p) => existsSync(p));
+  if (path === undefined) {
+    return {
+      ok: false,
+      reason: `no native kernels at ${paths.join(' or ')} (build them: node scripts/build-native.mjs)`,
+    };
+  }
+  let addon: NativeAddon;
+  try {
+    addon = createRequire(import.meta.url)(path) as NativeAddon;
+  } catch (error) {
+    const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    return {
+      ok: false,
+      reason: `${path} failed to load (${message}); rebuild it: node scripts/build-native.mjs`,
+    };
+  }
+  const blas = addon.open();
+  if (!blas.ok) {
+    return {
+      ok: false,
+      reason: `no BLAS library could be opened (${blas.error}); on Debian: apt-get install libopenblas0-pthread, or set NEPENTHE_BLAS_LIBRARY`,
+    };
+  }
+  addon.setThreads(threads);
+  const name = blas.config || blas.library;
+  return { ok: true, addon, detail: `${name}, ${threads} thread${threads === 1 ? '' : 's'}` };
+}

@@ -1,0 +1,51 @@
+/**
+ * BatchMatMul on the native addon's BLAS (src/worker/engine/native), in place on the wasm heap:
+ * transposes are passed to sgemm as flags (no copy), a batch that b does not have is folded into
+ * a's rows (one large product), and otherwise one sgemm per broadcast batch entry, all in one
+ * call into the addon. Semantics are tf.matMul's, as the routed kernel's (batch-mat-mul.ts).
+ */
+import { util } from '@tensorflow/tfjs-core';
+import type { TensorInfo } from '@tensorflow/tfjs-core';
+import type { NativeAddon } from '../native/addon.ts';
+import { broadcastIndex, type ProductShape, type WasmBackend } from './routing.ts';
+
+/** out = op(a)·op(b) for a product `productShape` accepted; the output is a new buffer. */
+export function nativeBatchMatMul(
+  addon: NativeAddon,
+  a: TensorInfo,
+  b: TensorInfo,
+  transposeA: boolean,
+  transposeB: boolean,
+  shape: ProductShape,
+  backend: WasmBackend,
+): TensorInfo {
+  const { m, k, n, aBatchShape, bBatchShape, outShape } = shape;
+  const out = backend.makeOutput(outShape, 'float32');
+  const size = util.sizeFromShape(outShape);
+  if (size === 0) return out;
+  // Offsets are read after makeOutput: an allocation may grow (and replace) the heap.
+  const at = (t: TensorInfo): number => backend.dataIdMap.get(t.dataId)!.memoryOffset;
+  const [aBase, bBase, outBase] = [at(a), at(b), at(out)];
+  const heap = backend.wasm.HEAPU8;
+  if (k === 0) {
+    new Float32Array(heap.buffer, outBase, size).fill(0);
+    return out;
+  }
+  const aBatch = util.sizeFromShape(aBatchShape);
+  if (util.sizeFromShape(bBatchShape) === 1 && !transposeA) {
+    // (batch·m, k)·(k, n): a's batch entries are consecutive rows of one matrix.
+    addon.gemm(heap, false, transposeB, aBatch * m, n, k, Float64Array.of(aBase, bBase, outBase), 1, 0);
+    return out;
+  }
+  const outBatch = outShape.slice(0, -2);
+  const aIndex = broadcastIndex(outBatch, aBatchShape);
+  const bIndex = broadcastIndex(outBatch, bBatchShape);
+  const offsets = new Float64Array(aIndex.length * 3);
+  for (let i = 0; i < aIndex.length; i++) {
+    offsets[3 * i] = aBase + aIndex[i]! * m * k * 4;
+    offsets[3 * i + 1] = bBase + bIndex[i]! * k * n * 4;
+    offsets[3 * i + 2] = outBase + i * m * n * 4;
+  }
+  addon.gemm(heap, transposeA, transposeB, m, n, k, offsets, 1, 0);
+  return out;
+}
