@@ -5,9 +5,11 @@
  * 2-core machine is noisy.
  *
  *   node --import tsx bench/compare.ts [--shape cpu-small] [--steps 5] [--rounds 3]
- *     [--engines torch:2,torch:1,wasm:1,wasm:2,cpu:1] [--device cpu|cuda] [--out file.json]
+ *     [--engines torch:2,torch:1,native:2,native:1,wasm:1,wasm:2,cpu:1] [--device cpu|cuda]
+ *     [--out file.json]
  *
- * An engine is `torch:<threads>`, `<backend>:<wasm threads>` for ours, e.g. `wasm:2`.
+ * An engine is `torch:<threads>`; ours are `native:<BLAS threads>` (wasm + the native kernels,
+ * native/), `wasm:<XNNPACK threads>` (the portable wasm backend alone), `cpu:1`, `webgpu:1`.
  * `cpu` (the plain-JS reference backend) runs a single step: it is two orders slower.
  */
 import { spawnSync } from 'node:child_process';
@@ -22,7 +24,7 @@ const { values } = parseArgs({
     shape: { type: 'string', default: 'cpu-small' },
     steps: { type: 'string', default: '5' },
     rounds: { type: 'string', default: '3' },
-    engines: { type: 'string', default: 'torch:2,torch:1,wasm:1,wasm:2,cpu:1' },
+    engines: { type: 'string', default: 'torch:2,torch:1,native:2,native:1,wasm:1,wasm:2' },
     device: { type: 'string', default: 'cpu' },
     python: { type: 'string', default: '/usr/bin/python3' },
     out: { type: 'string' },
@@ -79,6 +81,12 @@ function runEngine(engine: string): Sample {
     };
   }
   const steps = name === 'cpu' ? '1' : values.steps!;
+  // `native:N` is the wasm backend with the native kernels on N BLAS threads (what `auto` picks
+  // on a CPU when they are built); `wasm:N` is the portable wasm backend alone, N XNNPACK threads.
+  const native = name === 'native';
+  const env: NodeJS.ProcessEnv = native
+    ? { NEPENTHE_CPU_THREADS: threads, NEPENTHE_WASM_THREADS: '1' }
+    : { NEPENTHE_NATIVE_ADDON: 'off', NEPENTHE_WASM_THREADS: threads };
   const ours = runJson(
     process.execPath,
     [
@@ -89,12 +97,17 @@ function runEngine(engine: string): Sample {
       '--steps',
       steps,
       '--backend',
-      name!,
+      native ? 'wasm' : name!,
       '--json',
     ],
-    { NEPENTHE_WASM_THREADS: threads },
+    env,
   );
-  const detail = name === 'wasm' ? `, ${threads} thread(s)` : '';
+  const detail =
+    name === 'wasm'
+      ? ` (portable, native kernels off), ${threads} XNNPACK thread(s)`
+      : native
+        ? ` + native kernels, ${threads} BLAS thread(s)`
+        : '';
   return {
     train: Number(ours.trainTokensPerSecond),
     eval: Number(ours.evalTokensPerSecond),

@@ -9,7 +9,13 @@
  *   gemm(heap, transA, transB, m, n, k, offsets, alpha, beta)
  *     offsets: Float64Array of (a, b, c) byte-offset triples, one per product:
  *     c = alpha * op(a) op(b) + beta * c, row-major, op = transpose when asked.
- *   unary(heap, op, x, y, n)              op 0: exp, 1: tanh
+ *   unary(heap, op, x, y, n)              op 0: exp, 1: tanh, 2: GELU (tanh form)
+ *   geluGrad(heap, x, dy, dx, n)
+ *   layerNorm(heap, x, w, b, y, mean, rstd, rows, c, eps)
+ *   layerNormGrad(heap, x, w, mean, rstd, dy, dx, dw, db, rows, c)       see fused.c
+ *   copyBlocks(heap, src, dst, blocks, count, srcStride, dstStride)   strides in floats
+ *   gatherRows(heap, table, rows, width, index, count, out)            index int32
+ *   xentForward(heap, z, targets, loss, e, s, n, v), xentBackward(heap, e, s, targets, dy, dz, n, v)
  *   sum(heap, x, y, outer, reduce, inner) x (outer, reduce, inner) summed over reduce
  *   adamw(heap, p, g, m, v, pOut, mOut, vOut, n, constants)   see elementwise.c
  */
@@ -207,7 +213,7 @@ static int args_with_heap(napi_env env, napi_callback_info info, size_t want, na
 
 #define AT(off) ((float *)(heap + (size_t)(off)))
 
-/* unary(heap, op, xOffset, yOffset, n): op 0 exp, 1 tanh. */
+/* unary(heap, op, xOffset, yOffset, n): op 0 exp, 1 tanh, 2 GELU (tanh form). */
 static napi_value js_unary(napi_env env, napi_callback_info info) {
   napi_value argv[5];
   uint8_t *heap;
@@ -221,8 +227,163 @@ static napi_value js_unary(napi_env env, napi_callback_info info) {
   switch (v[0]) {
     case 0: nep_exp(AT(v[1]), AT(v[2]), (size_t)v[3]); break;
     case 1: nep_tanh(AT(v[1]), AT(v[2]), (size_t)v[3]); break;
+    case 2: nep_gelu_tanh(AT(v[1]), AT(v[2]), (size_t)v[3]); break;
     default: napi_throw_range_error(env, NULL, "nepenthe_native: unknown unary op"); break;
   }
+  return NULL;
+}
+
+/* geluGrad(heap, x, dy, dx, n). */
+static napi_value js_gelu_grad(napi_env env, napi_callback_info info) {
+  napi_value argv[5];
+  uint8_t *heap;
+  size_t length;
+  if (!args_with_heap(env, info, 5, argv, &heap, &length, "geluGrad")) return NULL;
+  int64_t v[4];
+  if (!sizes_arg(env, argv, 1, 4, v)) return NULL;
+  if (!in_bounds(env, (double)v[0], v[3], length, "x") ||
+      !in_bounds(env, (double)v[1], v[3], length, "dy") ||
+      !in_bounds(env, (double)v[2], v[3], length, "dx"))
+    return NULL;
+  nep_gelu_tanh_grad(AT(v[0]), AT(v[1]), AT(v[2]), (size_t)v[3]);
+  return NULL;
+}
+
+/* layerNorm(heap, x, w, b, y, mean, rstd, rows, c, eps). */
+static napi_value js_layer_norm(napi_env env, napi_callback_info info) {
+  napi_value argv[10];
+  uint8_t *heap;
+  size_t length;
+  if (!args_with_heap(env, info, 10, argv, &heap, &length, "layerNorm")) return NULL;
+  int64_t v[8];
+  if (!sizes_arg(env, argv, 1, 8, v)) return NULL;
+  double eps;
+  if (!double_arg(env, argv[9], &eps, "eps")) return NULL;
+  int64_t rows = v[6], c = v[7];
+  if (!in_bounds(env, (double)v[0], rows * c, length, "x") ||
+      !in_bounds(env, (double)v[1], c, length, "w") || !in_bounds(env, (double)v[2], c, length, "b") ||
+      !in_bounds(env, (double)v[3], rows * c, length, "y") ||
+      !in_bounds(env, (double)v[4], rows, length, "mean") ||
+      !in_bounds(env, (double)v[5], rows, length, "rstd"))
+    return NULL;
+  if (c == 0) {
+    napi_throw_range_error(env, NULL, "nepenthe_native: layerNorm rows must not be empty");
+    return NULL;
+  }
+  nep_layer_norm(AT(v[0]), AT(v[1]), AT(v[2]), AT(v[3]), AT(v[4]), AT(v[5]), (size_t)rows,
+                 (size_t)c, (float)eps);
+  return NULL;
+}
+
+/* layerNormGrad(heap, x, w, mean, rstd, dy, dx, dw, db, rows, c). */
+static napi_value js_layer_norm_grad(napi_env env, napi_callback_info info) {
+  napi_value argv[11];
+  uint8_t *heap;
+  size_t length;
+  if (!args_with_heap(env, info, 11, argv, &heap, &length, "layerNormGrad")) return NULL;
+  int64_t v[10];
+  if (!sizes_arg(env, argv, 1, 10, v)) return NULL;
+  int64_t rows = v[8], c = v[9];
+  if (!in_bounds(env, (double)v[0], rows * c, length, "x") ||
+      !in_bounds(env, (double)v[1], c, length, "w") ||
+      !in_bounds(env, (double)v[2], rows, length, "mean") ||
+      !in_bounds(env, (double)v[3], rows, length, "rstd") ||
+      !in_bounds(env, (double)v[4], rows * c, length, "dy") ||
+      !in_bounds(env, (double)v[5], rows * c, length, "dx") ||
+      !in_bounds(env, (double)v[6], c, length, "dw") || !in_bounds(env, (double)v[7], c, length, "db"))
+    return NULL;
+  nep_layer_norm_grad(AT(v[0]), AT(v[1]), AT(v[2]), AT(v[3]), AT(v[4]), AT(v[5]), AT(v[6]),
+                      AT(v[7]), (size_t)rows, (size_t)c);
+  return NULL;
+}
+
+/* copyBlocks(heap, src, dst, blocks, count, srcStride, dstStride): strides in floats. */
+static napi_value js_copy_blocks(napi_env env, napi_callback_info info) {
+  napi_value argv[7];
+  uint8_t *heap;
+  size_t length;
+  if (!args_with_heap(env, info, 7, argv, &heap, &length, "copyBlocks")) return NULL;
+  int64_t v[6];
+  if (!sizes_arg(env, argv, 1, 6, v)) return NULL;
+  int64_t blocks = v[2], count = v[3];
+  if (blocks == 0 || count == 0) return NULL;
+  if (!in_bounds(env, (double)v[0], (blocks - 1) * v[4] + count, length, "src") ||
+      !in_bounds(env, (double)v[1], (blocks - 1) * v[5] + count, length, "dst"))
+    return NULL;
+  nep_copy_blocks(AT(v[0]), AT(v[1]), (size_t)blocks, (size_t)count, (size_t)v[4], (size_t)v[5]);
+  return NULL;
+}
+
+/* gatherRows(heap, table, rows, width, index (int32), count, out). */
+static napi_value js_gather_rows(napi_env env, napi_callback_info info) {
+  napi_value argv[7];
+  uint8_t *heap;
+  size_t length;
+  if (!args_with_heap(env, info, 7, argv, &heap, &length, "gatherRows")) return NULL;
+  int64_t v[6];
+  if (!sizes_arg(env, argv, 1, 6, v)) return NULL;
+  if (!in_bounds(env, (double)v[0], v[1] * v[2], length, "table") ||
+      !in_bounds(env, (double)v[3], v[4], length, "index") ||
+      !in_bounds(env, (double)v[5], v[4] * v[2], length, "out"))
+    return NULL;
+  long bad = nep_gather_rows(AT(v[0]), (size_t)v[1], (size_t)v[2], (const int32_t *)AT(v[3]),
+                             (size_t)v[4], AT(v[5]));
+  if (bad >= 0) {
+    char msg[128];
+    snprintf(msg, sizeof msg, "nepenthe_native: gather index %d at position %ld is not in [0, %lld)",
+             ((const int32_t *)AT(v[3]))[bad], bad, (long long)v[1]);
+    napi_throw_range_error(env, NULL, msg);
+  }
+  return NULL;
+}
+
+/* xentForward(heap, z, targets (int32), loss, e, s, n, v). */
+static napi_value js_xent_forward(napi_env env, napi_callback_info info) {
+  napi_value argv[8];
+  uint8_t *heap;
+  size_t length;
+  if (!args_with_heap(env, info, 8, argv, &heap, &length, "xentForward")) return NULL;
+  int64_t a[7];
+  if (!sizes_arg(env, argv, 1, 7, a)) return NULL;
+  int64_t n = a[5], v = a[6];
+  if (!in_bounds(env, (double)a[0], n * v, length, "z") ||
+      !in_bounds(env, (double)a[1], n, length, "targets") ||
+      !in_bounds(env, (double)a[2], n, length, "loss") ||
+      !in_bounds(env, (double)a[3], n * v, length, "e") || !in_bounds(env, (double)a[4], n, length, "s"))
+    return NULL;
+  long bad = nep_xent_forward(AT(a[0]), (const int32_t *)AT(a[1]), AT(a[2]), AT(a[3]), AT(a[4]),
+                              (size_t)n, (size_t)v);
+  if (bad >= 0) {
+    char msg[128];
+    snprintf(msg, sizeof msg, "nepenthe_native: target %d of row %ld is not in [0, %lld)",
+             ((const int32_t *)AT(a[1]))[bad], bad, (long long)v);
+    napi_throw_range_error(env, NULL, msg);
+  }
+  return NULL;
+}
+
+/* xentBackward(heap, e, s, targets (int32, checked by the forward pass), dy, dz, n, v). */
+static napi_value js_xent_backward(napi_env env, napi_callback_info info) {
+  napi_value argv[8];
+  uint8_t *heap;
+  size_t length;
+  if (!args_with_heap(env, info, 8, argv, &heap, &length, "xentBackward")) return NULL;
+  int64_t a[7];
+  if (!sizes_arg(env, argv, 1, 7, a)) return NULL;
+  int64_t n = a[5], v = a[6];
+  if (!in_bounds(env, (double)a[0], n * v, length, "e") ||
+      !in_bounds(env, (double)a[1], n, length, "s") ||
+      !in_bounds(env, (double)a[2], n, length, "targets") ||
+      !in_bounds(env, (double)a[3], n, length, "dy") || !in_bounds(env, (double)a[4], n * v, length, "dz"))
+    return NULL;
+  const int32_t *targets = (const int32_t *)AT(a[2]);
+  for (int64_t r = 0; r < n; r++) {
+    if (targets[r] < 0 || targets[r] >= v) {
+      napi_throw_range_error(env, NULL, "nepenthe_native: xentBackward target out of range");
+      return NULL;
+    }
+  }
+  nep_xent_backward(AT(a[0]), AT(a[1]), targets, AT(a[3]), AT(a[4]), (size_t)n, (size_t)v);
   return NULL;
 }
 
@@ -272,6 +433,13 @@ static napi_value init(napi_env env, napi_value exports) {
       {"unary", NULL, js_unary, NULL, NULL, NULL, napi_default, NULL},
       {"sum", NULL, js_sum, NULL, NULL, NULL, napi_default, NULL},
       {"adamw", NULL, js_adamw, NULL, NULL, NULL, napi_default, NULL},
+      {"geluGrad", NULL, js_gelu_grad, NULL, NULL, NULL, napi_default, NULL},
+      {"copyBlocks", NULL, js_copy_blocks, NULL, NULL, NULL, napi_default, NULL},
+      {"gatherRows", NULL, js_gather_rows, NULL, NULL, NULL, napi_default, NULL},
+      {"xentForward", NULL, js_xent_forward, NULL, NULL, NULL, napi_default, NULL},
+      {"xentBackward", NULL, js_xent_backward, NULL, NULL, NULL, napi_default, NULL},
+      {"layerNorm", NULL, js_layer_norm, NULL, NULL, NULL, napi_default, NULL},
+      {"layerNormGrad", NULL, js_layer_norm_grad, NULL, NULL, NULL, napi_default, NULL},
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok)
     return NULL;

@@ -21,4 +21,31 @@ void nep_adamw(const float *p, const float *g, const float *m, const float *v, f
 /* y[o, i] = sum over r of x[o, r, i]; x is (outer, reduce, inner). */
 void nep_sum(const float *x, float *y, size_t outer, size_t reduce, size_t inner);
 
+/* The sum of n floats with 8 running partial sums. */
+float nep_row_sum(const float *x, size_t n);
+
+/* GELU (tanh form) and its gradient dx = dy · gelu'(x); see fused.c. */
+void nep_gelu_tanh(const float *x, float *y, size_t n);
+void nep_gelu_tanh_grad(const float *x, const float *dy, float *dx, size_t n);
+
+/* LayerNorm over rows of length c: y, and each row's mean and 1/sqrt(var + eps). */
+void nep_layer_norm(const float *x, const float *w, const float *b, float *y, float *mean,
+                    float *rstd, size_t rows, size_t c, float eps);
+/* Its gradient: dx (rows, c), dw and db (c) summed over rows. */
+void nep_layer_norm_grad(const float *x, const float *w, const float *mean, const float *rstd,
+                         const float *dy, float *dx, float *dw, float *db, size_t rows, size_t c);
+
+/* blocks runs of count floats from src (stride src_stride) to dst (stride dst_stride). */
+void nep_copy_blocks(const float *src, float *dst, size_t blocks, size_t count, size_t src_stride,
+                     size_t dst_stride);
+/* out[i] = table[index[i]] (rows of width floats); -1, or the position of a bad index. */
+long nep_gather_rows(const float *table, size_t rows, size_t width, const int32_t *index,
+                     size_t count, float *out);
+
+/* Softmax cross-entropy rows; forward returns -1, or the row whose target is out of range. */
+long nep_xent_forward(const float *z, const int32_t *targets, float *loss, float *e, float *s,
+                      size_t n, size_t v);
+void nep_xent_backward(const float *e, const float *s, const int32_t *targets, const float *dy,
+                       float *dz, size_t n, size_t v);
+
 #endif

@@ -7,7 +7,7 @@
 #include "kernels.h"
 #include "simd.h"
 
-NEP_HOT static float row_sum(const float *x, size_t n) {
+NEP_HOT float nep_row_sum(const float *x, size_t n) {
   float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
   size_t i = 0;
   for (; i + 8 <= n; i += 8)
@@ -19,7 +19,7 @@ NEP_HOT static float row_sum(const float *x, size_t n) {
 
 NEP_HOT void nep_sum(const float *x, float *y, size_t outer, size_t reduce, size_t inner) {
   if (inner == 1) {
-    for (size_t o = 0; o < outer; o++) y[o] = row_sum(x + o * reduce, reduce);
+    for (size_t o = 0; o < outer; o++) y[o] = nep_row_sum(x + o * reduce, reduce);
     return;
   }
   for (size_t o = 0; o < outer; o++) {

@@ -5,6 +5,8 @@
 #                  Dawn rejects, is not wanted)
 #   poppler-utils  pdfsig / pdftotext for report tests
 #   python3-torch  PyTorch 1.13 for golden fixtures and the benchmark peer (+ OpenBLAS for speed)
+#   gcc            builds the native CPU kernels (native/, scripts/build-native.mjs)
+#   libopenblas0-pthread  the BLAS those kernels open at run time (and PyTorch's)
 set -euo pipefail
 need=()
 [ -e /usr/lib/chromium/libvk_swiftshader.so ] || need+=(chromium)
@@ -12,6 +14,7 @@ ldconfig -p | grep -q 'libvulkan.so.1 ' || need+=(libvulkan1)
 command -v pdfsig >/dev/null || need+=(poppler-utils)
 /usr/bin/python3 -c 'import torch' 2>/dev/null || need+=(python3-torch)
 dpkg -s libopenblas0-pthread >/dev/null 2>&1 || need+=(libopenblas0-pthread)
+command -v cc >/dev/null || need+=(gcc libc6-dev)
 if [ ${#need[@]} -eq 0 ]; then exit 0; fi
 if [ "$(id -u)" != 0 ]; then
   echo "tests need these Debian packages: ${need[*]} (run: sudo apt-get install ${need[*]})" >&2

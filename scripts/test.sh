@@ -3,6 +3,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-system-deps.sh
+echo "== native kernels" >&2
+node scripts/build-native.mjs
 echo "== typecheck" >&2
 npx tsc --noEmit -p tsconfig.json
 npx svelte-check --tsconfig ./src/renderer/tsconfig.json --fail-on-warnings --output machine | tail -1

@@ -32,8 +32,79 @@ export interface NativeAddon {
     alpha: number,
     beta: number,
   ): void;
-  /** y = f(x) over n floats; op 0 exp, 1 tanh. */
+  /** y = f(x) over n floats; op 0 exp, 1 tanh, 2 GELU (tanh form). */
   unary(heap: Uint8Array, op: number, x: number, y: number, n: number): void;
+  /** dx = dy · GELU'(x) over n floats. */
+  geluGrad(heap: Uint8Array, x: number, dy: number, dx: number, n: number): void;
+  /** LayerNorm of `rows` rows of c floats; mean and rstd (1/sqrt(var + eps)) per row. */
+  layerNorm(
+    heap: Uint8Array,
+    x: number,
+    w: number,
+    b: number,
+    y: number,
+    mean: number,
+    rstd: number,
+    rows: number,
+    c: number,
+    eps: number,
+  ): void;
+  /** LayerNorm's gradient: dx (rows, c), dw and db (c) summed over rows. */
+  layerNormGrad(
+    heap: Uint8Array,
+    x: number,
+    w: number,
+    mean: number,
+    rstd: number,
+    dy: number,
+    dx: number,
+    dw: number,
+    db: number,
+    rows: number,
+    c: number,
+  ): void;
+  /** `blocks` runs of `count` floats from src to dst, strides in floats. */
+  copyBlocks(
+    heap: Uint8Array,
+    src: number,
+    dst: number,
+    blocks: number,
+    count: number,
+    srcStride: number,
+    dstStride: number,
+  ): void;
+  /** out[i] = table[index[i]] for rows of `width` floats; throws RangeError on a bad index. */
+  gatherRows(
+    heap: Uint8Array,
+    table: number,
+    rows: number,
+    width: number,
+    index: number,
+    count: number,
+    out: number,
+  ): void;
+  /** Softmax cross-entropy of n rows of v logits: loss (n), e = exp(z − max) (n, v), s = Σe (n). */
+  xentForward(
+    heap: Uint8Array,
+    z: number,
+    targets: number,
+    loss: number,
+    e: number,
+    s: number,
+    n: number,
+    v: number,
+  ): void;
+  /** dz = e · (dy / s), minus dy at each row's target. */
+  xentBackward(
+    heap: Uint8Array,
+    e: number,
+    s: number,
+    targets: number,
+    dy: number,
+    dz: number,
+    n: number,
+    v: number,
+  ): void;
   /** y (outer, inner) = x (outer, reduce, inner) summed over reduce. */
   sum(heap: Uint8Array, x: number, y: number, outer: number, reduce: number, inner: number): void;
   /** One AdamW step over n floats; constants: b1, 1−b1, b2, 1−b2, c1, c2, eps, lr, 1−lr·wd. */

@@ -19,11 +19,16 @@ import {
 } from '@tensorflow/tfjs-core';
 import { registerFastBatchMatMul } from './batch-mat-mul.ts';
 import { setNativeAddon } from './native-active.ts';
+import { nativeAdamWConfig } from './native-adamw.ts';
+import { nativeLayerKernels } from './native-layers.ts';
 import { nativeElementwiseKernels } from './native-elementwise.ts';
 import type { NativeAddon } from '../native/addon.ts';
 import { unsortedSegmentSumConfig } from './unsorted-segment-sum.ts';
 
 const MISSING: readonly KernelConfig[] = [unsortedSegmentSumConfig];
+
+/** Kernels of our own (fused steps); each needs the native addon active when it runs. */
+const FUSED: readonly KernelConfig[] = [nativeAdamWConfig, ...nativeLayerKernels];
 
 const REPLACEMENTS: readonly KernelConfig[] = [];
 
@@ -32,7 +37,7 @@ const REPLACEMENTS: readonly KernelConfig[] = [];
  * that a later tfjs ships natively is left alone; a REPLACEMENT always wins.
  */
 export function registerWasmKernels(): void {
-  for (const config of MISSING) {
+  for (const config of [...MISSING, ...FUSED]) {
     if (getKernel(config.kernelName, 'wasm') === undefined) registerKernel(config);
   }
   for (const config of REPLACEMENTS) {
@@ -70,6 +75,10 @@ export const WASM_KERNEL_NAMES: readonly string[] = [
   'Tanh',
   'Sum',
   'Identity',
+  'Cast',
+  'SplitV',
+  'Concat',
+  'GatherV2',
 ];
 
 /**

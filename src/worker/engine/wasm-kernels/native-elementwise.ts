@@ -1,10 +1,22 @@
 /**
  * Exp, Tanh and Sum for the wasm backend on the native addon when it is active (the stock wasm
  * kernels call scalar std::exp / std::tanh, 10-20 ns per element, and sum any axis but the last
- * after a transpose), and Identity without a copy. Each falls back to the stock kernel for what
+ * after a transpose), SplitV / Concat / row GatherV2 as block copies (the stock ones go element
+ * by element), and Identity and same-dtype Cast without a copy. Each falls back to the stock kernel for what
  * it does not cover (other dtypes, sums over non-adjacent axes) or when no addon is active.
  */
-import { Exp, Identity, Sum, Tanh, backend_util, util } from '@tensorflow/tfjs-core';
+import {
+  Cast,
+  Concat,
+  Exp,
+  GatherV2,
+  Identity,
+  SplitV,
+  Sum,
+  Tanh,
+  backend_util,
+  util,
+} from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { nativeAddon } from './native-active.ts';
 import type { WasmBackend } from './routing.ts';
@@ -26,7 +38,8 @@ function unary(name: typeof Exp | typeof Tanh, stock: Stock): KernelFunc {
     const backend = args.backend as unknown as WasmBackend;
     const out = backend.makeOutput(x.shape, 'float32');
     const size = util.sizeFromShape(x.shape);
-    if (size > 0) addon.unary(backend.wasm.HEAPU8, op, offset(backend, x), offset(backend, out), size);
+    if (size > 0)
+      addon.unary(backend.wasm.HEAPU8, op, offset(backend, x), offset(backend, out), size);
     return out;
   };
 }
@@ -62,7 +75,14 @@ function sum(stock: Stock): KernelFunc {
     const out = backend.makeOutput(outShape, 'float32');
     const [outer, reduce, inner] = block;
     if (outer * inner > 0) {
-      addon.sum(backend.wasm.HEAPU8, offset(backend, x), offset(backend, out), outer, reduce, inner);
+      addon.sum(
+        backend.wasm.HEAPU8,
+        offset(backend, x),
+        offset(backend, out),
+        outer,
+        reduce,
+        inner,
+      );
     }
     return out;
   };
@@ -79,6 +99,148 @@ function identity(stock: Stock): KernelFunc {
   };
 }
 
+/** A cast to the dtype x already has shares x's buffer (autodiff casts every Multiply operand). */
+function cast(stock: Stock): KernelFunc {
+  return (args) => {
+    const { x } = args.inputs as { x: TensorInfo };
+    const { dtype } = args.attrs as unknown as { dtype: string };
+    if (nativeAddon() === null || x.dtype !== dtype || x.dtype === 'string') return stock(args);
+    const backend = args.backend as unknown as WasmBackend & { incRef(id: object): void };
+    backend.incRef(x.dataId);
+    return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+  };
+}
+
+/** (outer, axis length, inner) of `shape` around `axis`. */
+function around(shape: number[], axis: number): [number, number, number] {
+  return [
+    util.sizeFromShape(shape.slice(0, axis)),
+    shape[axis]!,
+    util.sizeFromShape(shape.slice(axis + 1)),
+  ];
+}
+
+/** SplitV as one strided block copy per output (the stock kernel slices element by element). */
+function splitV(stock: Stock): KernelFunc {
+  return (args) => {
+    const addon = nativeAddon();
+    const { x } = args.inputs as { x: TensorInfo };
+    if (addon === null || x.dtype !== 'float32') return stock(args);
+    const { numOrSizeSplits, axis } = args.attrs as unknown as {
+      numOrSizeSplits: number | number[];
+      axis: number;
+    };
+    const backend = args.backend as unknown as WasmBackend;
+    const dim = util.parseAxisParam(axis, x.shape)[0]!;
+    const sizes = backend_util.prepareSplitSize(
+      x as unknown as Parameters<typeof backend_util.prepareSplitSize>[0],
+      numOrSizeSplits,
+      dim,
+    );
+    const [outer, length, inner] = around(x.shape, dim);
+    let start = 0;
+    return sizes.map((size) => {
+      const shape = [...x.shape];
+      shape[dim] = size;
+      const out = backend.makeOutput(shape, 'float32');
+      if (outer > 0 && size * inner > 0) {
+        const from = offset(backend, x) + start * inner * 4;
+        const heap = backend.wasm.HEAPU8;
+        addon.copyBlocks(
+          heap,
+          from,
+          offset(backend, out),
+          outer,
+          size * inner,
+          length * inner,
+          size * inner,
+        );
+      }
+      start += size;
+      return out;
+    });
+  };
+}
+
+/** Concat as one strided block copy per input. */
+function concat(stock: Stock): KernelFunc {
+  return (args) => {
+    const addon = nativeAddon();
+    const parts = args.inputs as unknown as TensorInfo[];
+    if (addon === null || parts.length === 0 || parts.some((t) => t.dtype !== 'float32'))
+      return stock(args);
+    const { axis } = args.attrs as unknown as { axis: number };
+    const dim = util.parseAxisParam(axis, parts[0]!.shape)[0]!;
+    const outShape = backend_util.computeOutShape(
+      parts.map((t) => t.shape),
+      dim,
+    );
+    const backend = args.backend as unknown as WasmBackend;
+    const out = backend.makeOutput(outShape, 'float32');
+    const [outer, length, inner] = around(outShape, dim);
+    let start = 0;
+    for (const part of parts) {
+      const size = part.shape[dim]!;
+      if (outer > 0 && size * inner > 0) {
+        const to = offset(backend, out) + start * inner * 4;
+        const heap = backend.wasm.HEAPU8;
+        addon.copyBlocks(
+          heap,
+          offset(backend, part),
+          to,
+          outer,
+          size * inner,
+          size * inner,
+          length * inner,
+        );
+      }
+      start += size;
+    }
+    return out;
+  };
+}
+
+/** GatherV2 of whole rows (axis 0, no batch dims): one copy per index, indices checked. */
+function gatherV2(stock: Stock): KernelFunc {
+  return (args) => {
+    const addon = nativeAddon();
+    const { x, indices } = args.inputs as { x: TensorInfo; indices: TensorInfo };
+    const { axis, batchDims } = args.attrs as unknown as { axis: number; batchDims: number };
+    if (
+      addon === null ||
+      x.dtype !== 'float32' ||
+      indices.dtype !== 'int32' ||
+      (batchDims ?? 0) !== 0 ||
+      x.shape.length === 0 ||
+      util.parseAxisParam(axis, x.shape)[0] !== 0
+    )
+      return stock(args);
+    const backend = args.backend as unknown as WasmBackend;
+    const rows = x.shape[0]!;
+    const width = util.sizeFromShape(x.shape.slice(1));
+    const count = util.sizeFromShape(indices.shape);
+    const out = backend.makeOutput([...indices.shape, ...x.shape.slice(1)], 'float32');
+    if (count > 0 && width > 0) {
+      const heap = backend.wasm.HEAPU8;
+      try {
+        addon.gatherRows(
+          heap,
+          offset(backend, x),
+          rows,
+          width,
+          offset(backend, indices),
+          count,
+          offset(backend, out),
+        );
+      } catch (error) {
+        backend.disposeData(out.dataId);
+        throw new Error(`GatherV2: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+    return out;
+  };
+}
+
 /** Configs replacing the stock kernels in `stock` (by name). */
 export function nativeElementwiseKernels(stock: (name: string) => KernelConfig): KernelConfig[] {
   const wrap = (name: string, make: (s: Stock) => KernelFunc): KernelConfig => {
@@ -90,5 +252,9 @@ export function nativeElementwiseKernels(stock: (name: string) => KernelConfig):
     wrap(Tanh, (s) => unary(Tanh, s)),
     wrap(Sum, sum),
     wrap(Identity, identity),
+    wrap(Cast, cast),
+    wrap(SplitV, splitV),
+    wrap(Concat, concat),
+    wrap(GatherV2, gatherV2),
   ];
 }

@@ -34,7 +34,17 @@ export function nativeBatchMatMul(
   const aBatch = util.sizeFromShape(aBatchShape);
   if (util.sizeFromShape(bBatchShape) === 1 && !transposeA) {
     // (batch·m, k)·(k, n): a's batch entries are consecutive rows of one matrix.
-    addon.gemm(heap, false, transposeB, aBatch * m, n, k, Float64Array.of(aBase, bBase, outBase), 1, 0);
+    addon.gemm(
+      heap,
+      false,
+      transposeB,
+      aBatch * m,
+      n,
+      k,
+      Float64Array.of(aBase, bBase, outBase),
+      1,
+      0,
+    );
     return out;
   }
   const outBatch = outShape.slice(0, -2);

@@ -4,6 +4,12 @@
  * autodiff except for cross-entropy, whose gradient is written out (see there).
  */
 import * as tf from '@tensorflow/tfjs';
+import {
+  fusedGeluTanh,
+  fusedLayerNorm,
+  fusedLayersAvailable,
+  fusedTokenCrossEntropy,
+} from './fused-ops.ts';
 
 /** `nn.Linear` / GPT-2 `Conv1D` with the weight kept [in, out]: y = x W + b. */
 export function linear(x: tf.Tensor2D, w: tf.Tensor2D, b?: tf.Tensor1D): tf.Tensor2D {
@@ -18,6 +24,7 @@ export function layerNorm(
   bias: tf.Tensor1D,
   eps: number,
 ): tf.Tensor2D {
+  if (fusedLayersAvailable()) return fusedLayerNorm(x, weight, bias, eps);
   const centered = x.sub(x.mean(1, true)); // (N, C)
   const variance = centered.square().mean(1, true); // (N, 1)
   return centered.mul(variance.add(eps).rsqrt()).mul(weight).add(bias); // (N, C)
@@ -33,6 +40,7 @@ const GELU_SCALE = Math.sqrt(2 / Math.PI);
 
 /** HF `NewGELUActivation` (GPT-2's `gelu_new`): 0.5 x (1 + tanh(√(2/π) (x + 0.044715 x³))). */
 export function geluTanh<T extends tf.Tensor>(x: T): T {
+  if (fusedLayersAvailable() && x.dtype === 'float32') return fusedGeluTanh(x);
   const inner = x.add(x.mul(x).mul(x).mul(0.044715)).mul(GELU_SCALE);
   return x.mul(inner.tanh().add(1)).mul(0.5);
 }
@@ -68,6 +76,8 @@ export function maskedCrossEntropy(
  * cast (tfjs-backend-wasm 4.22's OneHot ignores dtype and writes int32 bits into float32).
  */
 export function tokenCrossEntropy(logits: tf.Tensor2D, targets: tf.Tensor1D): tf.Tensor1D {
+  if (fusedLayersAvailable() && targets.dtype === 'int32' && logits.dtype === 'float32')
+    return fusedTokenCrossEntropy(logits, targets);
   const [n, vocab] = logits.shape;
   const crossEntropy = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const z = args[0] as tf.Tensor2D;

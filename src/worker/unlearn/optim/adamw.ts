@@ -4,6 +4,7 @@
  * Adam step. tfjs ships Adam only (its L2 penalty is not decoupled), hence this module.
  */
 import * as tf from '@tensorflow/tfjs';
+import { NATIVE_ADAMW, nativeAdamWAvailable } from '../../engine/wasm-kernels/native-adamw.ts';
 
 export interface AdamWOptions {
   readonly lr: number;
@@ -41,11 +42,26 @@ export class AdamW {
     const { beta1: b1, beta2: b2, eps, lr, weightDecay: wd } = this;
     const correction1 = 1 - b1 ** this.t;
     const correction2 = 1 - b2 ** this.t;
+    // On wasm with the native kernels, one fused pass per parameter (same float32 arithmetic).
+    const native = nativeAdamWAvailable();
+    const constants = [b1, 1 - b1, b2, 1 - b2, correction1, correction2, eps, lr, 1 - lr * wd];
     for (const [name, grad] of grads) {
       const param = params.get(name);
       if (!param) throw new Error(`AdamW: gradient for unknown parameter "${name}"`);
       const m = this.slot(this.m, name, param);
       const v = this.slot(this.v, name, param);
+      if (native) {
+        tf.tidy(() => {
+          const inputs = { param, grad, m, v };
+          const [pNext, mNext, vNext] = tf
+            .engine()
+            .runKernel(NATIVE_ADAMW, inputs, { constants } as never) as tf.Tensor[];
+          m.assign(mNext!);
+          v.assign(vNext!);
+          param.assign(pNext!);
+        });
+        continue;
+      }
       tf.tidy(() => {
         const mNext = m.mul(b1).add(grad.mul(1 - b1));
         const vNext = v.mul(b2).add(grad.square().mul(1 - b2));

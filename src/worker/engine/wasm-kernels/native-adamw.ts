@@ -1,0 +1,55 @@
+/**
+ * `NepentheAdamW`: one AdamW step for one parameter as a single native pass over the wasm heap
+ * (native/elementwise.c), instead of the 16 element-wise kernels (and 13 temporaries) the tfjs
+ * composition runs per parameter. Inputs param, grad, m, v (float32, one shape); attr
+ * `constants`, the float32 scalars b1, 1−b1, b2, 1−b2, c1, c2, eps, lr, 1−lr·wd; outputs the new
+ * param, m and v. Registered for wasm only; callers check `nativeAdamWAvailable()` first.
+ */
+import { getBackend, util } from '@tensorflow/tfjs-core';
+import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
+import { nativeAddon } from './native-active.ts';
+import type { WasmBackend } from './routing.ts';
+
+export const NATIVE_ADAMW = 'NepentheAdamW';
+
+export const nativeAdamWConfig: KernelConfig = {
+  kernelName: NATIVE_ADAMW,
+  backendName: 'wasm',
+  kernelFunc: (args) => {
+    const addon = nativeAddon();
+    if (addon === null) throw new Error(`${NATIVE_ADAMW}: the native kernels are not active`);
+    const { param, grad, m, v } = args.inputs as Record<'param' | 'grad' | 'm' | 'v', TensorInfo>;
+    const constants = Float32Array.from(
+      (args.attrs as unknown as { constants: number[] }).constants,
+    );
+    for (const t of [grad, m, v]) {
+      if (!util.arraysEqual(t.shape, param.shape) || t.dtype !== 'float32') {
+        throw new Error(`${NATIVE_ADAMW}: every input must be float32 of shape [${param.shape}]`);
+      }
+    }
+    const backend = args.backend as unknown as WasmBackend;
+    const outs = [0, 1, 2].map(() => backend.makeOutput(param.shape, 'float32'));
+    const n = util.sizeFromShape(param.shape);
+    if (n > 0) {
+      const at = (t: TensorInfo): number => backend.dataIdMap.get(t.dataId)!.memoryOffset;
+      addon.adamw(
+        backend.wasm.HEAPU8,
+        at(param),
+        at(grad),
+        at(m),
+        at(v),
+        at(outs[0]!),
+        at(outs[1]!),
+        at(outs[2]!),
+        n,
+        constants,
+      );
+    }
+    return outs;
+  },
+};
+
+/** True when `NepentheAdamW` can run now: wasm is the active backend and the addon is active. */
+export function nativeAdamWAvailable(): boolean {
+  return getBackend() === 'wasm' && nativeAddon() !== null;
+}

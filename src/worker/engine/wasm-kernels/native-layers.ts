@@ -1,0 +1,154 @@
+/**
+ * Fused layer kernels for the wasm backend on the native addon (native/fused.c): GELU (tanh form)
+ * and LayerNorm, forward and backward, one pass each. The model's ops use them through
+ * tf.customGrad when `nativeLayersAvailable()` (src/worker/model/architectures/fused-ops.ts), and
+ * the tfjs composition everywhere else.
+ *
+ *   NepentheGeluTanh      x → y
+ *   NepentheGeluTanhGrad  x, dy → dx
+ *   NepentheLayerNorm     x (N, C), weight (C), bias (C); attr eps → y (N, C), mean (N), rstd (N)
+ *   NepentheLayerNormGrad x, weight, mean, rstd, dy → dx (N, C), dWeight (C), dBias (C)
+ *   NepentheSoftmaxXent   logits (N, V), targets (N, int32) → loss (N), e = exp(z − max) (N, V),
+ *                         s = Σ e (N)
+ *   NepentheSoftmaxXentGrad e, s, targets, dy (N) → dLogits (N, V)
+ */
+import { getBackend, util } from '@tensorflow/tfjs-core';
+import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import type { NativeAddon } from '../native/addon.ts';
+import { nativeAddon } from './native-active.ts';
+import type { WasmBackend } from './routing.ts';
+
+export const GELU_TANH = 'NepentheGeluTanh';
+export const GELU_TANH_GRAD = 'NepentheGeluTanhGrad';
+export const LAYER_NORM = 'NepentheLayerNorm';
+export const LAYER_NORM_GRAD = 'NepentheLayerNormGrad';
+export const SOFTMAX_XENT = 'NepentheSoftmaxXent';
+export const SOFTMAX_XENT_GRAD = 'NepentheSoftmaxXentGrad';
+
+/** True when the fused layer kernels can run now: wasm is active with the native addon. */
+export function nativeLayersAvailable(): boolean {
+  return getBackend() === 'wasm' && nativeAddon() !== null;
+}
+
+type Body = (
+  addon: NativeAddon,
+  inputs: Record<string, TensorInfo>,
+  backend: WasmBackend,
+  at: (t: TensorInfo) => number,
+  attrs: Record<string, unknown>,
+) => TensorInfo | TensorInfo[];
+
+function kernel(name: string, body: Body): KernelConfig {
+  const kernelFunc: KernelFunc = (args) => {
+    const addon = nativeAddon();
+    if (addon === null) throw new Error(`${name}: the native kernels are not active`);
+    const inputs = args.inputs as Record<string, TensorInfo>;
+    for (const [key, t] of Object.entries(inputs)) {
+      if (t.dtype !== (key === 'targets' ? 'int32' : 'float32'))
+        throw new Error(`${name}: ${key} must be float32, got ${t.dtype}`);
+    }
+    const backend = args.backend as unknown as WasmBackend;
+    const at = (t: TensorInfo): number => backend.dataIdMap.get(t.dataId)!.memoryOffset;
+    return body(addon, inputs, backend, at, args.attrs as Record<string, unknown>);
+  };
+  return { kernelName: name, backendName: 'wasm', kernelFunc };
+}
+
+function rowsAndWidth(name: string, x: TensorInfo, weight: TensorInfo): [number, number] {
+  const c = x.shape.at(-1) ?? 0;
+  if (x.shape.length < 1 || weight.shape.length !== 1 || weight.shape[0] !== c || c === 0) {
+    throw new Error(`${name}: x [${x.shape}] and weight [${weight.shape}] do not match`);
+  }
+  return [util.sizeFromShape(x.shape) / c, c];
+}
+
+export const nativeLayerKernels: readonly KernelConfig[] = [
+  kernel(GELU_TANH, (addon, { x }, backend, at) => {
+    const y = backend.makeOutput(x!.shape, 'float32');
+    const n = util.sizeFromShape(x!.shape);
+    if (n > 0) addon.unary(backend.wasm.HEAPU8, 2, at(x!), at(y), n);
+    return y;
+  }),
+  kernel(GELU_TANH_GRAD, (addon, { x, dy }, backend, at) => {
+    if (!util.arraysEqual(x!.shape, dy!.shape))
+      throw new Error(`${GELU_TANH_GRAD}: x [${x!.shape}] and dy [${dy!.shape}] differ`);
+    const dx = backend.makeOutput(x!.shape, 'float32');
+    const n = util.sizeFromShape(x!.shape);
+    if (n > 0) addon.geluGrad(backend.wasm.HEAPU8, at(x!), at(dy!), at(dx), n);
+    return dx;
+  }),
+  kernel(LAYER_NORM, (addon, { x, weight, bias }, backend, at, attrs) => {
+    const [rows, c] = rowsAndWidth(LAYER_NORM, x!, weight!);
+    const y = backend.makeOutput(x!.shape, 'float32');
+    const mean = backend.makeOutput([rows], 'float32');
+    const rstd = backend.makeOutput([rows], 'float32');
+    if (rows > 0) {
+      addon.layerNorm(
+        backend.wasm.HEAPU8,
+        at(x!),
+        at(weight!),
+        at(bias!),
+        at(y),
+        at(mean),
+        at(rstd),
+        rows,
+        c,
+        attrs.eps as number,
+      );
+    }
+    return [y, mean, rstd];
+  }),
+  kernel(SOFTMAX_XENT, (addon, { logits, targets }, backend, at) => {
+    const [n, v] = logits!.shape as [number, number];
+    if (logits!.shape.length !== 2 || targets!.shape.length !== 1 || targets!.shape[0] !== n)
+      throw new Error(`${SOFTMAX_XENT}: logits [${logits!.shape}] and targets [${targets!.shape}]`);
+    const loss = backend.makeOutput([n], 'float32');
+    const e = backend.makeOutput([n, v], 'float32');
+    const s = backend.makeOutput([n], 'float32');
+    if (n > 0) {
+      try {
+        addon.xentForward(
+          backend.wasm.HEAPU8,
+          at(logits!),
+          at(targets!),
+          at(loss),
+          at(e),
+          at(s),
+          n,
+          v,
+        );
+      } catch (error) {
+        for (const t of [loss, e, s]) backend.disposeData(t.dataId);
+        throw error;
+      }
+    }
+    return [loss, e, s];
+  }),
+  kernel(SOFTMAX_XENT_GRAD, (addon, { e, s, targets, dy }, backend, at) => {
+    const [n, v] = e!.shape as [number, number];
+    const dz = backend.makeOutput([n, v], 'float32');
+    if (n > 0)
+      addon.xentBackward(backend.wasm.HEAPU8, at(e!), at(s!), at(targets!), at(dy!), at(dz), n, v);
+    return dz;
+  }),
+  kernel(LAYER_NORM_GRAD, (addon, { x, weight, mean, rstd, dy }, backend, at) => {
+    const [rows, c] = rowsAndWidth(LAYER_NORM_GRAD, x!, weight!);
+    const dx = backend.makeOutput(x!.shape, 'float32');
+    const dw = backend.makeOutput([c], 'float32');
+    const db = backend.makeOutput([c], 'float32');
+    addon.layerNormGrad(
+      backend.wasm.HEAPU8,
+      at(x!),
+      at(weight!),
+      at(mean!),
+      at(rstd!),
+      at(dy!),
+      at(dx),
+      at(dw),
+      at(db),
+      rows,
+      c,
+    );
+    return [dx, dw, db];
+  }),
+];

@@ -1,0 +1,86 @@
+/**
+ * GELU, LayerNorm and softmax cross-entropy as single fused kernels with hand-written gradients, used by ops.ts when
+ * the backend has them (wasm with the native kernels: src/worker/engine/wasm-kernels/
+ * native-layers.ts). Same math as the tfjs compositions in ops.ts, checked against PyTorch by the
+ * golden tests on that backend.
+ */
+import * as tf from '@tensorflow/tfjs';
+import {
+  GELU_TANH,
+  GELU_TANH_GRAD,
+  LAYER_NORM,
+  LAYER_NORM_GRAD,
+  SOFTMAX_XENT,
+  SOFTMAX_XENT_GRAD,
+} from '../../engine/wasm-kernels/native-layers.ts';
+
+export { nativeLayersAvailable as fusedLayersAvailable } from '../../engine/wasm-kernels/native-layers.ts';
+
+const run = (name: string, inputs: tf.NamedTensorMap, attrs = {}): tf.Tensor | tf.Tensor[] =>
+  tf.engine().runKernel(name, inputs, attrs) as tf.Tensor | tf.Tensor[];
+
+export function fusedGeluTanh<T extends tf.Tensor>(x: T): T {
+  const gelu = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const input = args[0] as tf.Tensor;
+    const save = args[1] as tf.GradSaveFunc;
+    save([input]);
+    return {
+      value: run(GELU_TANH, { x: input }) as tf.Tensor,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
+        run(GELU_TANH_GRAD, { x: saved[0]!, dy }) as tf.Tensor,
+    };
+  });
+  return gelu(x) as T;
+}
+
+export function fusedLayerNorm(
+  x: tf.Tensor2D,
+  weight: tf.Tensor1D,
+  bias: tf.Tensor1D,
+  eps: number,
+): tf.Tensor2D {
+  const layerNorm = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [input, w, b] = args as [tf.Tensor2D, tf.Tensor1D, tf.Tensor1D];
+    const save = args[3] as tf.GradSaveFunc;
+    const [y, mean, rstd] = run(LAYER_NORM, { x: input, weight: w, bias: b }, { eps }) as [
+      tf.Tensor2D,
+      tf.Tensor1D,
+      tf.Tensor1D,
+    ];
+    save([input, w, mean, rstd]);
+    return {
+      value: y,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [xs, ws, means, rstds] = saved as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
+        return run(LAYER_NORM_GRAD, {
+          x: xs,
+          weight: ws,
+          mean: means,
+          rstd: rstds,
+          dy,
+        }) as tf.Tensor[];
+      },
+    };
+  });
+  return layerNorm(x, weight, bias) as tf.Tensor2D;
+}
+
+/** Per-row logsumexp(zᵢ) − zᵢ[tᵢ], (N, V) × (N, int32) → (N); see ops.ts tokenCrossEntropy. */
+export function fusedTokenCrossEntropy(logits: tf.Tensor2D, targets: tf.Tensor1D): tf.Tensor1D {
+  const crossEntropy = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const z = args[0] as tf.Tensor2D;
+    const save = args[1] as tf.GradSaveFunc;
+    const [loss, e, s] = run(SOFTMAX_XENT, { logits: z, targets }) as [
+      tf.Tensor1D,
+      tf.Tensor2D,
+      tf.Tensor1D,
+    ];
+    save([e, s]);
+    return {
+      value: loss,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
+        run(SOFTMAX_XENT_GRAD, { e: saved[0]!, s: saved[1]!, targets, dy }) as tf.Tensor,
+    };
+  });
+  return crossEntropy(logits) as tf.Tensor1D;
+}
