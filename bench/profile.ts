@@ -4,7 +4,8 @@
  *
  *   node --import tsx bench/profile.ts [--shape cpu-small] [--steps 3]
  *     [--threads 1] [--cpu-threads N]
- *     [--variants stock,routed,native] [--detail] [--out bench/results/profile.json]
+ *     [--variants stock,routed,native] [--phase train|eval] [--detail]
+ *     [--out bench/results/profile.json]
  *
  * `profileKernels(run)` re-registers every kernel of the active backend with a timing wrapper for
  * the duration of `run`, then restores the originals. Time is self time: a kernel that calls
@@ -134,6 +135,7 @@ async function main(): Promise<void> {
       steps: { type: 'string', default: '3' },
       threads: { type: 'string', default: '1' },
       'cpu-threads': { type: 'string', default: String(cpus().length) },
+      phase: { type: 'string', default: 'train' },
       variants: { type: 'string', default: 'stock,routed' },
       detail: { type: 'boolean', default: false },
       out: { type: 'string', default: 'bench/results/profile.json' },
@@ -179,7 +181,16 @@ async function main(): Promise<void> {
     let seed = 1;
     const ids = (): tf.Tensor2D =>
       tf.randomUniform([shape.batch, shape.seq], 0, shape.vocab, 'int32', seed++) as tf.Tensor2D;
-    const step = (): Promise<number> => gradDiffStep(model, optimizer, ids(), ids());
+    const evalIds = tf.randomUniform([2 * shape.batch, shape.seq], 0, shape.vocab, 'int32', 7);
+    const forward = async (): Promise<number> => {
+      const logits = model.logits(evalIds as tf.Tensor2D);
+      const last = logits.slice([0, 0, 0], [1, 1, 1]); // as the bench: wait, do not copy out
+      await last.data();
+      tf.dispose([logits, last]);
+      return 0;
+    };
+    const step = (): Promise<number> =>
+      options.phase === 'eval' ? forward() : gradDiffStep(model, optimizer, ids(), ids());
     await step(); // warm-up
     const tensorsBefore = tf.memory().numTensors;
     const start = performance.now();
@@ -193,10 +204,11 @@ async function main(): Promise<void> {
     );
     const leaked = tf.memory().numTensors - tensorsBefore;
     optimizer.dispose();
+    evalIds.dispose();
     model.dispose();
     const trainTokensPerSecond = tokensPerStep / (stepMs / 1e3);
     console.log(
-      `\n## ${variant} BatchMatMul: ${stepMs.toFixed(0)} ms/step, ${trainTokensPerSecond.toFixed(1)} train tok/s` +
+      `\n## ${variant} BatchMatMul: ${stepMs.toFixed(0)} ms/step, ${trainTokensPerSecond.toFixed(1)} ${options.phase} tok/s` +
         (leaked ? ` (${leaked} tensors leaked)` : ''),
     );
     console.log(formatProfile(profile, steps));
@@ -214,7 +226,8 @@ async function main(): Promise<void> {
   }
   unregisterFastBatchMatMul();
   const report = {
-    bench: 'GradDiff step kernel profile',
+    bench:
+      options.phase === 'eval' ? 'forward (eval) kernel profile' : 'GradDiff step kernel profile',
     date: new Date().toISOString(),
     node: process.version,
     tfjs: tf.version_core,

@@ -6,13 +6,15 @@
  * JS surface (src/worker/engine/native/addon.ts types it):
  *   open() -> { ok, library, config, threads, error }
  *   setThreads(n)
- *   gemm(heap, transA, transB, m, n, k, offsets, alpha, beta)
+ *   gemm(heap, transA, transB, m, n, k, offsets, alpha, beta[, bias])
  *     offsets: Float64Array of (a, b, c) byte-offset triples, one per product:
- *     c = alpha * op(a) op(b) + beta * c, row-major, op = transpose when asked.
+ *     c = alpha * op(a) op(b) + beta * c, row-major, op = transpose when asked; with a bias
+ *     offset (n floats), c = alpha * op(a) op(b) + bias on every row.
  *   unary(heap, op, x, y, n)              op 0: exp, 1: tanh, 2: GELU (tanh form)
  *   geluGrad(heap, x, dy, dx, n)
  *   layerNorm(heap, x, w, b, y, mean, rstd, rows, c, eps)
  *   layerNormGrad(heap, x, w, mean, rstd, dy, dx, dw, db, rows, c)       see fused.c
+ *   maskedSoftmax(heap, x, mask | -1, y, rows, s, t), softmaxGrad(heap, y, dy, dx, rows, s)
  *   copyBlocks(heap, src, dst, blocks, count, srcStride, dstStride)   strides in floats
  *   gatherRows(heap, table, rows, width, index, count, out)            index int32
  *   xentForward(heap, z, targets, loss, e, s, n, v), xentBackward(heap, e, s, targets, dy, dz, n, v)
@@ -137,8 +139,8 @@ static napi_value js_set_threads(napi_env env, napi_callback_info info) {
 }
 
 static napi_value js_gemm(napi_env env, napi_callback_info info) {
-  size_t argc = 9;
-  napi_value argv[9];
+  size_t argc = 10;
+  napi_value argv[10];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   if (argc < 9) {
     napi_throw_type_error(env, NULL, "nepenthe_native: gemm takes 9 arguments");
@@ -180,8 +182,18 @@ static napi_value js_gemm(napi_env env, napi_callback_info info) {
         !in_bounds(env, offsets[3 * i + 2], m * n, heap_length, "c"))
       return NULL;
   }
+  const float *bias = NULL;
+  napi_valuetype bias_type = napi_undefined;
+  if (argc >= 10) CHECK(napi_typeof(env, argv[9], &bias_type));
+  if (bias_type != napi_undefined && bias_type != napi_null) {
+    double bias_offset;
+    if (!double_arg(env, argv[9], &bias_offset, "bias") ||
+        !in_bounds(env, bias_offset, n, heap_length, "bias"))
+      return NULL;
+    bias = (const float *)(heap + (size_t)bias_offset);
+  }
   nep_gemm_batch(heap, offsets, products, trans_a, trans_b, (int)m, (int)n, (int)k, (float)alpha,
-                 (float)beta);
+                 (float)beta, bias);
   return NULL;
 }
 
@@ -387,6 +399,47 @@ static napi_value js_xent_backward(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* maskedSoftmax(heap, x, mask (or -1), y, rows, s, t). */
+static napi_value js_masked_softmax(napi_env env, napi_callback_info info) {
+  napi_value argv[7];
+  uint8_t *heap;
+  size_t length;
+  if (!args_with_heap(env, info, 7, argv, &heap, &length, "maskedSoftmax")) return NULL;
+  int64_t x, mask, v[4];
+  if (!int_arg(env, argv[1], &x, "x") || !int_arg(env, argv[2], &mask, "mask") ||
+      !sizes_arg(env, argv, 3, 4, v))
+    return NULL;
+  int64_t rows = v[1], s = v[2], t = v[3];
+  if (mask >= 0 && (t == 0 || rows % t != 0)) {
+    napi_throw_range_error(env, NULL, "nepenthe_native: maskedSoftmax rows must be a multiple of t");
+    return NULL;
+  }
+  if (!in_bounds(env, (double)x, rows * s, length, "x") ||
+      !in_bounds(env, (double)v[0], rows * s, length, "y") ||
+      (mask >= 0 && !in_bounds(env, (double)mask, t * s, length, "mask")))
+    return NULL;
+  nep_masked_softmax(AT(x), mask >= 0 ? AT(mask) : NULL, AT(v[0]), (size_t)rows, (size_t)s,
+                     (size_t)(t > 0 ? t : 1));
+  return NULL;
+}
+
+/* softmaxGrad(heap, y, dy, dx, rows, s). */
+static napi_value js_softmax_grad(napi_env env, napi_callback_info info) {
+  napi_value argv[6];
+  uint8_t *heap;
+  size_t length;
+  if (!args_with_heap(env, info, 6, argv, &heap, &length, "softmaxGrad")) return NULL;
+  int64_t v[5];
+  if (!sizes_arg(env, argv, 1, 5, v)) return NULL;
+  int64_t count = v[3] * v[4];
+  if (!in_bounds(env, (double)v[0], count, length, "y") ||
+      !in_bounds(env, (double)v[1], count, length, "dy") ||
+      !in_bounds(env, (double)v[2], count, length, "dx"))
+    return NULL;
+  nep_softmax_grad(AT(v[0]), AT(v[1]), AT(v[2]), (size_t)v[3], (size_t)v[4]);
+  return NULL;
+}
+
 /* sum(heap, xOffset, yOffset, outer, reduce, inner). */
 static napi_value js_sum(napi_env env, napi_callback_info info) {
   napi_value argv[6];
@@ -434,6 +487,8 @@ static napi_value init(napi_env env, napi_value exports) {
       {"sum", NULL, js_sum, NULL, NULL, NULL, napi_default, NULL},
       {"adamw", NULL, js_adamw, NULL, NULL, NULL, napi_default, NULL},
       {"geluGrad", NULL, js_gelu_grad, NULL, NULL, NULL, napi_default, NULL},
+      {"maskedSoftmax", NULL, js_masked_softmax, NULL, NULL, NULL, napi_default, NULL},
+      {"softmaxGrad", NULL, js_softmax_grad, NULL, NULL, NULL, napi_default, NULL},
       {"copyBlocks", NULL, js_copy_blocks, NULL, NULL, NULL, napi_default, NULL},
       {"gatherRows", NULL, js_gather_rows, NULL, NULL, NULL, napi_default, NULL},
       {"xentForward", NULL, js_xent_forward, NULL, NULL, NULL, napi_default, NULL},

@@ -1,4 +1,10 @@
-/* Products through CBLAS: one sgemm per batch entry, transposes passed to BLAS, never copied. */
+/*
+ * Products through CBLAS: one sgemm per batch entry, transposes passed to BLAS, never copied; an
+ * optional bias row is written into c first and accumulated onto (beta = 1), so a linear layer's
+ * bias add is not a separate pass.
+ */
+#include <string.h>
+
 #include "blas.h"
 #include "kernels.h"
 
@@ -6,7 +12,7 @@
 #define NEP_SMALL_PRODUCT (1 << 21)
 
 void nep_gemm_batch(uint8_t *heap, const double *offsets, size_t products, int trans_a,
-                    int trans_b, int m, int n, int k, float alpha, float beta) {
+                    int trans_b, int m, int n, int k, float alpha, float beta, const float *bias) {
   /* Leading dimensions of the stored (untransposed) row-major matrices. */
   int lda = trans_a ? m : k;
   int ldb = trans_b ? k : n;
@@ -22,13 +28,19 @@ void nep_gemm_batch(uint8_t *heap, const double *offsets, size_t products, int t
     const float *a = (const float *)(heap + (size_t)offsets[3 * i]);
     const float *b = (const float *)(heap + (size_t)offsets[3 * i + 1]);
     float *c = (float *)(heap + (size_t)offsets[3 * i + 2]);
+    if (bias != NULL) {
+      /* c = op(a) op(b) + bias (one row of n, added to every row): start c at the bias. */
+      for (int r = 0; r < m; r++) memcpy(c + (size_t)r * n, bias, (size_t)n * sizeof(float));
+    }
     if (k == 0) {
       /* BLAS leaves c untouched when k = 0 only if beta = 1; spell out c = beta * c. */
-      for (int j = 0; j < m * n; j++) c[j] = beta == 0.0f ? 0.0f : beta * c[j];
+      if (bias == NULL)
+        for (int j = 0; j < m * n; j++) c[j] = beta == 0.0f ? 0.0f : beta * c[j];
       continue;
     }
     nep_sgemm(NEP_ROW_MAJOR, trans_a ? NEP_TRANS : NEP_NO_TRANS, trans_b ? NEP_TRANS : NEP_NO_TRANS,
-              m, n, k, alpha, a, lda > 0 ? lda : 1, b, ldb > 0 ? ldb : 1, beta, c, ldc);
+              m, n, k, alpha, a, lda > 0 ? lda : 1, b, ldb > 0 ? ldb : 1,
+              bias != NULL ? 1.0f : beta, c, ldc);
   }
   if (narrow) nep_blas_set_threads(threads);
 }

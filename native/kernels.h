@@ -6,9 +6,10 @@
 #include <stdint.h>
 
 /* For each i: c_i = alpha * op(a_i) op(b_i) + beta * c_i, row-major; offsets holds the byte
- * offsets (a_i, b_i, c_i) into heap. op(a) is (m, k), op(b) is (k, n), c is (m, n). */
+ * offsets (a_i, b_i, c_i) into heap. op(a) is (m, k), op(b) is (k, n), c is (m, n). With a bias
+ * (n floats), c_i = alpha * op(a_i) op(b_i) + bias on every row instead (beta ignored). */
 void nep_gemm_batch(uint8_t *heap, const double *offsets, size_t products, int trans_a,
-                    int trans_b, int m, int n, int k, float alpha, float beta);
+                    int trans_b, int m, int n, int k, float alpha, float beta, const float *bias);
 
 /* y = exp(x), y = tanh(x); y may be x. */
 void nep_exp(const float *x, float *y, size_t n);
@@ -47,5 +48,10 @@ long nep_xent_forward(const float *z, const int32_t *targets, float *loss, float
                       size_t n, size_t v);
 void nep_xent_backward(const float *e, const float *s, const int32_t *targets, const float *dy,
                        float *dz, size_t n, size_t v);
+
+/* Row softmax of x (rows, s) plus mask row (r % t) when mask is not NULL; and its gradient. */
+void nep_masked_softmax(const float *x, const float *mask, float *y, size_t rows, size_t s,
+                        size_t t);
+void nep_softmax_grad(const float *y, const float *dy, float *dx, size_t rows, size_t s);
 
 #endif

@@ -20,7 +20,10 @@ const FILE = 'nepenthe_native.node';
 export interface NativeAddon {
   open(): { ok: boolean; library: string; config: string; threads: number; error: string };
   setThreads(n: number): void;
-  /** For each (a, b, c) offset triple: c = alpha·op(a)·op(b) + beta·c, row-major. */
+  /**
+   * For each (a, b, c) offset triple: c = alpha·op(a)·op(b) + beta·c, row-major; with a bias
+   * offset (n floats), c = alpha·op(a)·op(b) + bias on every row.
+   */
   gemm(
     heap: ArrayBufferLike | ArrayBufferView,
     transposeA: boolean,
@@ -31,6 +34,7 @@ export interface NativeAddon {
     offsets: Float64Array,
     alpha: number,
     beta: number,
+    bias?: number,
   ): void;
   /** y = f(x) over n floats; op 0 exp, 1 tanh, 2 GELU (tanh form). */
   unary(heap: Uint8Array, op: number, x: number, y: number, n: number): void;
@@ -63,6 +67,18 @@ export interface NativeAddon {
     rows: number,
     c: number,
   ): void;
+  /** Row softmax of x (rows, s) plus mask row r % t (mask −1: none). */
+  maskedSoftmax(
+    heap: Uint8Array,
+    x: number,
+    mask: number,
+    y: number,
+    rows: number,
+    s: number,
+    t: number,
+  ): void;
+  /** dx = dy·y − Σ(dy·y)·y per row. */
+  softmaxGrad(heap: Uint8Array, y: number, dy: number, dx: number, rows: number, s: number): void;
   /** `blocks` runs of `count` floats from src to dst, strides in floats. */
   copyBlocks(
     heap: Uint8Array,

@@ -13,6 +13,7 @@ import {
   type WasmBackend,
 } from './routing.ts';
 import { nativeAddon } from './native-active.ts';
+import { nativeBatchMatMul } from './native-mat-mul.ts';
 
 /** Runs the wasm kernel `name` directly (not through the engine: the result is an intermediate). */
 function runWasmKernel(
@@ -114,7 +115,27 @@ export function makeFusedMatMul(stock: KernelFunc, batchMatMul: KernelFunc): Ker
       util.sizeFromShape(bBatchShape) === 1 &&
       util.sizeFromShape(outShape) > 0 &&
       k > 0;
-    if (!xnnpackCase || nativeAddon() !== null)
+    const native = nativeAddon();
+    const biasRow = bias == null || util.sizeFromShape(bias.shape) === n;
+    if (
+      native !== null &&
+      (attrs.activation ?? 'linear') === 'linear' &&
+      biasRow &&
+      bias?.dtype !== 'int32'
+    ) {
+      const { transposeA, transposeB } = attrs;
+      return nativeBatchMatMul(
+        native,
+        inputs.a,
+        inputs.b,
+        transposeA,
+        transposeB,
+        shape,
+        backend,
+        bias,
+      );
+    }
+    if (!xnnpackCase || native !== null)
       return composedFusedMatMul(inputs, attrs, backend, batchMatMul);
     if (stockIsFast(shape, attrs)) return stock(args);
     const plain = untransposed(inputs.a, inputs.b, attrs.transposeA, attrs.transposeB, backend);

@@ -79,6 +79,7 @@ export const WASM_KERNEL_NAMES: readonly string[] = [
   'SplitV',
   'Concat',
   'GatherV2',
+  'Slice',
 ];
 
 /**

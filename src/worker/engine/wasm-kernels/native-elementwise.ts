@@ -1,7 +1,7 @@
 /**
  * Exp, Tanh and Sum for the wasm backend on the native addon when it is active (the stock wasm
  * kernels call scalar std::exp / std::tanh, 10-20 ns per element, and sum any axis but the last
- * after a transpose), SplitV / Concat / row GatherV2 as block copies (the stock ones go element
+ * after a transpose), SplitV / Concat / Slice / row GatherV2 as block copies (the stock ones go element
  * by element), and Identity and same-dtype Cast without a copy. Each falls back to the stock kernel for what
  * it does not cover (other dtypes, sums over non-adjacent axes) or when no addon is active.
  */
@@ -11,10 +11,12 @@ import {
   Exp,
   GatherV2,
   Identity,
+  Slice,
   SplitV,
   Sum,
   Tanh,
   backend_util,
+  slice_util,
   util,
 } from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
@@ -241,6 +243,56 @@ function gatherV2(stock: Stock): KernelFunc {
   };
 }
 
+/**
+ * Slice of 4-byte values as block copies: the trailing axes the slice takes whole form one
+ * contiguous run per position of the leading axes (the stock kernel walks element by element).
+ */
+function slice(stock: Stock): KernelFunc {
+  return (args) => {
+    const addon = nativeAddon();
+    const { x } = args.inputs as { x: TensorInfo };
+    if (addon === null || (x.dtype !== 'float32' && x.dtype !== 'int32') || x.shape.length === 0)
+      return stock(args);
+    const attrs = args.attrs as unknown as { begin: number | number[]; size: number | number[] };
+    const [begin, size] = slice_util.parseSliceParams(
+      x as unknown as Parameters<typeof slice_util.parseSliceParams>[0],
+      attrs.begin,
+      attrs.size,
+    ) as [number[], number[]];
+    const backend = args.backend as unknown as WasmBackend;
+    const out = backend.makeOutput(size, x.dtype);
+    if (util.sizeFromShape(size) === 0) return out;
+    const rank = x.shape.length;
+    // j: the first axis from which every later axis is taken whole.
+    let j = rank - 1;
+    while (j > 0 && begin[j] === 0 && size[j] === x.shape[j]) j--;
+    const inner = util.sizeFromShape(x.shape.slice(j + 1));
+    const run = size[j]! * inner; // contiguous values per position of axes < j
+    const strides = util.computeStrides(x.shape); // in values; strides[rank-1] is implicit 1
+    const stride = (axis: number): number => (axis === rank - 1 ? 1 : strides[axis]!);
+    const xBase = offset(backend, x);
+    const outBase = offset(backend, out);
+    // Axis j-1 is one copyBlocks call; the axes before it are walked here.
+    const walked = j >= 1 ? size.slice(0, j - 1) : [];
+    const blocks = j >= 1 ? size[j - 1]! : 1;
+    const blockStride = j >= 1 ? stride(j - 1) : 0;
+    const count = util.sizeFromShape(walked);
+    const position = new Array<number>(walked.length).fill(0);
+    for (let c = 0; c < count; c++) {
+      let from = begin[j]! * inner + (j >= 1 ? begin[j - 1]! * blockStride : 0);
+      for (let d = 0; d < walked.length; d++) from += (begin[d]! + position[d]!) * stride(d);
+      const to = c * blocks * run;
+      const heap = backend.wasm.HEAPU8;
+      addon.copyBlocks(heap, xBase + from * 4, outBase + to * 4, blocks, run, blockStride, run);
+      for (let d = walked.length - 1; d >= 0; d--) {
+        if (++position[d]! < walked[d]!) break;
+        position[d] = 0;
+      }
+    }
+    return out;
+  };
+}
+
 /** Configs replacing the stock kernels in `stock` (by name). */
 export function nativeElementwiseKernels(stock: (name: string) => KernelConfig): KernelConfig[] {
   const wrap = (name: string, make: (s: Stock) => KernelFunc): KernelConfig => {
@@ -256,5 +308,6 @@ export function nativeElementwiseKernels(stock: (name: string) => KernelConfig):
     wrap(SplitV, splitV),
     wrap(Concat, concat),
     wrap(GatherV2, gatherV2),
+    wrap(Slice, slice),
   ];
 }

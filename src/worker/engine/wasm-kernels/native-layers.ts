@@ -8,6 +8,8 @@
  *   NepentheGeluTanhGrad  x, dy → dx
  *   NepentheLayerNorm     x (N, C), weight (C), bias (C); attr eps → y (N, C), mean (N), rstd (N)
  *   NepentheLayerNormGrad x, weight, mean, rstd, dy → dx (N, C), dWeight (C), dBias (C)
+ *   NepentheMaskedSoftmax x (…, T, S), mask (T, S) optional → softmax(x + mask) over the last axis
+ *   NepentheSoftmaxGrad   y, dy → dx = dy·y − Σ(dy·y)·y
  *   NepentheSoftmaxXent   logits (N, V), targets (N, int32) → loss (N), e = exp(z − max) (N, V),
  *                         s = Σ e (N)
  *   NepentheSoftmaxXentGrad e, s, targets, dy (N) → dLogits (N, V)
@@ -22,6 +24,8 @@ export const GELU_TANH = 'NepentheGeluTanh';
 export const GELU_TANH_GRAD = 'NepentheGeluTanhGrad';
 export const LAYER_NORM = 'NepentheLayerNorm';
 export const LAYER_NORM_GRAD = 'NepentheLayerNormGrad';
+export const MASKED_SOFTMAX = 'NepentheMaskedSoftmax';
+export const SOFTMAX_GRAD = 'NepentheSoftmaxGrad';
 export const SOFTMAX_XENT = 'NepentheSoftmaxXent';
 export const SOFTMAX_XENT_GRAD = 'NepentheSoftmaxXentGrad';
 
@@ -97,6 +101,28 @@ export const nativeLayerKernels: readonly KernelConfig[] = [
       );
     }
     return [y, mean, rstd];
+  }),
+  kernel(MASKED_SOFTMAX, (addon, { x, mask }, backend, at) => {
+    const s = x!.shape.at(-1) ?? 0;
+    const t = mask ? mask.shape[0]! : 1;
+    if (x!.shape.length < 2 || (mask && (mask.shape.length !== 2 || mask.shape[1] !== s)))
+      throw new Error(`${MASKED_SOFTMAX}: x [${x!.shape}] and mask [${mask?.shape ?? ''}]`);
+    if (mask && x!.shape.at(-2) !== t)
+      throw new Error(`${MASKED_SOFTMAX}: mask [${mask.shape}] does not fit x [${x!.shape}]`);
+    const y = backend.makeOutput(x!.shape, 'float32');
+    const rows = s === 0 ? 0 : util.sizeFromShape(x!.shape) / s;
+    if (rows > 0) {
+      const maskAt = mask ? at(mask) : -1;
+      addon.maskedSoftmax(backend.wasm.HEAPU8, at(x!), maskAt, at(y), rows, s, t);
+    }
+    return y;
+  }),
+  kernel(SOFTMAX_GRAD, (addon, { y, dy }, backend, at) => {
+    const s = y!.shape.at(-1) ?? 0;
+    const dx = backend.makeOutput(y!.shape, 'float32');
+    const rows = s === 0 ? 0 : util.sizeFromShape(y!.shape) / s;
+    if (rows > 0) addon.softmaxGrad(backend.wasm.HEAPU8, at(y!), at(dy!), at(dx), rows, s);
+    return dx;
   }),
   kernel(SOFTMAX_XENT, (addon, { logits, targets }, backend, at) => {
     const [n, v] = logits!.shape as [number, number];

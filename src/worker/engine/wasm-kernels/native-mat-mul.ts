@@ -9,7 +9,10 @@ import type { TensorInfo } from '@tensorflow/tfjs-core';
 import type { NativeAddon } from '../native/addon.ts';
 import { broadcastIndex, type ProductShape, type WasmBackend } from './routing.ts';
 
-/** out = op(a)·op(b) for a product `productShape` accepted; the output is a new buffer. */
+/**
+ * out = op(a)·op(b) (+ bias, a float32 row of n added to every output row) for a product
+ * `productShape` accepted; the output is a new buffer.
+ */
 export function nativeBatchMatMul(
   addon: NativeAddon,
   a: TensorInfo,
@@ -18,6 +21,7 @@ export function nativeBatchMatMul(
   transposeB: boolean,
   shape: ProductShape,
   backend: WasmBackend,
+  bias?: TensorInfo,
 ): TensorInfo {
   const { m, k, n, aBatchShape, bBatchShape, outShape } = shape;
   const out = backend.makeOutput(outShape, 'float32');
@@ -26,25 +30,22 @@ export function nativeBatchMatMul(
   // Offsets are read after makeOutput: an allocation may grow (and replace) the heap.
   const at = (t: TensorInfo): number => backend.dataIdMap.get(t.dataId)!.memoryOffset;
   const [aBase, bBase, outBase] = [at(a), at(b), at(out)];
+  const biasBase = bias === undefined ? undefined : at(bias);
   const heap = backend.wasm.HEAPU8;
   if (k === 0) {
-    new Float32Array(heap.buffer, outBase, size).fill(0);
+    const values = new Float32Array(heap.buffer, outBase, size);
+    if (bias === undefined) values.fill(0);
+    else {
+      const row = new Float32Array(heap.buffer, biasBase!, n);
+      for (let r = 0; r < size / n; r++) values.set(row, r * n);
+    }
     return out;
   }
   const aBatch = util.sizeFromShape(aBatchShape);
   if (util.sizeFromShape(bBatchShape) === 1 && !transposeA) {
     // (batch·m, k)·(k, n): a's batch entries are consecutive rows of one matrix.
-    addon.gemm(
-      heap,
-      false,
-      transposeB,
-      aBatch * m,
-      n,
-      k,
-      Float64Array.of(aBase, bBase, outBase),
-      1,
-      0,
-    );
+    const offsets = Float64Array.of(aBase, bBase, outBase);
+    addon.gemm(heap, false, transposeB, aBatch * m, n, k, offsets, 1, 0, biasBase);
     return out;
   }
   const outBatch = outShape.slice(0, -2);
@@ -56,6 +57,6 @@ export function nativeBatchMatMul(
     offsets[3 * i + 1] = bBase + bIndex[i]! * k * n * 4;
     offsets[3 * i + 2] = outBase + i * m * n * 4;
   }
-  addon.gemm(heap, transposeA, transposeB, m, n, k, offsets, 1, 0);
+  addon.gemm(heap, transposeA, transposeB, m, n, k, offsets, 1, 0, biasBase);
   return out;
 }

@@ -7,6 +7,7 @@
  * the usual (B*nh, T, hs) batched product.
  */
 import * as tf from '@tensorflow/tfjs';
+import { fusedLayersAvailable, fusedMaskedSoftmax } from './fused-ops.ts';
 import type { KvCache } from './types.ts';
 
 /** Added to the scores of future positions; exp() of it is exactly 0 in float32. */
@@ -44,9 +45,11 @@ export function causalAttention(
   if (cache) [kh, vh] = cache.cache.append(cache.layer, kh, vh); // (B, kvh, S, hs)
   const S = kh.shape[2];
   const scores = tf.matMul(qg, kh.reshape([B * kvh, S, hs]), false, true); // (B*kvh, rep*T, S)
-  let perHead = scores.reshape([B * nh, T, S]); // (B*nh, T, S)
-  if (mask) perHead = perHead.add(mask); // (B*nh, T, S)
-  const weights = tf.softmax(perHead).reshape([B * kvh, rep * T, S]); // (B*kvh, rep*T, S)
+  const perHead = scores.reshape([B * nh, T, S]); // (B*nh, T, S)
+  const probabilities = fusedLayersAvailable()
+    ? fusedMaskedSoftmax(perHead, mask) // one pass: + mask, softmax
+    : tf.softmax(mask ? perHead.add(mask) : perHead); // (B*nh, T, S)
+  const weights = probabilities.reshape([B * kvh, rep * T, S]); // (B*kvh, rep*T, S)
   const y = tf.matMul(weights, vh.reshape([B * kvh, S, hs])); // (B*kvh, rep*T, hs)
   return y
     .reshape([B, nh, T, hs]) // (B, nh, T, hs)

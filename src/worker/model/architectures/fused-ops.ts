@@ -1,5 +1,5 @@
 /**
- * GELU, LayerNorm and softmax cross-entropy as single fused kernels with hand-written gradients, used by ops.ts when
+ * GELU, LayerNorm, attention's masked softmax and softmax cross-entropy as single fused kernels with hand-written gradients, used by ops.ts when
  * the backend has them (wasm with the native kernels: src/worker/engine/wasm-kernels/
  * native-layers.ts). Same math as the tfjs compositions in ops.ts, checked against PyTorch by the
  * golden tests on that backend.
@@ -10,6 +10,8 @@ import {
   GELU_TANH_GRAD,
   LAYER_NORM,
   LAYER_NORM_GRAD,
+  MASKED_SOFTMAX,
+  SOFTMAX_GRAD,
   SOFTMAX_XENT,
   SOFTMAX_XENT_GRAD,
 } from '../../engine/wasm-kernels/native-layers.ts';
@@ -83,4 +85,20 @@ export function fusedTokenCrossEntropy(logits: tf.Tensor2D, targets: tf.Tensor1D
     };
   });
   return crossEntropy(logits) as tf.Tensor1D;
+}
+
+/** softmax(x + mask) over the last axis; x (…, T, S), mask (T, S) or null. */
+export function fusedMaskedSoftmax<T extends tf.Tensor>(x: T, mask: tf.Tensor2D | null): T {
+  const softmax = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const input = args[0] as tf.Tensor;
+    const save = args[1] as tf.GradSaveFunc;
+    const y = run(MASKED_SOFTMAX, mask ? { x: input, mask } : { x: input }) as tf.Tensor;
+    save([y]);
+    return {
+      value: y,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
+        run(SOFTMAX_GRAD, { y: saved[0]!, dy }) as tf.Tensor,
+    };
+  });
+  return softmax(x) as T;
 }

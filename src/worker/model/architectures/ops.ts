@@ -13,6 +13,8 @@ import {
 
 /** `nn.Linear` / GPT-2 `Conv1D` with the weight kept [in, out]: y = x W + b. */
 export function linear(x: tf.Tensor2D, w: tf.Tensor2D, b?: tf.Tensor1D): tf.Tensor2D {
+  // With the native kernels the bias is added inside the product (one pass fewer).
+  if (b && fusedLayersAvailable()) return tf.fused.matMul({ a: x, b: w, bias: b }) as tf.Tensor2D;
   const y = tf.matMul<tf.Tensor2D>(x, w); // (N, out)
   return b ? y.add<tf.Tensor2D>(b) : y;
 }
