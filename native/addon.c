@@ -74,10 +74,28 @@ static int memory_arg(napi_env env, napi_value value, uint8_t **data, size_t *le
   return 0;
 }
 
+/* An integer argument: a finite whole number within ±2^52 (NaN, fractions, strings throw). */
 static int int_arg(napi_env env, napi_value value, int64_t *out, const char *name) {
-  if (napi_get_value_int64(env, value, out) != napi_ok) {
-    char msg[128];
+  double d;
+  char msg[128];
+  if (napi_get_value_double(env, value, &d) != napi_ok) {
     snprintf(msg, sizeof msg, "nepenthe_native: %s must be a number", name);
+    napi_throw_type_error(env, NULL, msg);
+    return 0;
+  }
+  if (!(d == d) || d != (double)(int64_t)d || d > 4503599627370496.0 || d < -4503599627370496.0) {
+    snprintf(msg, sizeof msg, "nepenthe_native: %s must be a whole number, got %g", name, d);
+    napi_throw_range_error(env, NULL, msg);
+    return 0;
+  }
+  *out = (int64_t)d;
+  return 1;
+}
+
+static int bool_arg(napi_env env, napi_value value, bool *out, const char *name) {
+  if (napi_get_value_bool(env, value, out) != napi_ok) {
+    char msg[128];
+    snprintf(msg, sizeof msg, "nepenthe_native: %s must be a boolean", name);
     napi_throw_type_error(env, NULL, msg);
     return 0;
   }
@@ -95,8 +113,10 @@ static int double_arg(napi_env env, napi_value value, double *out, const char *n
 }
 
 /* Throws a RangeError and returns 0 unless [offset, offset + floats*4) lies inside length. */
-static int in_bounds(napi_env env, double offset, int64_t floats, size_t length, const char *what) {
-  double end = offset + (double)floats * 4.0;
+static int in_bounds(napi_env env, double offset, double floats, size_t length, const char *what) {
+  /* Sizes arrive as doubles (products of int64 sizes could overflow): exact below 2^53, and any
+   * larger product is far past every memory. */
+  double end = offset + floats * 4.0;
   if (offset < 0 || offset != (double)(int64_t)offset || ((int64_t)offset & 3) != 0 ||
       end > (double)length) {
     char msg[160];
@@ -129,7 +149,11 @@ static napi_value js_set_threads(napi_env env, napi_callback_info info) {
   napi_value argv[1];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   int64_t n;
-  if (argc < 1 || !int_arg(env, argv[0], &n, "threads")) return NULL;
+  if (argc < 1) {
+    napi_throw_type_error(env, NULL, "nepenthe_native: setThreads takes the thread count");
+    return NULL;
+  }
+  if (!int_arg(env, argv[0], &n, "threads")) return NULL;
   if (n < 1 || n > 1024) {
     napi_throw_range_error(env, NULL, "nepenthe_native: threads must be 1..1024");
     return NULL;
@@ -154,8 +178,9 @@ static napi_value js_gemm(napi_env env, napi_callback_info info) {
   size_t heap_length;
   if (!memory_arg(env, argv[0], &heap, &heap_length)) return NULL;
   bool trans_a, trans_b;
-  CHECK(napi_get_value_bool(env, argv[1], &trans_a));
-  CHECK(napi_get_value_bool(env, argv[2], &trans_b));
+  if (!bool_arg(env, argv[1], &trans_a, "transposeA") ||
+      !bool_arg(env, argv[2], &trans_b, "transposeB"))
+    return NULL;
   int64_t m, n, k;
   if (!int_arg(env, argv[3], &m, "m") || !int_arg(env, argv[4], &n, "n") ||
       !int_arg(env, argv[5], &k, "k"))
@@ -166,6 +191,14 @@ static napi_value js_gemm(napi_env env, napi_callback_info info) {
   }
   uint8_t *offsets_raw;
   size_t offsets_length;
+  bool is_typed;
+  napi_typedarray_type offsets_type = napi_int8_array;
+  if (napi_is_typedarray(env, argv[6], &is_typed) == napi_ok && is_typed)
+    CHECK(napi_get_typedarray_info(env, argv[6], &offsets_type, NULL, NULL, NULL, NULL));
+  if (offsets_type != napi_float64_array) {
+    napi_throw_type_error(env, NULL, "nepenthe_native: gemm offsets must be a Float64Array");
+    return NULL;
+  }
   if (!memory_arg(env, argv[6], &offsets_raw, &offsets_length)) return NULL;
   double alpha, beta;
   if (!double_arg(env, argv[7], &alpha, "alpha") || !double_arg(env, argv[8], &beta, "beta"))
@@ -177,9 +210,9 @@ static napi_value js_gemm(napi_env env, napi_callback_info info) {
   const double *offsets = (const double *)offsets_raw;
   size_t products = offsets_length / 24;
   for (size_t i = 0; i < products; i++) {
-    if (!in_bounds(env, offsets[3 * i], m * k, heap_length, "a") ||
-        !in_bounds(env, offsets[3 * i + 1], k * n, heap_length, "b") ||
-        !in_bounds(env, offsets[3 * i + 2], m * n, heap_length, "c"))
+    if (!in_bounds(env, offsets[3 * i], (double)m * k, heap_length, "a") ||
+        !in_bounds(env, offsets[3 * i + 1], (double)k * n, heap_length, "b") ||
+        !in_bounds(env, offsets[3 * i + 2], (double)m * n, heap_length, "c"))
       return NULL;
   }
   const float *bias = NULL;
@@ -272,9 +305,9 @@ static napi_value js_layer_norm(napi_env env, napi_callback_info info) {
   double eps;
   if (!double_arg(env, argv[9], &eps, "eps")) return NULL;
   int64_t rows = v[6], c = v[7];
-  if (!in_bounds(env, (double)v[0], rows * c, length, "x") ||
+  if (!in_bounds(env, (double)v[0], (double)rows * c, length, "x") ||
       !in_bounds(env, (double)v[1], c, length, "w") || !in_bounds(env, (double)v[2], c, length, "b") ||
-      !in_bounds(env, (double)v[3], rows * c, length, "y") ||
+      !in_bounds(env, (double)v[3], (double)rows * c, length, "y") ||
       !in_bounds(env, (double)v[4], rows, length, "mean") ||
       !in_bounds(env, (double)v[5], rows, length, "rstd"))
     return NULL;
@@ -296,12 +329,12 @@ static napi_value js_layer_norm_grad(napi_env env, napi_callback_info info) {
   int64_t v[10];
   if (!sizes_arg(env, argv, 1, 10, v)) return NULL;
   int64_t rows = v[8], c = v[9];
-  if (!in_bounds(env, (double)v[0], rows * c, length, "x") ||
+  if (!in_bounds(env, (double)v[0], (double)rows * c, length, "x") ||
       !in_bounds(env, (double)v[1], c, length, "w") ||
       !in_bounds(env, (double)v[2], rows, length, "mean") ||
       !in_bounds(env, (double)v[3], rows, length, "rstd") ||
-      !in_bounds(env, (double)v[4], rows * c, length, "dy") ||
-      !in_bounds(env, (double)v[5], rows * c, length, "dx") ||
+      !in_bounds(env, (double)v[4], (double)rows * c, length, "dy") ||
+      !in_bounds(env, (double)v[5], (double)rows * c, length, "dx") ||
       !in_bounds(env, (double)v[6], c, length, "dw") || !in_bounds(env, (double)v[7], c, length, "db"))
     return NULL;
   nep_layer_norm_grad(AT(v[0]), AT(v[1]), AT(v[2]), AT(v[3]), AT(v[4]), AT(v[5]), AT(v[6]),
@@ -319,8 +352,8 @@ static napi_value js_copy_blocks(napi_env env, napi_callback_info info) {
   if (!sizes_arg(env, argv, 1, 6, v)) return NULL;
   int64_t blocks = v[2], count = v[3];
   if (blocks == 0 || count == 0) return NULL;
-  if (!in_bounds(env, (double)v[0], (blocks - 1) * v[4] + count, length, "src") ||
-      !in_bounds(env, (double)v[1], (blocks - 1) * v[5] + count, length, "dst"))
+  if (!in_bounds(env, (double)v[0], (double)(blocks - 1) * v[4] + count, length, "src") ||
+      !in_bounds(env, (double)v[1], (double)(blocks - 1) * v[5] + count, length, "dst"))
     return NULL;
   nep_copy_blocks(AT(v[0]), AT(v[1]), (size_t)blocks, (size_t)count, (size_t)v[4], (size_t)v[5]);
   return NULL;
@@ -334,9 +367,9 @@ static napi_value js_gather_rows(napi_env env, napi_callback_info info) {
   if (!args_with_heap(env, info, 7, argv, &heap, &length, "gatherRows")) return NULL;
   int64_t v[6];
   if (!sizes_arg(env, argv, 1, 6, v)) return NULL;
-  if (!in_bounds(env, (double)v[0], v[1] * v[2], length, "table") ||
+  if (!in_bounds(env, (double)v[0], (double)v[1] * v[2], length, "table") ||
       !in_bounds(env, (double)v[3], v[4], length, "index") ||
-      !in_bounds(env, (double)v[5], v[4] * v[2], length, "out"))
+      !in_bounds(env, (double)v[5], (double)v[4] * v[2], length, "out"))
     return NULL;
   long bad = nep_gather_rows(AT(v[0]), (size_t)v[1], (size_t)v[2], (const int32_t *)AT(v[3]),
                              (size_t)v[4], AT(v[5]));
@@ -358,10 +391,10 @@ static napi_value js_xent_forward(napi_env env, napi_callback_info info) {
   int64_t a[7];
   if (!sizes_arg(env, argv, 1, 7, a)) return NULL;
   int64_t n = a[5], v = a[6];
-  if (!in_bounds(env, (double)a[0], n * v, length, "z") ||
+  if (!in_bounds(env, (double)a[0], (double)n * v, length, "z") ||
       !in_bounds(env, (double)a[1], n, length, "targets") ||
       !in_bounds(env, (double)a[2], n, length, "loss") ||
-      !in_bounds(env, (double)a[3], n * v, length, "e") || !in_bounds(env, (double)a[4], n, length, "s"))
+      !in_bounds(env, (double)a[3], (double)n * v, length, "e") || !in_bounds(env, (double)a[4], n, length, "s"))
     return NULL;
   long bad = nep_xent_forward(AT(a[0]), (const int32_t *)AT(a[1]), AT(a[2]), AT(a[3]), AT(a[4]),
                               (size_t)n, (size_t)v);
@@ -383,10 +416,10 @@ static napi_value js_xent_backward(napi_env env, napi_callback_info info) {
   int64_t a[7];
   if (!sizes_arg(env, argv, 1, 7, a)) return NULL;
   int64_t n = a[5], v = a[6];
-  if (!in_bounds(env, (double)a[0], n * v, length, "e") ||
+  if (!in_bounds(env, (double)a[0], (double)n * v, length, "e") ||
       !in_bounds(env, (double)a[1], n, length, "s") ||
       !in_bounds(env, (double)a[2], n, length, "targets") ||
-      !in_bounds(env, (double)a[3], n, length, "dy") || !in_bounds(env, (double)a[4], n * v, length, "dz"))
+      !in_bounds(env, (double)a[3], n, length, "dy") || !in_bounds(env, (double)a[4], (double)n * v, length, "dz"))
     return NULL;
   const int32_t *targets = (const int32_t *)AT(a[2]);
   for (int64_t r = 0; r < n; r++) {
@@ -414,9 +447,9 @@ static napi_value js_masked_softmax(napi_env env, napi_callback_info info) {
     napi_throw_range_error(env, NULL, "nepenthe_native: maskedSoftmax rows must be a multiple of t");
     return NULL;
   }
-  if (!in_bounds(env, (double)x, rows * s, length, "x") ||
-      !in_bounds(env, (double)v[0], rows * s, length, "y") ||
-      (mask >= 0 && !in_bounds(env, (double)mask, t * s, length, "mask")))
+  if (!in_bounds(env, (double)x, (double)rows * s, length, "x") ||
+      !in_bounds(env, (double)v[0], (double)rows * s, length, "y") ||
+      (mask >= 0 && !in_bounds(env, (double)mask, (double)t * s, length, "mask")))
     return NULL;
   nep_masked_softmax(AT(x), mask >= 0 ? AT(mask) : NULL, AT(v[0]), (size_t)rows, (size_t)s,
                      (size_t)(t > 0 ? t : 1));
@@ -448,8 +481,8 @@ static napi_value js_sum(napi_env env, napi_callback_info info) {
   if (!args_with_heap(env, info, 6, argv, &heap, &length, "sum")) return NULL;
   int64_t v[5];
   if (!sizes_arg(env, argv, 1, 5, v)) return NULL;
-  if (!in_bounds(env, (double)v[0], v[2] * v[3] * v[4], length, "x") ||
-      !in_bounds(env, (double)v[1], v[2] * v[4], length, "y"))
+  if (!in_bounds(env, (double)v[0], (double)v[2] * v[3] * v[4], length, "x") ||
+      !in_bounds(env, (double)v[1], (double)v[2] * v[4], length, "y"))
     return NULL;
   nep_sum(AT(v[0]), AT(v[1]), (size_t)v[2], (size_t)v[3], (size_t)v[4]);
   return NULL;

@@ -3,8 +3,8 @@
  *
  * exp: Cody-Waite range reduction x = n ln2 + r, |r| <= ln2/2, and Cephes' degree-6 polynomial
  * for exp(r) (about 1 ulp in float32), scaled by 2^n through the exponent bits (two factors, so
- * subnormal results come out right). Below -104 the result is 0, above log(FLT_MAX) +inf, NaN
- * stays NaN.
+ * subnormal results are produced, within one subnormal step). Below -104 the result is 0, above
+ * the largest float32 whose exp is finite +inf, NaN stays NaN.
  * tanh: Cephes' odd polynomial for |x| < 0.625, else 1 - 2 / (exp(2|x|) + 1) with the sign.
  */
 #ifndef NEP_MATHF_H
@@ -38,7 +38,7 @@ static inline float exp_core(float x) {
 }
 
 #define EXP_LOW -104.0f  /* exp below this is under half the smallest subnormal: 0 */
-#define EXP_HIGH 88.7228f /* log(FLT_MAX) */
+#define EXP_HIGH 88.72283172607422f /* the largest float32 whose exp is finite */
 
 static inline float nep_expf(float x) {
   float c = x < EXP_LOW ? EXP_LOW : (x > EXP_HIGH ? EXP_HIGH : x);

@@ -116,7 +116,9 @@ export function makeFusedMatMul(stock: KernelFunc, batchMatMul: KernelFunc): Ker
       util.sizeFromShape(outShape) > 0 &&
       k > 0;
     const native = nativeAddon();
-    const biasRow = bias == null || util.sizeFromShape(bias.shape) === n;
+    // A bias of one value per output column ((n), (1, n), …); others (e.g. (n, 1)) are composed.
+    const biasRow =
+      bias == null || (bias.shape.at(-1) === n && util.sizeFromShape(bias.shape) === n);
     if (
       native !== null &&
       (attrs.activation ?? 'linear') === 'linear' &&
