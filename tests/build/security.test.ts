@@ -104,7 +104,7 @@ describe('electron-builder.yml', () => {
     mac: { target: string[] };
     asarUnpack: string[];
     files: string[];
-    extraResources: { from: string; to: string }[];
+    extraResources: { from: string; to: string; filter?: string[] }[];
   };
 
   it('packs into asar, publishes nothing, and targets every desktop', () => {
@@ -140,6 +140,7 @@ describe('electron-builder.yml', () => {
         { from: 'resources/fonts', to: 'fonts' },
         { from: 'resources/demo', to: 'demo' },
         { from: 'build/node/${os}-${arch}/', to: 'node/' },
+        { from: 'build/native/', to: 'native/', filter: ['*.node'] },
       ]),
     );
   });
