@@ -15,6 +15,8 @@
  *   layerNorm(heap, x, w, b, y, mean, rstd, rows, c, eps)
  *   layerNormGrad(heap, x, w, mean, rstd, dy, dx, dw, db, rows, c)       see fused.c
  *   maskedSoftmax(heap, x, mask | -1, y, rows, s, t), softmaxGrad(heap, y, dy, dx, rows, s)
+ *   swiglu(heap, g, u, y, n), swigluGrad(heap, g, u, dy, dg, du, n)
+ *   rmsNorm(heap, x, w, y, rstd, rows, c, eps), rmsNormGrad(heap, x, w, rstd, dy, dx, dw, rows, c)
  *   copyBlocks(heap, src, dst, blocks, count, srcStride, dstStride)   strides in floats
  *   gatherRows(heap, table, rows, width, index, count, out)            index int32
  *   xentForward(heap, z, targets, loss, e, s, n, v), xentBackward(heap, e, s, targets, dy, dz, n, v)
@@ -159,6 +161,7 @@ static napi_value js_set_threads(napi_env env, napi_callback_info info) {
     return NULL;
   }
   nep_blas_set_threads((int)n);
+  nep_pool_set_threads((int)n);
   return NULL;
 }
 
@@ -473,6 +476,82 @@ static napi_value js_softmax_grad(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* swiglu(heap, g, u, y, n). */
+static napi_value js_swiglu(napi_env env, napi_callback_info info) {
+  napi_value argv[5];
+  uint8_t *heap;
+  size_t length;
+  if (!args_with_heap(env, info, 5, argv, &heap, &length, "swiglu")) return NULL;
+  int64_t v[4];
+  if (!sizes_arg(env, argv, 1, 4, v)) return NULL;
+  if (!in_bounds(env, (double)v[0], v[3], length, "g") ||
+      !in_bounds(env, (double)v[1], v[3], length, "u") ||
+      !in_bounds(env, (double)v[2], v[3], length, "y"))
+    return NULL;
+  nep_swiglu(AT(v[0]), AT(v[1]), AT(v[2]), (size_t)v[3]);
+  return NULL;
+}
+
+/* swigluGrad(heap, g, u, dy, dg, du, n). */
+static napi_value js_swiglu_grad(napi_env env, napi_callback_info info) {
+  napi_value argv[7];
+  uint8_t *heap;
+  size_t length;
+  if (!args_with_heap(env, info, 7, argv, &heap, &length, "swigluGrad")) return NULL;
+  int64_t v[6];
+  if (!sizes_arg(env, argv, 1, 6, v)) return NULL;
+  static const char *const names[5] = {"g", "u", "dy", "dg", "du"};
+  for (int i = 0; i < 5; i++)
+    if (!in_bounds(env, (double)v[i], v[5], length, names[i])) return NULL;
+  nep_swiglu_grad(AT(v[0]), AT(v[1]), AT(v[2]), AT(v[3]), AT(v[4]), (size_t)v[5]);
+  return NULL;
+}
+
+/* rmsNorm(heap, x, w, y, rstd, rows, c, eps). */
+static napi_value js_rms_norm(napi_env env, napi_callback_info info) {
+  napi_value argv[8];
+  uint8_t *heap;
+  size_t length;
+  if (!args_with_heap(env, info, 8, argv, &heap, &length, "rmsNorm")) return NULL;
+  int64_t v[6];
+  if (!sizes_arg(env, argv, 1, 6, v)) return NULL;
+  double eps;
+  if (!double_arg(env, argv[7], &eps, "eps")) return NULL;
+  int64_t rows = v[4], c = v[5];
+  if (c == 0) {
+    napi_throw_range_error(env, NULL, "nepenthe_native: rmsNorm rows must not be empty");
+    return NULL;
+  }
+  if (!in_bounds(env, (double)v[0], (double)rows * c, length, "x") ||
+      !in_bounds(env, (double)v[1], c, length, "w") ||
+      !in_bounds(env, (double)v[2], (double)rows * c, length, "y") ||
+      !in_bounds(env, (double)v[3], rows, length, "rstd"))
+    return NULL;
+  nep_rms_norm(AT(v[0]), AT(v[1]), AT(v[2]), AT(v[3]), (size_t)rows, (size_t)c, (float)eps);
+  return NULL;
+}
+
+/* rmsNormGrad(heap, x, w, rstd, dy, dx, dw, rows, c). */
+static napi_value js_rms_norm_grad(napi_env env, napi_callback_info info) {
+  napi_value argv[9];
+  uint8_t *heap;
+  size_t length;
+  if (!args_with_heap(env, info, 9, argv, &heap, &length, "rmsNormGrad")) return NULL;
+  int64_t v[8];
+  if (!sizes_arg(env, argv, 1, 8, v)) return NULL;
+  int64_t rows = v[6], c = v[7];
+  if (!in_bounds(env, (double)v[0], (double)rows * c, length, "x") ||
+      !in_bounds(env, (double)v[1], c, length, "w") ||
+      !in_bounds(env, (double)v[2], rows, length, "rstd") ||
+      !in_bounds(env, (double)v[3], (double)rows * c, length, "dy") ||
+      !in_bounds(env, (double)v[4], (double)rows * c, length, "dx") ||
+      !in_bounds(env, (double)v[5], c, length, "dw"))
+    return NULL;
+  nep_rms_norm_grad(AT(v[0]), AT(v[1]), AT(v[2]), AT(v[3]), AT(v[4]), AT(v[5]), (size_t)rows,
+                    (size_t)c);
+  return NULL;
+}
+
 /* sum(heap, xOffset, yOffset, outer, reduce, inner). */
 static napi_value js_sum(napi_env env, napi_callback_info info) {
   napi_value argv[6];
@@ -520,6 +599,10 @@ static napi_value init(napi_env env, napi_value exports) {
       {"sum", NULL, js_sum, NULL, NULL, NULL, napi_default, NULL},
       {"adamw", NULL, js_adamw, NULL, NULL, NULL, napi_default, NULL},
       {"geluGrad", NULL, js_gelu_grad, NULL, NULL, NULL, napi_default, NULL},
+      {"swiglu", NULL, js_swiglu, NULL, NULL, NULL, napi_default, NULL},
+      {"swigluGrad", NULL, js_swiglu_grad, NULL, NULL, NULL, napi_default, NULL},
+      {"rmsNorm", NULL, js_rms_norm, NULL, NULL, NULL, napi_default, NULL},
+      {"rmsNormGrad", NULL, js_rms_norm_grad, NULL, NULL, NULL, napi_default, NULL},
       {"maskedSoftmax", NULL, js_masked_softmax, NULL, NULL, NULL, napi_default, NULL},
       {"softmaxGrad", NULL, js_softmax_grad, NULL, NULL, NULL, napi_default, NULL},
       {"copyBlocks", NULL, js_copy_blocks, NULL, NULL, NULL, napi_default, NULL},

@@ -8,12 +8,37 @@
 #include "mathf.h"
 #include "simd.h"
 
-NEP_HOT void nep_exp(const float *x, float *y, size_t n) {
+NEP_HOT static void exp_loop(const float *x, float *y, size_t n) {
   for (size_t i = 0; i < n; i++) y[i] = nep_expf(x[i]);
 }
 
-NEP_HOT void nep_tanh(const float *x, float *y, size_t n) {
+NEP_HOT static void tanh_loop(const float *x, float *y, size_t n) {
   for (size_t i = 0; i < n; i++) y[i] = nep_tanhf(x[i]);
+}
+
+struct unary {
+  const float *x;
+  float *y;
+};
+
+static void exp_range(void *ctx, size_t begin, size_t end) {
+  struct unary *u = ctx;
+  exp_loop(u->x + begin, u->y + begin, end - begin);
+}
+
+static void tanh_range(void *ctx, size_t begin, size_t end) {
+  struct unary *u = ctx;
+  tanh_loop(u->x + begin, u->y + begin, end - begin);
+}
+
+void nep_exp(const float *x, float *y, size_t n) {
+  struct unary u = {x, y};
+  nep_parallel(exp_range, &u, n, NEP_PARALLEL_MIN);
+}
+
+void nep_tanh(const float *x, float *y, size_t n) {
+  struct unary u = {x, y};
+  nep_parallel(tanh_range, &u, n, NEP_PARALLEL_MIN);
 }
 
 /*
@@ -22,9 +47,10 @@ NEP_HOT void nep_tanh(const float *x, float *y, size_t n) {
  *   p' = p (1 - lr wd) - ((m' / c1) / (sqrt(v' / c2) + eps)) lr
  * c holds the float32 constants b1, 1 - b1, b2, 1 - b2, c1, c2, eps, lr, 1 - lr wd.
  */
-NEP_HOT void nep_adamw(const float *restrict p, const float *restrict g, const float *restrict m,
-                       const float *restrict v, float *restrict p_out, float *restrict m_out,
-                       float *restrict v_out, size_t n, const float *restrict c) {
+NEP_HOT static void adamw_loop(const float *restrict p, const float *restrict g,
+                              const float *restrict m, const float *restrict v,
+                              float *restrict p_out, float *restrict m_out, float *restrict v_out,
+                              size_t n, const float *restrict c) {
   const float b1 = c[0], one_b1 = c[1], b2 = c[2], one_b2 = c[3], c1 = c[4], c2 = c[5];
   const float eps = c[6], lr = c[7], decay = c[8];
   for (size_t i = 0; i < n; i++) {
@@ -36,4 +62,22 @@ NEP_HOT void nep_adamw(const float *restrict p, const float *restrict g, const f
     v_out[i] = vi;
     p_out[i] = p[i] * decay - update;
   }
+}
+
+struct adamw {
+  const float *p, *g, *m, *v;
+  float *p_out, *m_out, *v_out;
+  const float *c;
+};
+
+static void adamw_range(void *ctx, size_t b, size_t e) {
+  struct adamw *a = ctx;
+  adamw_loop(a->p + b, a->g + b, a->m + b, a->v + b, a->p_out + b, a->m_out + b, a->v_out + b,
+             e - b, a->c);
+}
+
+void nep_adamw(const float *p, const float *g, const float *m, const float *v, float *p_out,
+               float *m_out, float *v_out, size_t n, const float *c) {
+  struct adamw a = {p, g, m, v, p_out, m_out, v_out, c};
+  nep_parallel(adamw_range, &a, n, NEP_PARALLEL_MIN);
 }

@@ -5,6 +5,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Elements (or row elements) below which a kernel runs on the calling thread alone. */
+#define NEP_PARALLEL_MIN ((size_t)1 << 16)
+
+/* A kernel body over the index range [begin, end). */
+typedef void (*nep_range_fn)(void *ctx, size_t begin, size_t end);
+
+/* Runs fn over [0, n) split across the pool (pool.c); on the caller alone below min_n. */
+void nep_parallel(nep_range_fn fn, void *ctx, size_t n, size_t min_n);
+void nep_pool_set_threads(int n);
+int nep_pool_threads(void);
+
 /* For each i: c_i = alpha * op(a_i) op(b_i) + beta * c_i, row-major; offsets holds the byte
  * offsets (a_i, b_i, c_i) into heap. op(a) is (m, k), op(b) is (k, n), c is (m, n). With a bias
  * (n floats), c_i = alpha * op(a_i) op(b_i) + bias on every row instead (beta ignored). */
@@ -53,5 +64,15 @@ void nep_xent_backward(const float *e, const float *s, const int32_t *targets, c
 void nep_masked_softmax(const float *x, const float *mask, float *y, size_t rows, size_t s,
                         size_t t);
 void nep_softmax_grad(const float *y, const float *dy, float *dx, size_t rows, size_t s);
+
+/* SwiGLU y = silu(g) u and its gradients (fused.c). */
+void nep_swiglu(const float *g, const float *u, float *y, size_t n);
+void nep_swiglu_grad(const float *g, const float *u, const float *dy, float *dg, float *du,
+                     size_t n);
+/* RMSNorm over rows of length c: y and each row's 1/sqrt(mean(x²) + eps); its gradient. */
+void nep_rms_norm(const float *x, const float *w, float *y, float *rstd, size_t rows, size_t c,
+                  float eps);
+void nep_rms_norm_grad(const float *x, const float *w, const float *rstd, const float *dy,
+                       float *dx, float *dw, size_t rows, size_t c);
 
 #endif

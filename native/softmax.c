@@ -10,9 +10,10 @@
 #include "mathf.h"
 #include "simd.h"
 
-NEP_HOT void nep_masked_softmax(const float *restrict x, const float *restrict mask,
-                                float *restrict y, size_t rows, size_t s, size_t t) {
-  for (size_t r = 0; r < rows; r++) {
+NEP_HOT static void masked_softmax_rows(const float *restrict x, const float *restrict mask,
+                                        float *restrict y, size_t r0, size_t r1, size_t s,
+                                        size_t t) {
+  for (size_t r = r0; r < r1; r++) {
     const float *xr = x + r * s;
     const float *mr = mask != NULL ? mask + (r % t) * s : NULL;
     float *yr = y + r * s;
@@ -28,9 +29,9 @@ NEP_HOT void nep_masked_softmax(const float *restrict x, const float *restrict m
   }
 }
 
-NEP_HOT void nep_softmax_grad(const float *restrict y, const float *restrict dy, float *restrict dx,
-                              size_t rows, size_t s) {
-  for (size_t r = 0; r < rows; r++) {
+NEP_HOT static void softmax_grad_rows(const float *restrict y, const float *restrict dy,
+                                      float *restrict dx, size_t r0, size_t r1, size_t s) {
+  for (size_t r = r0; r < r1; r++) {
     const float *yr = y + r * s;
     const float *dyr = dy + r * s;
     float *dxr = dx + r * s;
@@ -38,4 +39,31 @@ NEP_HOT void nep_softmax_grad(const float *restrict y, const float *restrict dy,
     float total = nep_row_sum(dxr, s);
     for (size_t i = 0; i < s; i++) dxr[i] = dxr[i] - total * yr[i];
   }
+}
+
+struct softmax {
+  const float *x, *mask, *dy;
+  float *out;
+  size_t s, t;
+};
+
+static void masked_softmax_range(void *ctx, size_t r0, size_t r1) {
+  struct softmax *m = ctx;
+  masked_softmax_rows(m->x, m->mask, m->out, r0, r1, m->s, m->t);
+}
+
+static void softmax_grad_range(void *ctx, size_t r0, size_t r1) {
+  struct softmax *m = ctx;
+  softmax_grad_rows(m->x, m->dy, m->out, r0, r1, m->s);
+}
+
+void nep_masked_softmax(const float *x, const float *mask, float *y, size_t rows, size_t s,
+                        size_t t) {
+  struct softmax m = {x, mask, NULL, y, s, t};
+  nep_parallel(masked_softmax_range, &m, rows, NEP_PARALLEL_MIN / (s > 0 ? s : 1) + 1);
+}
+
+void nep_softmax_grad(const float *y, const float *dy, float *dx, size_t rows, size_t s) {
+  struct softmax m = {y, NULL, dy, dx, s, 1};
+  nep_parallel(softmax_grad_range, &m, rows, NEP_PARALLEL_MIN / (s > 0 ? s : 1) + 1);
 }

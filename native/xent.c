@@ -27,11 +27,10 @@ NEP_HOT static void shifted_exp(const float *restrict z, float *restrict e, size
   for (size_t i = 0; i < v; i++) e[i] = nep_expf(z[i] - shift);
 }
 
-long nep_xent_forward(const float *z, const int32_t *targets, float *loss, float *e, float *s,
-                      size_t n, size_t v) {
-  for (size_t r = 0; r < n; r++) {
+static void xent_forward_rows(const float *z, const int32_t *targets, float *loss, float *e,
+                              float *s, size_t r0, size_t r1, size_t v) {
+  for (size_t r = r0; r < r1; r++) {
     int32_t t = targets[r];
-    if (t < 0 || (size_t)t >= v) return (long)r;
     const float *zr = z + r * v;
     float *er = e + r * v;
     float m = row_max(zr, v);
@@ -40,6 +39,26 @@ long nep_xent_forward(const float *z, const int32_t *targets, float *loss, float
     s[r] = sum;
     loss[r] = (m + logf(sum)) - zr[t];
   }
+}
+
+struct xent {
+  const float *z, *e, *s, *dy;
+  const int32_t *targets;
+  float *loss, *e_out, *s_out, *dz;
+  size_t v;
+};
+
+static void xent_forward_range(void *ctx, size_t r0, size_t r1) {
+  struct xent *x = ctx;
+  xent_forward_rows(x->z, x->targets, x->loss, x->e_out, x->s_out, r0, r1, x->v);
+}
+
+long nep_xent_forward(const float *z, const int32_t *targets, float *loss, float *e, float *s,
+                      size_t n, size_t v) {
+  for (size_t r = 0; r < n; r++)
+    if (targets[r] < 0 || (size_t)targets[r] >= v) return (long)r;
+  struct xent x = {z, NULL, NULL, NULL, targets, loss, e, s, NULL, v};
+  nep_parallel(xent_forward_range, &x, n, NEP_PARALLEL_MIN / (v > 0 ? v : 1) + 1);
   return -1;
 }
 
@@ -47,10 +66,17 @@ NEP_HOT static void scale_row(const float *restrict e, float *restrict dz, size_
   for (size_t i = 0; i < v; i++) dz[i] = e[i] * k;
 }
 
+static void xent_backward_range(void *ctx, size_t r0, size_t r1) {
+  struct xent *x = ctx;
+  size_t v = x->v;
+  for (size_t r = r0; r < r1; r++) {
+    scale_row(x->e + r * v, x->dz + r * v, v, x->dy[r] / x->s[r]);
+    x->dz[r * v + (size_t)x->targets[r]] -= x->dy[r];
+  }
+}
+
 void nep_xent_backward(const float *e, const float *s, const int32_t *targets, const float *dy,
                        float *dz, size_t n, size_t v) {
-  for (size_t r = 0; r < n; r++) {
-    scale_row(e + r * v, dz + r * v, v, dy[r] / s[r]);
-    dz[r * v + (size_t)targets[r]] -= dy[r];
-  }
+  struct xent x = {NULL, e, s, dy, targets, NULL, NULL, NULL, dz, v};
+  nep_parallel(xent_backward_range, &x, n, NEP_PARALLEL_MIN / (v > 0 ? v : 1) + 1);
 }

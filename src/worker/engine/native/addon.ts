@@ -79,6 +79,41 @@ export interface NativeAddon {
   ): void;
   /** dx = dy·y − Σ(dy·y)·y per row. */
   softmaxGrad(heap: Uint8Array, y: number, dy: number, dx: number, rows: number, s: number): void;
+  /** y = silu(g)·u over n floats. */
+  swiglu(heap: Uint8Array, g: number, u: number, y: number, n: number): void;
+  /** SwiGLU's gradients dg and du over n floats. */
+  swigluGrad(
+    heap: Uint8Array,
+    g: number,
+    u: number,
+    dy: number,
+    dg: number,
+    du: number,
+    n: number,
+  ): void;
+  /** RMSNorm of `rows` rows of c floats; rstd = 1/sqrt(mean(x²) + eps) per row. */
+  rmsNorm(
+    heap: Uint8Array,
+    x: number,
+    w: number,
+    y: number,
+    rstd: number,
+    rows: number,
+    c: number,
+    eps: number,
+  ): void;
+  /** RMSNorm's gradient: dx (rows, c), dw (c) summed over rows. */
+  rmsNormGrad(
+    heap: Uint8Array,
+    x: number,
+    w: number,
+    rstd: number,
+    dy: number,
+    dx: number,
+    dw: number,
+    rows: number,
+    c: number,
+  ): void;
   /** `blocks` runs of `count` floats from src to dst, strides in floats. */
   copyBlocks(
     heap: Uint8Array,

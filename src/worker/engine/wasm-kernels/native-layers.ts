@@ -1,6 +1,7 @@
 /**
- * Fused layer kernels for the wasm backend on the native addon (native/fused.c): GELU (tanh form)
- * and LayerNorm, forward and backward, one pass each. The model's ops use them through
+ * Fused layer kernels for the wasm backend on the native addon (native/fused.c, softmax.c,
+ * xent.c): GELU (tanh form), SwiGLU, LayerNorm, RMSNorm, attention's masked softmax and softmax
+ * cross-entropy, forward and backward, one pass each. The model's ops use them through
  * tf.customGrad when `nativeLayersAvailable()` (src/worker/model/architectures/fused-ops.ts), and
  * the tfjs composition everywhere else.
  *
@@ -8,6 +9,10 @@
  *   NepentheGeluTanhGrad  x, dy → dx
  *   NepentheLayerNorm     x (N, C), weight (C), bias (C); attr eps → y (N, C), mean (N), rstd (N)
  *   NepentheLayerNormGrad x, weight, mean, rstd, dy → dx (N, C), dWeight (C), dBias (C)
+ *   NepentheSwiGlu        gate, up → silu(gate)·up
+ *   NepentheSwiGluGrad    gate, up, dy → dGate, dUp
+ *   NepentheRmsNorm       x (N, C), weight (C); attr eps → y (N, C), rstd (N)
+ *   NepentheRmsNormGrad   x, weight, rstd, dy → dx (N, C), dWeight (C)
  *   NepentheMaskedSoftmax x (…, T, S), mask (T, S) optional → softmax(x + mask) over the last axis
  *   NepentheSoftmaxGrad   y, dy → dx = dy·y − Σ(dy·y)·y
  *   NepentheSoftmaxXent   logits (N, V), targets (N, int32) → loss (N), e = exp(z − max) (N, V),
@@ -24,6 +29,10 @@ export const GELU_TANH = 'NepentheGeluTanh';
 export const GELU_TANH_GRAD = 'NepentheGeluTanhGrad';
 export const LAYER_NORM = 'NepentheLayerNorm';
 export const LAYER_NORM_GRAD = 'NepentheLayerNormGrad';
+export const SWIGLU = 'NepentheSwiGlu';
+export const SWIGLU_GRAD = 'NepentheSwiGluGrad';
+export const RMS_NORM = 'NepentheRmsNorm';
+export const RMS_NORM_GRAD = 'NepentheRmsNormGrad';
 export const MASKED_SOFTMAX = 'NepentheMaskedSoftmax';
 export const SOFTMAX_GRAD = 'NepentheSoftmaxGrad';
 export const SOFTMAX_XENT = 'NepentheSoftmaxXent';
@@ -101,6 +110,40 @@ export const nativeLayerKernels: readonly KernelConfig[] = [
       );
     }
     return [y, mean, rstd];
+  }),
+  kernel(SWIGLU, (addon, { gate, up }, backend, at) => {
+    if (!util.arraysEqual(gate!.shape, up!.shape))
+      throw new Error(`${SWIGLU}: gate [${gate!.shape}] and up [${up!.shape}] differ`);
+    const y = backend.makeOutput(gate!.shape, 'float32');
+    const n = util.sizeFromShape(gate!.shape);
+    if (n > 0) addon.swiglu(backend.wasm.HEAPU8, at(gate!), at(up!), at(y), n);
+    return y;
+  }),
+  kernel(SWIGLU_GRAD, (addon, { gate, up, dy }, backend, at) => {
+    const dGate = backend.makeOutput(gate!.shape, 'float32');
+    const dUp = backend.makeOutput(gate!.shape, 'float32');
+    const n = util.sizeFromShape(gate!.shape);
+    if (n > 0)
+      addon.swigluGrad(backend.wasm.HEAPU8, at(gate!), at(up!), at(dy!), at(dGate), at(dUp), n);
+    return [dGate, dUp];
+  }),
+  kernel(RMS_NORM, (addon, { x, weight }, backend, at, attrs) => {
+    const [rows, c] = rowsAndWidth(RMS_NORM, x!, weight!);
+    const y = backend.makeOutput(x!.shape, 'float32');
+    const rstd = backend.makeOutput([rows], 'float32');
+    if (rows > 0) {
+      const eps = attrs.eps as number;
+      addon.rmsNorm(backend.wasm.HEAPU8, at(x!), at(weight!), at(y), at(rstd), rows, c, eps);
+    }
+    return [y, rstd];
+  }),
+  kernel(RMS_NORM_GRAD, (addon, { x, weight, rstd, dy }, backend, at) => {
+    const [rows, c] = rowsAndWidth(RMS_NORM_GRAD, x!, weight!);
+    const dx = backend.makeOutput(x!.shape, 'float32');
+    const dw = backend.makeOutput([c], 'float32');
+    const heap = backend.wasm.HEAPU8;
+    addon.rmsNormGrad(heap, at(x!), at(weight!), at(rstd!), at(dy!), at(dx), at(dw), rows, c);
+    return [dx, dw];
   }),
   kernel(MASKED_SOFTMAX, (addon, { x, mask }, backend, at) => {
     const s = x!.shape.at(-1) ?? 0;

@@ -1,5 +1,5 @@
 /**
- * GELU, LayerNorm, attention's masked softmax and softmax cross-entropy as single fused kernels with hand-written gradients, used by ops.ts when
+ * GELU, SwiGLU, LayerNorm, RMSNorm, attention's masked softmax and softmax cross-entropy as single fused kernels with hand-written gradients, used by ops.ts when
  * the backend has them (wasm with the native kernels: src/worker/engine/wasm-kernels/
  * native-layers.ts). Same math as the tfjs compositions in ops.ts, checked against PyTorch by the
  * golden tests on that backend.
@@ -11,9 +11,13 @@ import {
   LAYER_NORM,
   LAYER_NORM_GRAD,
   MASKED_SOFTMAX,
+  RMS_NORM,
+  RMS_NORM_GRAD,
   SOFTMAX_GRAD,
   SOFTMAX_XENT,
   SOFTMAX_XENT_GRAD,
+  SWIGLU,
+  SWIGLU_GRAD,
 } from '../../engine/wasm-kernels/native-layers.ts';
 
 export { nativeLayersAvailable as fusedLayersAvailable } from '../../engine/wasm-kernels/native-layers.ts';
@@ -101,4 +105,36 @@ export function fusedMaskedSoftmax<T extends tf.Tensor>(x: T, mask: tf.Tensor2D 
     };
   });
   return softmax(x) as T;
+}
+
+/** silu(gate)·up (Llama's MLP), both (N, I). */
+export function fusedSwiGlu(gate: tf.Tensor2D, up: tf.Tensor2D): tf.Tensor2D {
+  const swiglu = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [g, u] = args as [tf.Tensor2D, tf.Tensor2D];
+    const save = args[2] as tf.GradSaveFunc;
+    save([g, u]);
+    return {
+      value: run(SWIGLU, { gate: g, up: u }) as tf.Tensor2D,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
+        run(SWIGLU_GRAD, { gate: saved[0]!, up: saved[1]!, dy }) as tf.Tensor[],
+    };
+  });
+  return swiglu(gate, up) as tf.Tensor2D;
+}
+
+export function fusedRmsNorm(x: tf.Tensor2D, weight: tf.Tensor1D, eps: number): tf.Tensor2D {
+  const rmsNorm = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [input, w] = args as [tf.Tensor2D, tf.Tensor1D];
+    const save = args[2] as tf.GradSaveFunc;
+    const [y, rstd] = run(RMS_NORM, { x: input, weight: w }, { eps }) as [tf.Tensor2D, tf.Tensor1D];
+    save([input, w, rstd]);
+    return {
+      value: y,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [xs, ws, rstds] = saved as [tf.Tensor, tf.Tensor, tf.Tensor];
+        return run(RMS_NORM_GRAD, { x: xs, weight: ws, rstd: rstds, dy }) as tf.Tensor[];
+      },
+    };
+  });
+  return rmsNorm(x, weight) as tf.Tensor2D;
 }

@@ -11,7 +11,7 @@ import type * as tf from '@tensorflow/tfjs';
 import type { ModelSpec } from '../config.ts';
 import { causalAttention } from './attention.ts';
 import { TransformerLM, type ForwardContext } from './base.ts';
-import { rmsNorm, silu } from './ops.ts';
+import { rmsNorm, swiGlu } from './ops.ts';
 import { applyRope, ropeInverseFrequencies, ropeTables, type RopeTables } from './rope.ts';
 import type { Architecture, ParamSpec } from './types.ts';
 
@@ -86,7 +86,7 @@ class Llama extends TransformerLM<RopeTables> {
     x = x.add(proj('self_attn.o_proj', y)); // (B*T, C)
 
     const h2 = rmsNorm(x, this.param(`${at('post_attention_layernorm')}.weight`), eps); // (B*T, C)
-    const gated = silu(proj('mlp.gate_proj', h2)).mul(proj('mlp.up_proj', h2)) as tf.Tensor2D; // (B*T, I)
+    const gated = swiGlu(proj('mlp.gate_proj', h2), proj('mlp.up_proj', h2)); // (B*T, I)
     return x.add(proj('mlp.down_proj', gated)); // (B*T, C)
   }
 

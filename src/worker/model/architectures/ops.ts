@@ -8,6 +8,8 @@ import {
   fusedGeluTanh,
   fusedLayerNorm,
   fusedLayersAvailable,
+  fusedRmsNorm,
+  fusedSwiGlu,
   fusedTokenCrossEntropy,
 } from './fused-ops.ts';
 
@@ -34,6 +36,7 @@ export function layerNorm(
 
 /** HF `LlamaRMSNorm`: x / sqrt(mean(x²) + eps) * weight (fp32 throughout here). */
 export function rmsNorm(x: tf.Tensor2D, weight: tf.Tensor1D, eps: number): tf.Tensor2D {
+  if (fusedLayersAvailable()) return fusedRmsNorm(x, weight, eps);
   const meanSquare = x.square().mean(1, true); // (N, 1)
   return x.mul(meanSquare.add(eps).rsqrt()).mul(weight); // (N, C)
 }
@@ -45,6 +48,12 @@ export function geluTanh<T extends tf.Tensor>(x: T): T {
   if (fusedLayersAvailable() && x.dtype === 'float32') return fusedGeluTanh(x);
   const inner = x.add(x.mul(x).mul(x).mul(0.044715)).mul(GELU_SCALE);
   return x.mul(inner.tanh().add(1)).mul(0.5);
+}
+
+/** Llama's gated MLP activation, silu(gate) · up, both (N, I). */
+export function swiGlu(gate: tf.Tensor2D, up: tf.Tensor2D): tf.Tensor2D {
+  if (fusedLayersAvailable()) return fusedSwiGlu(gate, up);
+  return silu(gate).mul<tf.Tensor2D>(up); // (N, I)
 }
 
 /** SiLU (Llama's `hidden_act`): x · σ(x). */
