@@ -1,4 +1,4 @@
-/** Golden numerics on the `wasm` backend, every fixture (see golden.ts for the tolerance). */
+/** Golden numerics on the `wasm` backend with the native CPU kernels (fused layers, BLAS), every fixture (fixtures.ts). */
 import { FIXTURES } from './fixtures.ts';
 import { goldenSuite } from './suite.ts';
 
