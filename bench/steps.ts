@@ -84,6 +84,7 @@ async function main() {
   }
   const document = {
     backend: backend.name,
+    backendDetail: backend.reason,
     shape: 'cpu-small',
     cpus: cpus().length,
     loadavg: loadavg(),

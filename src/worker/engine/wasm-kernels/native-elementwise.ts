@@ -101,11 +101,32 @@ function identity(stock: Stock): KernelFunc {
   };
 }
 
+/**
+ * x ≠ 0 as bool, whether or not the addon is active: tfjs-backend-wasm 4.22's Cast copies with
+ * TypedArray.set, which truncates to the low byte (0.5 → false, 256 → false, 2.7 → 2).
+ */
+function castToBool(x: TensorInfo, backend: WasmBackend): TensorInfo {
+  const out = backend.makeOutput(x.shape, 'bool');
+  const n = util.sizeFromShape(x.shape);
+  if (n === 0) return out;
+  const heap = backend.wasm.HEAPU8;
+  const at = (t: TensorInfo): number => backend.dataIdMap.get(t.dataId)!.memoryOffset;
+  const values =
+    x.dtype === 'int32'
+      ? new Int32Array(heap.buffer, at(x), n)
+      : new Float32Array(heap.buffer, at(x), n);
+  const bools = new Uint8Array(heap.buffer, at(out), n);
+  for (let i = 0; i < n; i++) bools[i] = values[i] !== 0 ? 1 : 0; // NaN ≠ 0: true, as cpu
+  return out;
+}
+
 /** A cast to the dtype x already has shares x's buffer (autodiff casts every Multiply operand). */
 function cast(stock: Stock): KernelFunc {
   return (args) => {
     const { x } = args.inputs as { x: TensorInfo };
     const { dtype } = args.attrs as unknown as { dtype: string };
+    if (dtype === 'bool' && (x.dtype === 'float32' || x.dtype === 'int32'))
+      return castToBool(x, args.backend as unknown as WasmBackend);
     if (nativeAddon() === null || x.dtype !== dtype || x.dtype === 'string') return stock(args);
     const backend = args.backend as unknown as WasmBackend & { incRef(id: object): void };
     backend.incRef(x.dataId);

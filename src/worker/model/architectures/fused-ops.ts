@@ -81,11 +81,12 @@ export function fusedTokenCrossEntropy(logits: tf.Tensor2D, targets: tf.Tensor1D
       tf.Tensor2D,
       tf.Tensor1D,
     ];
-    save([e, s]);
+    // The targets are saved too: a caller's tidy may dispose them before the backward pass.
+    save([e, s, targets]);
     return {
       value: loss,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
-        run(SOFTMAX_XENT_GRAD, { e: saved[0]!, s: saved[1]!, targets, dy }) as tf.Tensor,
+        run(SOFTMAX_XENT_GRAD, { e: saved[0]!, s: saved[1]!, targets: saved[2]!, dy }) as tf.Tensor,
     };
   });
   return crossEntropy(logits) as tf.Tensor1D;

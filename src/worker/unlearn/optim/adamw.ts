@@ -102,11 +102,10 @@ export class AdamW {
   private slot(store: Map<string, tf.Variable>, name: string, param: tf.Variable): tf.Variable {
     let slot = store.get(name);
     if (!slot) {
-      slot = tf.variable(
-        tf.zerosLike(param),
-        false,
-        `${param.name}/adamw-${store === this.m ? 'm' : 'v'}`,
-      );
+      const variableName = `${param.name}/adamw-${store === this.m ? 'm' : 'v'}`;
+      // tidy frees the zeros tensor; the variable keeps the buffer (before, the zeros tensor was
+      // never disposed and every run left two parameter-sized buffers behind).
+      slot = tf.tidy(() => tf.variable(tf.zerosLike(param), false, variableName));
       store.set(name, slot);
     }
     return slot;
