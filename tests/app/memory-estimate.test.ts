@@ -1,4 +1,7 @@
-/** The memory estimate and method suggestion, checked against numbers worked out by hand. */
+/**
+ * The memory estimate and method suggestion, checked against numbers worked out by hand (the
+ * coefficients themselves are checked against measured runs by bench/memory.ts).
+ */
 import { describe, expect, it } from 'vitest';
 import type { InspectReport } from '../../src/shared/contracts.ts';
 import { estimateMemory, suggestMethod } from '../../src/main/services/memory-estimate.ts';
@@ -25,16 +28,27 @@ const inputs = {
 };
 
 describe('estimateMemory', () => {
-  it('full = 16 B/param + activations; LoRA = 4 B/param + adapters + activations; eval = 4 B/param + forward', () => {
+  it('full = 30 B/param + activations; LoRA = 4 B/param + 70 B/adapted element + adapters + activations; eval = 4 B/param + forward', () => {
+    // 2 layers, hidden 128 → 2 heads by default (head size 64); vocab 1000; batch 4 × 256.
     const m = estimateMemory(model(), inputs);
-    const tokens = 4 * 256;
-    const train = 4 * tokens * (16 * 2 * 128 + 3 * 1000); // 29,163,520
-    expect(m.fullParameterBytes).toBe(16e6 + train);
+    const trainTokens = 2 * 4 * 256; // forget + retain sequences
+    const trainPerToken = 195 * 2 * 128 + 17 * 2 * 2 * 256 + 9.25 * 1000; // 76,578 B
+    const train = trainTokens * trainPerToken; // 156,831,744
+    expect(m.fullParameterBytes).toBe(30e6 + train);
+    const adapted = 2 * 8 * 128 * 128; // c_fc and c_proj of 2 layers: 262,144 elements
     const adapters = 2 * 2 * 8 * (128 + 512); // 20,480 elements
-    expect(m.loraBytes).toBe(4e6 + 16 * adapters + train);
-    expect(m.evalBytes).toBe(4e6 + 4 * tokens * (4 * 2 * 128 + 1000));
+    expect(m.loraBytes).toBe(4e6 + 70 * adapted + 16 * adapters + train);
+    const evalPerToken = 107 * 2 * 128 + 8 * 2 * 2 * 256 + 4 * 1000; // 39,584 B
+    expect(m.evalBytes).toBe(4e6 + 4 * 256 * evalPerToken);
     expect(m).toMatchObject({ availableBytes: 16 * 2 ** 30, availableKind: 'cpu' });
-    expect(m.basis).toContain('16 B/param');
+    expect(m.basis).toContain('30 B/param');
+  });
+
+  it('uses the heads it is given (attention grows with heads × positions)', () => {
+    const two = estimateMemory(model(), inputs);
+    const eight = estimateMemory(model(), { ...inputs, heads: 8 });
+    expect(eight.fullParameterBytes - two.fullParameterBytes).toBe(2 * 4 * 256 * 17 * 2 * 6 * 256);
+    expect(eight.evalBytes - two.evalBytes).toBe(4 * 256 * 8 * 2 * 6 * 256);
   });
 
   it('on a GPU backend the GPU memory is what is available, null when unknown', () => {

@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, statSync } from 'node:fs';
 import os from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import type { ModelInfo } from '../../shared/app-api.ts';
+import { loadModelSpec } from '../../worker/model/config.ts';
 import { DEFAULT_CONFIG } from '../../worker/unlearn/config.ts';
 import { METHODS } from '../../worker/unlearn/methods/index.ts';
 import { ApiFailure, type Handlers } from '../ipc/dispatcher.ts';
@@ -13,12 +14,22 @@ type ModelHandlers = Pick<Handlers, 'model.inspect' | 'model.prune'>;
 
 const GPU_BACKENDS = new Set(['webgpu', 'tensorflow']);
 
+/** The model's attention heads from its config.json, for the memory estimate; undefined if unreadable. */
+function attentionHeads(folder: string): number | undefined {
+  try {
+    return loadModelSpec(folder).heads;
+  } catch {
+    return undefined; // inspect already reported what is wrong with the model
+  }
+}
+
 export function modelHandlers(context: ServiceContext): ModelHandlers {
   const describe = async (path: string): Promise<ModelInfo> => {
     const inspect = await context.runJob('inspect', { model: path });
     const engine = await context.describeEngine();
     const bounded = METHODS.get('bounded')?.defaults ?? {};
     const memory = estimateMemory(inspect, {
+      heads: attentionHeads(path),
       batchSize: DEFAULT_CONFIG.batchSize,
       sequenceLength: DEFAULT_CONFIG.maxLength,
       rank: bounded.rank ?? DEFAULT_CONFIG.rank,
