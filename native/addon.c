@@ -21,6 +21,7 @@
  *   gatherRows(heap, table, rows, width, index, count, out)            index int32
  *   xentForward(heap, z, targets, loss, e, s, n, v), xentBackward(heap, e, s, targets, dy, dz, n, v)
  *   sum(heap, x, y, outer, reduce, inner) x (outer, reduce, inner) summed over reduce
+ *   sumSquares(heap, offsets, sizes) -> sum of x² (double) over the ranges (Float64Arrays)
  *   adamw(heap, p, g, m, v, pOut, mOut, vOut, n, constants)   see elementwise.c
  */
 #include <node_api.h>
@@ -552,6 +553,38 @@ static napi_value js_rms_norm_grad(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* sumSquares(heap, offsets: Float64Array, sizes: Float64Array) -> the sum of x² over every range. */
+static napi_value js_sum_squares(napi_env env, napi_callback_info info) {
+  napi_value argv[3];
+  uint8_t *heap;
+  size_t length;
+  if (!args_with_heap(env, info, 3, argv, &heap, &length, "sumSquares")) return NULL;
+  uint8_t *offsets_raw, *sizes_raw;
+  size_t offsets_length, sizes_length;
+  if (!memory_arg(env, argv[1], &offsets_raw, &offsets_length) ||
+      !memory_arg(env, argv[2], &sizes_raw, &sizes_length))
+    return NULL;
+  if (offsets_length != sizes_length || offsets_length % 8 != 0) {
+    napi_throw_range_error(env, NULL,
+                           "nepenthe_native: sumSquares takes Float64Arrays of equal length");
+    return NULL;
+  }
+  const double *offsets = (const double *)offsets_raw, *sizes = (const double *)sizes_raw;
+  size_t count = offsets_length / 8;
+  for (size_t i = 0; i < count; i++) {
+    if (!(sizes[i] >= 0) || sizes[i] != (double)(int64_t)sizes[i]) {
+      napi_throw_range_error(env, NULL, "nepenthe_native: sumSquares sizes must be whole numbers");
+      return NULL;
+    }
+    if (!in_bounds(env, offsets[i], sizes[i], length, "x")) return NULL;
+  }
+  double total = 0;
+  for (size_t i = 0; i < count; i++) total += nep_sum_squares(AT(offsets[i]), (size_t)sizes[i]);
+  napi_value result;
+  CHECK(napi_create_double(env, total, &result));
+  return result;
+}
+
 /* sum(heap, xOffset, yOffset, outer, reduce, inner). */
 static napi_value js_sum(napi_env env, napi_callback_info info) {
   napi_value argv[6];
@@ -581,8 +614,8 @@ static napi_value js_adamw(napi_env env, napi_callback_info info) {
   uint8_t *constants;
   size_t constants_length;
   if (!memory_arg(env, argv[9], &constants, &constants_length)) return NULL;
-  if (constants_length != 9 * sizeof(float)) {
-    napi_throw_range_error(env, NULL, "nepenthe_native: adamw takes 9 float32 constants");
+  if (constants_length != 10 * sizeof(float)) {
+    napi_throw_range_error(env, NULL, "nepenthe_native: adamw takes 10 float32 constants");
     return NULL;
   }
   nep_adamw(AT(v[0]), AT(v[1]), AT(v[2]), AT(v[3]), AT(v[4]), AT(v[5]), AT(v[6]), (size_t)v[7],
@@ -598,6 +631,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"unary", NULL, js_unary, NULL, NULL, NULL, napi_default, NULL},
       {"sum", NULL, js_sum, NULL, NULL, NULL, napi_default, NULL},
       {"adamw", NULL, js_adamw, NULL, NULL, NULL, napi_default, NULL},
+      {"sumSquares", NULL, js_sum_squares, NULL, NULL, NULL, napi_default, NULL},
       {"geluGrad", NULL, js_gelu_grad, NULL, NULL, NULL, napi_default, NULL},
       {"swiglu", NULL, js_swiglu, NULL, NULL, NULL, napi_default, NULL},
       {"swigluGrad", NULL, js_swiglu_grad, NULL, NULL, NULL, napi_default, NULL},

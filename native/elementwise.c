@@ -42,19 +42,20 @@ void nep_tanh(const float *x, float *y, size_t n) {
 }
 
 /*
- * torch.optim.AdamW's update, in tfjs's float32 order (src/worker/unlearn/optim/adamw.ts):
+ * torch.optim.AdamW's update, in tfjs's float32 order (src/worker/unlearn/optim/adamw.ts), on the
+ * gradient scaled by the global-norm clip factor (g = g_raw · scale):
  *   m' = m b1 + g (1 - b1);  v' = v b2 + g² (1 - b2)
  *   p' = p (1 - lr wd) - ((m' / c1) / (sqrt(v' / c2) + eps)) lr
- * c holds the float32 constants b1, 1 - b1, b2, 1 - b2, c1, c2, eps, lr, 1 - lr wd.
+ * c holds the float32 constants b1, 1 - b1, b2, 1 - b2, c1, c2, eps, lr, 1 - lr wd, scale.
  */
 NEP_HOT static void adamw_loop(const float *restrict p, const float *restrict g,
                               const float *restrict m, const float *restrict v,
                               float *restrict p_out, float *restrict m_out, float *restrict v_out,
                               size_t n, const float *restrict c) {
   const float b1 = c[0], one_b1 = c[1], b2 = c[2], one_b2 = c[3], c1 = c[4], c2 = c[5];
-  const float eps = c[6], lr = c[7], decay = c[8];
+  const float eps = c[6], lr = c[7], decay = c[8], scale = c[9];
   for (size_t i = 0; i < n; i++) {
-    float gi = g[i];
+    float gi = g[i] * scale; /* the clipped gradient, as g.mul(scale) */
     float mi = m[i] * b1 + gi * one_b1;
     float vi = v[i] * b2 + (gi * gi) * one_b2;
     float update = ((mi / c1) / (sqrtf(vi / c2) + eps)) * lr;

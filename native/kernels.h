@@ -75,4 +75,7 @@ void nep_rms_norm(const float *x, const float *w, float *y, float *rstd, size_t 
 void nep_rms_norm_grad(const float *x, const float *w, const float *rstd, const float *dy,
                        float *dx, float *dw, size_t rows, size_t c);
 
+/* The sum of x² in double precision (the global gradient norm). */
+double nep_sum_squares(const float *x, size_t n);
+
 #endif

@@ -32,3 +32,13 @@ NEP_HOT void nep_sum(const float *x, float *y, size_t outer, size_t reduce, size
     }
   }
 }
+
+NEP_HOT double nep_sum_squares(const float *x, size_t n) {
+  double acc[4] = {0, 0, 0, 0};
+  size_t i = 0;
+  for (; i + 4 <= n; i += 4)
+    for (int j = 0; j < 4; j++) acc[j] += (double)x[i + j] * (double)x[i + j];
+  double total = (acc[0] + acc[2]) + (acc[1] + acc[3]);
+  for (; i < n; i++) total += (double)x[i] * (double)x[i];
+  return total;
+}

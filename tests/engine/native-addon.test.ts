@@ -394,9 +394,18 @@ describe('sum(heap, x, y, outer, reduce, inner) against JS', () => {
 });
 
 describe('adamw against a float64 reference', () => {
-  /** [b1, 1−b1, b2, 1−b2, c1, c2, eps, lr, 1−lr·wd] for step t, as float32. */
-  function constants(b1: number, b2: number, eps: number, lr: number, wd: number, t: number) {
-    return Float32Array.of(b1, 1 - b1, b2, 1 - b2, 1 - b1 ** t, 1 - b2 ** t, eps, lr, 1 - lr * wd);
+  /** [b1, 1−b1, b2, 1−b2, c1, c2, eps, lr, 1−lr·wd, clip scale] for step t, as float32. */
+  function constants(
+    b1: number,
+    b2: number,
+    eps: number,
+    lr: number,
+    wd: number,
+    t: number,
+    scale = 1,
+  ) {
+    const c = [b1, 1 - b1, b2, 1 - b2, 1 - b1 ** t, 1 - b2 ** t, eps, lr, 1 - lr * wd, scale];
+    return Float32Array.from(c);
   }
 
   it.each([
@@ -404,6 +413,7 @@ describe('adamw against a float64 reference', () => {
     ['step 10, lr 1e-3, wd 0.1', constants(0.9, 0.95, 1e-8, 1e-3, 0.1, 10), 1],
     ['step 3, lr 0.5 (the update dominates)', constants(0.8, 0.99, 1e-6, 0.5, 0.2, 3), 1],
     ['p = 0 (p′ is −update alone)', constants(0.9, 0.999, 1e-8, 1e-3, 0.01, 5), 0],
+    ['clip scale 0.25 (g is scaled first)', constants(0.9, 0.999, 1e-8, 1e-3, 0.01, 2, 0.25), 1],
   ] as [string, Float32Array, number][])('%s', (_name, c, pScale) => {
     requireAddon();
     const n = 1027;
@@ -417,11 +427,12 @@ describe('adamw against a float64 reference', () => {
     const [pOut, mOut, vOut] = [0, 1, 2].map(() => heap.alloc(n));
     addon.adamw(heap.u8, p!, g!, m!, v!, pOut!, mOut!, vOut!, n, c);
 
-    const [b1, oneB1, b2, oneB2, c1, c2, eps, lr, decay] = Array.from(c) as number[];
+    const [b1, oneB1, b2, oneB2, c1, c2, eps, lr, decay, scale] = Array.from(c) as number[];
     const ref = { p: new Float64Array(n), m: new Float64Array(n), v: new Float64Array(n) };
     for (let i = 0; i < n; i++) {
-      const mi = b1! * m0[i]! + oneB1! * g0[i]!;
-      const vi = b2! * v0[i]! + oneB2! * g0[i]! ** 2;
+      const gi = g0[i]! * scale!;
+      const mi = b1! * m0[i]! + oneB1! * gi;
+      const vi = b2! * v0[i]! + oneB2! * gi ** 2;
       ref.m[i] = mi;
       ref.v[i] = vi;
       ref.p[i] = p0[i]! * decay! - (lr! * (mi / c1!)) / (Math.sqrt(vi / c2!) + eps!);
@@ -476,7 +487,7 @@ describe('bad arguments throw (RangeError or TypeError), never crash, and write 
   // sum (2, 4, 2) at 0 → 128; adamw 8 floats each at 0, 32, …, 192.
   const g = (offsets: number[], m = 2, n = 2, k = 2) =>
     withHeap(HEAP, false, false, m, n, k, Float64Array.from(offsets), 1, 0);
-  const C = Float32Array.of(0.9, 0.1, 0.999, 0.001, 0.1, 0.001, 1e-8, 1e-3, 1);
+  const C = Float32Array.of(0.9, 0.1, 0.999, 0.001, 0.1, 0.001, 1e-8, 1e-3, 1, 1);
   const adamw = (offsets: number[], n = 8, c: unknown = C) => withHeap(HEAP, ...offsets, n, c);
   const ADAMW_OK = [0, 32, 64, 96, 128, 160, 192];
 
@@ -566,7 +577,7 @@ describe('bad arguments throw (RangeError or TypeError), never crash, and write 
     ['adamw', 'an unaligned offset', adamw([0, 34, 64, 96, 128, 160, 192]), 'RangeError'],
     ['adamw', 'a negative offset', adamw([0, 32, -64, 96, 128, 160, 192]), 'RangeError'],
     ['adamw', 'a negative size', adamw(ADAMW_OK, -8), 'RangeError'],
-    ['adamw', '8 constants', adamw(ADAMW_OK, 8, C.subarray(0, 8)), 'RangeError'],
+    ['adamw', '9 constants', adamw(ADAMW_OK, 8, C.subarray(0, 9)), 'RangeError'],
     ['adamw', 'constants not a typed array', adamw(ADAMW_OK, 8, Array.from(C)), 'TypeError'],
     ['adamw', '9 arguments', (h) => adamw(ADAMW_OK)(h).slice(0, 9), 'TypeError'],
     ['adamw', 'an object as memory', (h) => [{}, ...adamw(ADAMW_OK)(h).slice(1)], 'TypeError'],

@@ -12,7 +12,7 @@ import { createRandomModel } from '../model/architectures/index.ts';
 import type { CausalLM } from '../model/architectures/types.ts';
 import type { ModelSpec } from '../model/config.ts';
 import { AdamW } from '../unlearn/optim/adamw.ts';
-import { clipByGlobalNorm } from '../unlearn/optim/clip.ts';
+import { clipScale } from '../unlearn/optim/clip.ts';
 
 export interface BenchShape {
   readonly layers: number;
@@ -130,10 +130,10 @@ export async function gradDiffStep(
     [...model.params.values()],
   );
   const byName = new Map([...model.params].map(([name, v]) => [name, grads[v.name]!]));
-  const { norm, clipped } = clipByGlobalNorm(byName, 1.0);
-  optimizer.apply(model.params, clipped);
+  const { scale } = await clipScale(byName, 1.0); // as the trainer: clipped inside AdamW
+  optimizer.apply(model.params, byName, scale);
   const loss = (await value.data())[0]!;
-  tf.dispose([value, norm, forget, retain, ...Object.values(grads), ...clipped.values()]);
+  tf.dispose([value, forget, retain, ...Object.values(grads)]);
   return loss;
 }
 

@@ -13,7 +13,7 @@ import { hasCheckpoint, restoreCheckpoint, runFingerprint, saveCheckpoint } from
 import type { RunConfig } from './config.ts';
 import type { MethodRun, StepInput } from './method.ts';
 import { AdamW } from './optim/adamw.ts';
-import { clipByGlobalNorm } from './optim/clip.ts';
+import { clipScale } from './optim/clip.ts';
 import { learningRate, planBatches } from './schedule.ts';
 
 export interface TrainOptions {
@@ -179,14 +179,11 @@ async function trainStep(
     tf.dispose([...grads.values()]);
     grads = rewritten;
   }
-  const { norm, clipped } = clipByGlobalNorm(
-    grads,
-    config.maxGradNorm > 0 ? config.maxGradNorm : Infinity,
-  );
-  const gradNorm = (await norm.data())[0]!;
+  const maxNorm = config.maxGradNorm > 0 ? config.maxGradNorm : Infinity;
+  const { norm: gradNorm, scale } = await clipScale(grads, maxNorm);
   optimizer.lr = lr;
-  optimizer.apply(run.trainable, clipped);
-  tf.dispose([norm, ...grads.values(), ...clipped.values()]);
+  optimizer.apply(run.trainable, grads, scale); // clipped inside AdamW's pass
+  tf.dispose([...grads.values()]);
   run.afterUpdate?.();
   const extra = (await run.stepLog?.()) ?? {};
   const seconds = (performance.now() - began) / 1000;

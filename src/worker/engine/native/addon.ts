@@ -156,9 +156,14 @@ export interface NativeAddon {
     n: number,
     v: number,
   ): void;
+  /** Σ x² in double precision over the ranges (byte offsets, float counts). */
+  sumSquares(heap: Uint8Array, offsets: Float64Array, sizes: Float64Array): number;
   /** y (outer, inner) = x (outer, reduce, inner) summed over reduce. */
   sum(heap: Uint8Array, x: number, y: number, outer: number, reduce: number, inner: number): void;
-  /** One AdamW step over n floats; constants: b1, 1−b1, b2, 1−b2, c1, c2, eps, lr, 1−lr·wd. */
+  /**
+   * One AdamW step over n floats on the gradient times the clip scale; constants: b1, 1−b1, b2,
+   * 1−b2, c1, c2, eps, lr, 1−lr·wd, scale.
+   */
   adamw(
     heap: Uint8Array,
     p: number,

@@ -2,10 +2,11 @@
  * `NepentheAdamW`: one AdamW step for one parameter as a single native pass over the wasm heap
  * (native/elementwise.c), instead of the 16 element-wise kernels (and 13 temporaries) the tfjs
  * composition runs per parameter. Inputs param, grad, m, v (float32, one shape); attr
- * `constants`, the float32 scalars b1, 1−b1, b2, 1−b2, c1, c2, eps, lr, 1−lr·wd; outputs the new
+ * `constants`, the float32 scalars b1, 1−b1, b2, 1−b2, c1, c2, eps, lr, 1−lr·wd, scale; outputs the new
  * param, m and v. Registered for wasm only; callers check `nativeAdamWAvailable()` first.
+ * The tenth constant is the global-norm clip scale the gradient is multiplied by first.
  */
-import { getBackend, util } from '@tensorflow/tfjs-core';
+import { engine, getBackend, util } from '@tensorflow/tfjs-core';
 import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
 import { nativeAddon } from './native-active.ts';
 import type { WasmBackend } from './routing.ts';
@@ -52,4 +53,25 @@ export const nativeAdamWConfig: KernelConfig = {
 /** True when `NepentheAdamW` can run now: wasm is the active backend and the addon is active. */
 export function nativeAdamWAvailable(): boolean {
   return getBackend() === 'wasm' && nativeAddon() !== null;
+}
+
+/**
+ * Σ g² over every tensor, in double precision, in one native pass (the global gradient norm's
+ * square), or null when the native kernels cannot run on these tensors (another backend, no
+ * addon, a dtype other than float32).
+ */
+export function nativeSumOfSquares(tensors: readonly TensorInfo[]): number | null {
+  const addon = nativeAddon();
+  if (addon === null || getBackend() !== 'wasm') return null;
+  if (tensors.some((t) => t.dtype !== 'float32')) return null;
+  const backend = engine().backend as unknown as WasmBackend;
+  const offsets = new Float64Array(tensors.length);
+  const sizes = new Float64Array(tensors.length);
+  for (const [i, t] of tensors.entries()) {
+    const data = backend.dataIdMap.get(t.dataId);
+    if (data === undefined) return null;
+    offsets[i] = data.memoryOffset;
+    sizes[i] = util.sizeFromShape(t.shape);
+  }
+  return addon.sumSquares(backend.wasm.HEAPU8, offsets, sizes);
 }

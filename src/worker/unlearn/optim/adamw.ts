@@ -36,23 +36,42 @@ export class AdamW {
     return this.t;
   }
 
-  /** Applies one update to `params` from `grads` (same keys). Grads are not disposed. */
-  apply(params: ReadonlyMap<string, tf.Variable>, grads: ReadonlyMap<string, tf.Tensor>): void {
+  /**
+   * Applies one update to `params` from `grads` (same keys), each gradient multiplied by `scale`
+   * first (the global-norm clip factor, clip.ts `clipScale`; 1 leaves them as they are). Grads
+   * are not disposed.
+   */
+  apply(
+    params: ReadonlyMap<string, tf.Variable>,
+    grads: ReadonlyMap<string, tf.Tensor>,
+    scale = 1,
+  ): void {
     this.t += 1;
     const { beta1: b1, beta2: b2, eps, lr, weightDecay: wd } = this;
     const correction1 = 1 - b1 ** this.t;
     const correction2 = 1 - b2 ** this.t;
     // On wasm with the native kernels, one fused pass per parameter (same float32 arithmetic).
     const native = nativeAdamWAvailable();
-    const constants = [b1, 1 - b1, b2, 1 - b2, correction1, correction2, eps, lr, 1 - lr * wd];
-    for (const [name, grad] of grads) {
+    const constants = [
+      b1,
+      1 - b1,
+      b2,
+      1 - b2,
+      correction1,
+      correction2,
+      eps,
+      lr,
+      1 - lr * wd,
+      scale,
+    ];
+    for (const [name, rawGrad] of grads) {
       const param = params.get(name);
       if (!param) throw new Error(`AdamW: gradient for unknown parameter "${name}"`);
       const m = this.slot(this.m, name, param);
       const v = this.slot(this.v, name, param);
       if (native) {
         tf.tidy(() => {
-          const inputs = { param, grad, m, v };
+          const inputs = { param, grad: rawGrad, m, v };
           const [pNext, mNext, vNext] = tf
             .engine()
             .runKernel(NATIVE_ADAMW, inputs, { constants } as never) as tf.Tensor[];
@@ -63,6 +82,7 @@ export class AdamW {
         continue;
       }
       tf.tidy(() => {
+        const grad = scale === 1 ? rawGrad : rawGrad.mul(scale);
         const mNext = m.mul(b1).add(grad.mul(1 - b1));
         const vNext = v.mul(b2).add(grad.square().mul(1 - b2));
         m.assign(mNext);
