@@ -61,11 +61,12 @@ static int try_open(const char *path) {
 int nep_blas_open(void) {
   if (handle != NULL) return 1;
   load_error[0] = '\0';
-  /* OpenBLAS's idle workers spin for 2^28 cycles by default, on the cores our own pool
-   * (pool.c) needs between two products; 2^4 puts them to sleep at once. Measured on the
-   * cpu-small train step: element-wise kernels ~35 % faster, products no slower (bench/RESULTS.md).
-   * Read by OpenBLAS when it loads; a value the user set wins. */
-  setenv("OPENBLAS_THREAD_TIMEOUT", "4", 0);
+  /* OpenBLAS's idle workers spin for up to 2^28 cycles by default, on the cores our own pool
+   * (pool.c) needs between two products. 2^18 (about 0.1 ms) keeps them awake across a run of
+   * back-to-back products and lets them sleep during the element-wise kernels. A sweep of 2^4 to
+   * 2^28 on the cpu-small train step stayed within the machine's noise (bench/RESULTS.md), so
+   * this is a choice, not a measured win. Read by OpenBLAS when it loads; the user's value wins. */
+  setenv("OPENBLAS_THREAD_TIMEOUT", "18", 0);
   const char *chosen = getenv("NEPENTHE_BLAS_LIBRARY");
   if (chosen != NULL && chosen[0] != '\0') return try_open(chosen);
   for (size_t i = 0; i < sizeof CANDIDATES / sizeof CANDIDATES[0]; i++) {
