@@ -80,6 +80,7 @@ export const WASM_KERNEL_NAMES: readonly string[] = [
   'Concat',
   'GatherV2',
   'Slice',
+  'Transpose',
 ];
 
 /**

@@ -1,7 +1,8 @@
 /**
  * Exp, Tanh and Sum for the wasm backend on the native addon when it is active (the stock wasm
  * kernels call scalar std::exp / std::tanh, 10-20 ns per element, and sum any axis but the last
- * after a transpose), SplitV / Concat / Slice / row GatherV2 as block copies (the stock ones go element
+ * after a transpose), SplitV / Concat / Slice / row GatherV2 / Transpose keeping the last axis as
+ * block copies (the stock ones go element
  * by element), and Identity and same-dtype Cast without a copy. Each falls back to the stock kernel for what
  * it does not cover (other dtypes, sums over non-adjacent axes) or when no addon is active.
  */
@@ -15,6 +16,7 @@ import {
   SplitV,
   Sum,
   Tanh,
+  Transpose,
   backend_util,
   slice_util,
   util,
@@ -314,6 +316,52 @@ function slice(stock: Stock): KernelFunc {
   };
 }
 
+/**
+ * Transpose that keeps the last axis in place (attention's head split and merge, (B, T, nh, hs)
+ * ↔ (B, nh, T, hs)) as strided block copies of whole rows: one copyBlocks call per position of
+ * the output's leading axes. Other permutations go to the stock kernel.
+ */
+function transpose(stock: Stock): KernelFunc {
+  return (args) => {
+    const addon = nativeAddon();
+    const { x } = args.inputs as { x: TensorInfo };
+    const { perm } = args.attrs as unknown as { perm: number[] };
+    const rank = x.shape.length;
+    if (
+      addon === null ||
+      (x.dtype !== 'float32' && x.dtype !== 'int32') ||
+      rank < 3 ||
+      perm[rank - 1] !== rank - 1
+    )
+      return stock(args);
+    const backend = args.backend as unknown as WasmBackend;
+    const outShape = perm.map((axis) => x.shape[axis]!);
+    const out = backend.makeOutput(outShape, x.dtype);
+    if (util.sizeFromShape(outShape) === 0) return out;
+    const strides = [...util.computeStrides(x.shape), 1]; // values per step of each input axis
+    const row = x.shape[rank - 1]!;
+    const blocks = outShape[rank - 2]!;
+    const blockStride = strides[perm[rank - 2]!]!;
+    const leading = outShape.slice(0, rank - 2);
+    const count = util.sizeFromShape(leading);
+    const position = new Array<number>(leading.length).fill(0);
+    const xBase = offset(backend, x);
+    const outBase = offset(backend, out);
+    const heap = backend.wasm.HEAPU8;
+    for (let c = 0; c < count; c++) {
+      let from = 0;
+      for (let d = 0; d < leading.length; d++) from += position[d]! * strides[perm[d]!]!;
+      const to = c * blocks * row;
+      addon.copyBlocks(heap, xBase + from * 4, outBase + to * 4, blocks, row, blockStride, row);
+      for (let d = leading.length - 1; d >= 0; d--) {
+        if (++position[d]! < leading[d]!) break;
+        position[d] = 0;
+      }
+    }
+    return out;
+  };
+}
+
 /** Configs replacing the stock kernels in `stock` (by name). */
 export function nativeElementwiseKernels(stock: (name: string) => KernelConfig): KernelConfig[] {
   const wrap = (name: string, make: (s: Stock) => KernelFunc): KernelConfig => {
@@ -330,5 +378,6 @@ export function nativeElementwiseKernels(stock: (name: string) => KernelConfig):
     wrap(Concat, concat),
     wrap(GatherV2, gatherV2),
     wrap(Slice, slice),
+    wrap(Transpose, transpose),
   ];
 }
