@@ -20,6 +20,7 @@ import {
   type NativeStatus,
 } from '../../src/worker/engine/native/addon.ts';
 import { floats } from './compare.ts';
+import { relativeError } from '../helpers/relative-error.ts';
 
 const execFileAsync = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -85,19 +86,6 @@ class Heap {
     for (let i = 0; i < this.f32.length; i++) if (!inside[i] && this.f32[i] !== SENTINEL) touched++;
     return touched;
   }
-}
-
-/** max |got − ref| / max |ref| (max |got − ref| when ref is all zeros); NaN anywhere fails. */
-function relativeError(got: ArrayLike<number>, ref: ArrayLike<number>): number {
-  expect(got.length).toBe(ref.length);
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < ref.length; i++) {
-    const d = Math.abs(got[i]! - ref[i]!);
-    diff = Number.isNaN(d) ? NaN : Math.max(diff, d);
-    scale = Math.max(scale, Math.abs(ref[i]!));
-  }
-  return scale === 0 ? diff : diff / scale;
 }
 
 /** float64 c = alpha·op(a)·op(b) + beta·c0, row-major; a stored (m, k) or, transposed, (k, m). */

@@ -39,6 +39,7 @@ import { benchSpec } from '../../src/worker/tasks/bench.ts';
 import { AdamW } from '../../src/worker/unlearn/optim/adamw.ts';
 import { relativeErrors, TOLERANCE as MODEL_TOLERANCE } from '../golden/fixtures.ts';
 import { floats } from './compare.ts';
+import { relativeError } from '../helpers/relative-error.ts';
 
 const TOLERANCE = 1e-5;
 const ADAMW_TOLERANCE = 1e-6;
@@ -167,19 +168,6 @@ async function onCpu(f: () => tf.Tensor | tf.Tensor[]): Promise<Out[]> {
   } finally {
     await tf.setBackend('wasm');
   }
-}
-
-/** max |got − ref| / max |ref| (max |got − ref| when ref is all zeros); NaN anywhere fails. */
-function relativeError(got: ArrayLike<number>, ref: ArrayLike<number>): number {
-  expect(got.length).toBe(ref.length);
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < ref.length; i++) {
-    const d = Math.abs(got[i]! - ref[i]!);
-    diff = Number.isNaN(d) ? NaN : Math.max(diff, d);
-    scale = Math.max(scale, Math.abs(ref[i]!));
-  }
-  return scale === 0 ? diff : diff / scale;
 }
 
 /** Same shapes and values within `tolerance`, output by output. */

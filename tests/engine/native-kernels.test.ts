@@ -18,6 +18,7 @@ import { useNativeKernels } from '../../src/worker/engine/wasm-kernels/index.ts'
 import { nativeAddon } from '../../src/worker/engine/wasm-kernels/native-active.ts';
 import type { WasmBackend } from '../../src/worker/engine/wasm-kernels/routing.ts';
 import { floats } from './compare.ts';
+import { relativeError } from '../helpers/relative-error.ts';
 
 const TOLERANCE = 1e-5;
 const TRANSPOSES = [
@@ -107,19 +108,6 @@ async function run(
   } finally {
     await tf.setBackend('wasm');
   }
-}
-
-/** max |got − ref| / max |ref| (max |got − ref| when ref is all zeros); NaN anywhere fails. */
-function relativeError(got: ArrayLike<number>, ref: ArrayLike<number>): number {
-  expect(got.length).toBe(ref.length);
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < ref.length; i++) {
-    const d = Math.abs(got[i]! - ref[i]!);
-    diff = Number.isNaN(d) ? NaN : Math.max(diff, d);
-    scale = Math.max(scale, Math.abs(ref[i]!));
-  }
-  return scale === 0 ? diff : diff / scale;
 }
 
 /** Runs `f` on cpu and wasm and expects the same shapes, dtypes and values (within TOLERANCE). */

@@ -176,34 +176,23 @@ async function startWasm(): Promise<Started> {
   return { name: 'wasm', detail: `XNNPACK on the CPU, 1 thread${blas}` };
 }
 
-/** BLAS threads for the native kernels: NEPENTHE_CPU_THREADS, default every core. */
-function cpuThreads(): number {
-  const raw = process.env.NEPENTHE_CPU_THREADS;
-  if (raw === undefined || raw === '') return availableParallelism();
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1) {
-    throw new UserInputError(
-      undefined,
-      `NEPENTHE_CPU_THREADS must be a positive integer, got "${raw}"`,
-    );
-  }
-  return n;
-}
+/** BLAS and native-pool threads for the native kernels: NEPENTHE_CPU_THREADS, default every core. */
+const cpuThreads = (): number => threadsFromEnv('NEPENTHE_CPU_THREADS', availableParallelism());
 
 /**
  * XNNPACK threads for wasm: NEPENTHE_WASM_THREADS, default 1. More threads help only when the
  * cores are this process's own (bench/RESULTS.md: on a shared machine the pool's small parallel
  * regions wait for descheduled threads and run slower than one thread).
  */
-function wasmThreads(): number {
-  const raw = process.env.NEPENTHE_WASM_THREADS;
-  if (raw === undefined || raw === '') return 1;
+const wasmThreads = (): number => threadsFromEnv('NEPENTHE_WASM_THREADS', 1);
+
+/** A positive integer from the environment variable `name`, or `fallback` when it is unset. */
+function threadsFromEnv(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 1) {
-    throw new UserInputError(
-      undefined,
-      `NEPENTHE_WASM_THREADS must be a positive integer, got "${raw}"`,
-    );
+    throw new UserInputError(undefined, `${name} must be a positive integer, got "${raw}"`);
   }
   return n;
 }
