@@ -7,7 +7,8 @@
  * Where the addon is looked for, first hit wins:
  *   $NEPENTHE_NATIVE_ADDON                      a path to the .node file ('off' disables it)
  *   $NEPENTHE_RESOURCES_DIR/native/…            the packaged app's resources
- *   <repo>/build/native/nepenthe_native.node    a source checkout
+ *   <repo>/build/native/nepenthe_native.node    a source checkout (then ./build/native/ from
+ *                                               the working directory, for bundled dev builds)
  */
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -189,7 +190,10 @@ function candidates(): string[] {
   const resources = process.env.NEPENTHE_RESOURCES_DIR;
   if (resources) list.push(join(resources, 'native', FILE));
   list.push(fileURLToPath(new URL(`../../../../build/native/${FILE}`, import.meta.url)));
-  return list;
+  // Bundled (out/main/worker.js) the line above no longer points into the checkout; in
+  // development the worker runs from the repository root.
+  list.push(join(process.cwd(), 'build', 'native', FILE));
+  return [...new Set(list)];
 }
 
 /**
