@@ -24,7 +24,10 @@ const { values } = parseArgs({
     shape: { type: 'string', default: 'cpu-small' },
     steps: { type: 'string', default: '5' },
     rounds: { type: 'string', default: '3' },
-    engines: { type: 'string', default: 'torch:2,torch:1:2,torch:1,native:2,native:1,wasm:1,wasm:2' },
+    engines: {
+      type: 'string',
+      default: 'torch:2,torch:1:2,torch:1,native:2,native:1,wasm:1,wasm:2',
+    },
     device: { type: 'string', default: 'cpu' },
     python: { type: 'string', default: '/usr/bin/python3' },
     out: { type: 'string' },
