@@ -64,7 +64,7 @@ describe('suggestMethod', () => {
   const memory = (m: InspectReport, available = 16 * 2 ** 30) =>
     estimateMemory(m, { ...inputs, systemMemoryBytes: available });
 
-  it('sparse → sau, large or too big for memory → bounded, else graddiff', () => {
+  it('sparse → sau; full training fits → graddiff; else bounded when it fits; else the smaller', () => {
     const sparse = model({ sparsity: 0.5 });
     expect(suggestMethod(sparse, memory(sparse)).method).toBe('sau');
     const big = model({ parameters: 1.2e9 });
@@ -73,6 +73,17 @@ describe('suggestMethod', () => {
     expect(suggestMethod(small, memory(small, 1e6)).method).toBe('bounded');
     expect(suggestMethod(small, memory(small)).method).toBe('graddiff');
     expect(suggestMethod(model({ sparsity: 0.19 }), memory(small)).method).toBe('graddiff');
+  });
+
+  it('when nothing fits it says so and names both estimates', () => {
+    const small = model();
+    const s = suggestMethod(small, memory(small, 1e6));
+    expect(s.sentence).toMatch(/^Neither fits/);
+    expect(s.method).toBe('bounded'); // 4 B/param + small adapters < 30 B/param here
+    const wide = model({ parameters: 1e5, layers: 8, hidden: 1024 }); // adapters dwarf the rest
+    const m = memory(wide, 1e6);
+    expect(m.loraBytes).toBeGreaterThan(m.fullParameterBytes);
+    expect(suggestMethod(wide, m).method).toBe('graddiff');
   });
 
   it('says why in one sentence', () => {

@@ -134,9 +134,11 @@ describe('app services over the typed API', () => {
   it('model.inspect: parameters, memory estimate, suggestion', async () => {
     const info = await ok('model.inspect', { path: at('model') });
     expect(info.inspect.parameters).toBeGreaterThan(100_000);
-    expect(info.memory.fullParameterBytes).toBeGreaterThan(16 * info.inspect.parameters);
-    expect(info.memory.loraBytes).toBeLessThan(info.memory.fullParameterBytes);
-    expect(info.memory.evalBytes).toBeLessThan(info.memory.loraBytes);
+    expect(info.memory.fullParameterBytes).toBeGreaterThan(30 * info.inspect.parameters);
+    // Bounded LoRA's frozen weights plus its full-size sine update: not always below full
+    // training (bench/RESULTS.md "Memory estimate"), always above the frozen weights.
+    expect(info.memory.loraBytes).toBeGreaterThan(4 * info.inspect.parameters);
+    expect(info.memory.evalBytes).toBeLessThan(info.memory.fullParameterBytes);
     expect(info.memory.availableBytes).toBeGreaterThan(0);
     expect(info.suggestedMethod).toBe('graddiff'); // dense and small
   });

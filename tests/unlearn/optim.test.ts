@@ -25,7 +25,7 @@ function parameters(): Map<string, tf.Variable> {
   return new Map(
     Object.entries(shapes).map(([name, shape], i) => [
       name,
-      tf.variable(tf.randomNormal(shape, 0, 1, 'float32', 100 + i)),
+      tf.tidy(() => tf.variable(tf.randomNormal(shape, 0, 1, 'float32', 100 + i))),
     ]),
   );
 }
