@@ -16,7 +16,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../src/worker/engine/backend.ts';
-import { loadNativeAddon, type NativeAddon } from '../../src/worker/engine/native/addon.ts';
+import type { NativeAddon } from '../../src/worker/engine/native/addon.ts';
 import { useNativeKernels } from '../../src/worker/engine/wasm-kernels/index.ts';
 import { nativeAddon } from '../../src/worker/engine/wasm-kernels/native-active.ts';
 import {
@@ -40,6 +40,7 @@ import { AdamW } from '../../src/worker/unlearn/optim/adamw.ts';
 import { relativeErrors, TOLERANCE as MODEL_TOLERANCE } from '../golden/fixtures.ts';
 import { floats } from './compare.ts';
 import { relativeError } from '../helpers/relative-error.ts';
+import { countNativeCalls } from '../helpers/native-addon.ts';
 
 const TOLERANCE = 1e-5;
 const ADAMW_TOLERANCE = 1e-6;
@@ -56,7 +57,7 @@ interface Out {
 // The addon, counted
 
 /** Calls of each native function (unary also as `unary:<op>`: 0 exp, 1 tanh, 2 GELU). */
-const calls = new Map<string, number>();
+let calls = new Map<string, number>();
 let realAddon: NativeAddon;
 let countingAddon: NativeAddon;
 /** Why the addon is not active, or null; every test fails with it (a failed beforeAll would skip them). */
@@ -64,26 +65,12 @@ let missing: string | null = null;
 
 beforeAll(async () => {
   await selectBackend('wasm');
-  const active = nativeAddon();
-  if (active === null) {
-    const status = loadNativeAddon(1);
-    const why = status.ok ? 'loaded, but not made active by selectBackend' : status.reason;
-    missing = `the native addon is not active on wasm (${why}); build it: node scripts/build-native.mjs`;
+  const counted = countNativeCalls();
+  if (typeof counted === 'string') {
+    missing = counted;
     return;
   }
-  realAddon = active;
-  const bump = (key: string): void => void calls.set(key, (calls.get(key) ?? 0) + 1);
-  countingAddon = new Proxy({} as NativeAddon, {
-    get: (_target, name) => {
-      const value: unknown = Reflect.get(active, name);
-      if (typeof value !== 'function' || typeof name !== 'string') return value;
-      return (...args: unknown[]): unknown => {
-        bump(name);
-        if (name === 'unary') bump(`unary:${String(args[1])}`);
-        return Reflect.apply(value, active, args);
-      };
-    },
-  });
+  ({ real: realAddon, counting: countingAddon, calls } = counted);
   useNativeKernels(countingAddon);
 });
 

@@ -13,12 +13,13 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../src/worker/engine/backend.ts';
-import { loadNativeAddon, type NativeAddon } from '../../src/worker/engine/native/addon.ts';
+import type { NativeAddon } from '../../src/worker/engine/native/addon.ts';
 import { useNativeKernels } from '../../src/worker/engine/wasm-kernels/index.ts';
 import { nativeAddon } from '../../src/worker/engine/wasm-kernels/native-active.ts';
 import type { WasmBackend } from '../../src/worker/engine/wasm-kernels/routing.ts';
 import { floats } from './compare.ts';
 import { relativeError } from '../helpers/relative-error.ts';
+import { countNativeCalls } from '../helpers/native-addon.ts';
 
 const TOLERANCE = 1e-5;
 const TRANSPOSES = [
@@ -42,34 +43,20 @@ const data = (shape: number[], seed: number, scale = 1): Data => ({
 });
 
 /** Calls of the native functions the kernels made (the active addon is wrapped to count). */
-const calls = { gemm: 0, unary: 0, sum: 0 };
+let calls = new Map<string, number>();
 let realAddon: NativeAddon;
 /** Why the addon is not active, or null; every test fails with it (a failed beforeAll would skip them). */
 let missing: string | null = null;
 
 beforeAll(async () => {
   await selectBackend('wasm');
-  const active = nativeAddon();
-  if (active === null) {
-    const status = loadNativeAddon(1);
-    const why = status.ok ? 'loaded, but not made active by selectBackend' : status.reason;
-    missing = `the native addon is not active on wasm (${why}); build it: node scripts/build-native.mjs`;
+  const counted = countNativeCalls();
+  if (typeof counted === 'string') {
+    missing = counted;
     return;
   }
-  realAddon = active;
-  // A stand-in that counts gemm, unary and sum and forwards every other function as it is.
-  const counted = new Set(Object.keys(calls));
-  const counting = new Proxy({} as NativeAddon, {
-    get: (_target, name) => {
-      const value: unknown = Reflect.get(active, name);
-      if (typeof value !== 'function') return value;
-      return (...args: unknown[]): unknown => {
-        if (typeof name === 'string' && counted.has(name)) calls[name as keyof typeof calls]++;
-        return Reflect.apply(value, active, args);
-      };
-    },
-  });
-  useNativeKernels(counting);
+  ({ real: realAddon, calls } = counted);
+  useNativeKernels(counted.counting);
 });
 
 afterAll(() => {
@@ -127,13 +114,16 @@ async function expectMatchesCpu(
 }
 
 /** Runs `body` and returns how many times each native function was called meanwhile. */
-async function counting(body: () => Promise<void> | void): Promise<typeof calls> {
-  const before = { ...calls };
+async function counting(
+  body: () => Promise<void> | void,
+): Promise<{ gemm: number; unary: number; sum: number }> {
+  const count = (name: string): number => calls.get(name) ?? 0;
+  const before = { gemm: count('gemm'), unary: count('unary'), sum: count('sum') };
   await body();
   return {
-    gemm: calls.gemm - before.gemm,
-    unary: calls.unary - before.unary,
-    sum: calls.sum - before.sum,
+    gemm: count('gemm') - before.gemm,
+    unary: count('unary') - before.unary,
+    sum: count('sum') - before.sum,
   };
 }
 

@@ -8,34 +8,26 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../src/worker/engine/backend.ts';
 import type { NativeAddon } from '../../src/worker/engine/native/addon.ts';
 import { useNativeKernels } from '../../src/worker/engine/wasm-kernels/index.ts';
-import { nativeAddon } from '../../src/worker/engine/wasm-kernels/native-active.ts';
+import { countNativeCalls } from '../helpers/native-addon.ts';
 
 let addon: NativeAddon;
-let copies = 0;
+let calls = new Map<string, number>();
 let before = 0;
 
 beforeAll(async () => {
   await selectBackend('wasm');
-  const active = nativeAddon();
-  if (active === null) throw new Error('native kernels missing: node scripts/build-native.mjs');
-  addon = active;
-  // Count block copies, to tell the native path from the stock kernel.
-  // The addon's functions are not enumerable properties: inherit them, override one.
-  const counted = Object.create(active, {
-    copyBlocks: {
-      value: (...args: Parameters<NativeAddon['copyBlocks']>) => {
-        copies++;
-        active.copyBlocks(...args);
-      },
-    },
-  }) as NativeAddon;
-  useNativeKernels(counted);
+  const counted = countNativeCalls();
+  if (typeof counted === 'string') throw new Error(counted);
+  ({ real: addon, calls } = counted);
+  useNativeKernels(counted.counting); // block copies tell the native path from the stock kernel
   before = tf.memory().numTensors;
 });
 afterAll(() => {
   useNativeKernels(addon);
   expect(tf.memory().numTensors).toBe(before);
 });
+
+const copies = (): number => calls.get('copyBlocks') ?? 0;
 
 async function onCpu(values: Float32Array | Int32Array, shape: number[], perm: number[]) {
   await tf.setBackend('cpu');
@@ -65,10 +57,10 @@ describe('native Transpose', () => {
           dtype === 'float32'
             ? tf.randomNormal(shape, 0, 1, 'float32', 3)
             : tf.randomUniform(shape, -1000, 1000, 'int32', 4);
-        const start = copies;
+        const start = copies();
         const y = tf.transpose(x, perm);
         const got = await y.data();
-        expect(copies > start, 'ran as block copies').toBe(native && x.size > 0);
+        expect(copies() > start, 'ran as block copies').toBe(native && x.size > 0);
         const ref = await onCpu((await x.data()) as Float32Array | Int32Array, shape, perm);
         expect(y.shape).toEqual(perm.map((axis) => shape[axis]));
         expect(Array.from(got)).toEqual(Array.from(ref));
