@@ -19,15 +19,11 @@ import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { estimateMemory } from '../src/main/services/memory-estimate.ts';
-import { mulberry32 } from '../src/worker/data/prng.ts';
 import { selectBackend } from '../src/worker/engine/backend.ts';
 import { createRandomModel } from '../src/worker/model/architectures/index.ts';
-import { prunerFor } from '../src/worker/prune/index.ts';
 import { benchSpec, type BenchShape } from '../src/worker/tasks/bench.ts';
-import type { TokenSequence } from '../src/worker/unlearn/batch.ts';
-import { resolveConfig } from '../src/worker/unlearn/config.ts';
-import { methodNamed } from '../src/worker/unlearn/methods/index.ts';
 import { train } from '../src/worker/unlearn/trainer.ts';
+import { methodSetup } from './method-setup.ts';
 
 const SHAPES: Record<string, BenchShape> = {
   'cpu-small': { layers: 4, embd: 256, heads: 8, vocab: 8192, seq: 128, batch: 4 },
@@ -42,14 +38,6 @@ const { values: options } = parseArgs({
     out: { type: 'string', default: '' },
   },
 });
-
-function randomSequences(shape: BenchShape, count: number, seed: number): TokenSequence[] {
-  const random = mulberry32(seed);
-  return Array.from({ length: count }, (_, i) => ({
-    id: `random#${i}`,
-    ids: Array.from({ length: shape.seq }, () => Math.floor(random() * shape.vocab)),
-  }));
-}
 
 interface TrackedBackend {
   move(dataId: object, values: unknown, shape: number[], dtype: string, refCount: number): void;
@@ -190,27 +178,9 @@ async function main(): Promise<void> {
         rows.push(await measureEval(shapeName, shape, live));
         continue;
       }
-      const method = methodNamed(name);
       const baseline = live.now(); // what earlier rows left behind (should be nothing)
-      const model = createRandomModel(benchSpec(shape), 0);
-      if (name === 'sau')
-        await prunerFor('magnitude').prune(model, {
-          target: { kind: 'unstructured', fraction: 0.5 },
-        });
+      const { method, model, forget, retain, config } = await methodSetup(name, shape, 2);
       const parameters = [...model.params.values()].reduce((n, p) => n + p.size, 0);
-      const steps = 2;
-      const forget = randomSequences(shape, shape.batch * steps, 1);
-      const retain = randomSequences(shape, shape.batch * steps, 2);
-      const config = resolveConfig(
-        {
-          epochs: 1,
-          batchSize: shape.batch,
-          maxLength: shape.seq,
-          ...(name === 'sau' ? { redistribution: 'importance', importance: 'fisher' } : {}),
-        },
-        method,
-        undefined,
-      );
       const weights = live.now() - baseline;
       live.resetPeak();
       const run = await method.prepare({ model, forget, retain, config });

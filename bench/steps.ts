@@ -13,15 +13,10 @@
 import { writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
-import { mulberry32 } from '../src/worker/data/prng.ts';
 import { selectBackend } from '../src/worker/engine/backend.ts';
-import { createRandomModel } from '../src/worker/model/architectures/index.ts';
-import { prunerFor } from '../src/worker/prune/index.ts';
-import { BENCH_SHAPES, benchSpec } from '../src/worker/tasks/bench.ts';
-import type { TokenSequence } from '../src/worker/unlearn/batch.ts';
-import { resolveConfig } from '../src/worker/unlearn/config.ts';
-import { methodNamed } from '../src/worker/unlearn/methods/index.ts';
+import { BENCH_SHAPES } from '../src/worker/tasks/bench.ts';
 import { train } from '../src/worker/unlearn/trainer.ts';
+import { methodSetup } from './method-setup.ts';
 
 const { values: options } = parseArgs({
   options: {
@@ -33,36 +28,11 @@ const { values: options } = parseArgs({
 const steps = Number(options.steps);
 const shape = BENCH_SHAPES['cpu-small']!;
 
-function randomSequences(count: number, seed: number): TokenSequence[] {
-  const random = mulberry32(seed);
-  return Array.from({ length: count }, (_, i) => ({
-    id: `random#${i}`,
-    ids: Array.from({ length: shape.seq }, () => Math.floor(random() * shape.vocab)),
-  }));
-}
-
 async function main() {
   const backend = await selectBackend('wasm');
   const rows = [];
   for (const name of options.methods.split(',')) {
-    const method = methodNamed(name);
-    const model = createRandomModel(benchSpec(shape), 0);
-    if (name === 'sau')
-      await prunerFor('magnitude').prune(model, {
-        target: { kind: 'unstructured', fraction: 0.5 },
-      });
-    const forget = randomSequences(shape.batch * (steps + 1), 1);
-    const retain = randomSequences(shape.batch * (steps + 1), 2);
-    const config = resolveConfig(
-      {
-        epochs: 1,
-        batchSize: shape.batch,
-        maxLength: shape.seq,
-        ...(name === 'sau' ? { redistribution: 'importance', importance: 'fisher' } : {}),
-      },
-      method,
-      undefined,
-    );
+    const { method, model, forget, retain, config } = await methodSetup(name, shape, steps + 1);
     const run = await method.prepare({ model, forget, retain, config });
     const started = performance.now();
     const result = await train({ run, method: name, forget, retain, config });
