@@ -4,6 +4,7 @@
  * that has a native path reads this at call time, so switching back (null) needs no
  * re-registration.
  */
+import { getBackend } from '@tensorflow/tfjs-core';
 import type { NativeAddon } from '../native/addon.ts';
 
 let active: NativeAddon | null = null;
@@ -14,4 +15,9 @@ export function setNativeAddon(addon: NativeAddon | null): void {
 
 export function nativeAddon(): NativeAddon | null {
   return active;
+}
+
+/** True when the native kernels can run now: wasm is the active backend and an addon is active. */
+export function nativeKernelsActive(): boolean {
+  return getBackend() === 'wasm' && active !== null;
 }

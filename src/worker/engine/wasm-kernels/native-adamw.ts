@@ -3,12 +3,12 @@
  * (native/elementwise.c), instead of the 16 element-wise kernels (and 13 temporaries) the tfjs
  * composition runs per parameter. Inputs param, grad, m, v (float32, one shape); attr
  * `constants`, the float32 scalars b1, 1−b1, b2, 1−b2, c1, c2, eps, lr, 1−lr·wd, scale; outputs the new
- * param, m and v. Registered for wasm only; callers check `nativeAdamWAvailable()` first.
+ * param, m and v. Registered for wasm only; callers check `nativeKernelsActive()` first.
  * The tenth constant is the global-norm clip scale the gradient is multiplied by first.
  */
-import { engine, getBackend, util } from '@tensorflow/tfjs-core';
+import { engine, util } from '@tensorflow/tfjs-core';
 import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
-import { nativeAddon } from './native-active.ts';
+import { nativeAddon, nativeKernelsActive } from './native-active.ts';
 import type { WasmBackend } from './routing.ts';
 
 export const NATIVE_ADAMW = 'NepentheAdamW';
@@ -50,11 +50,6 @@ export const nativeAdamWConfig: KernelConfig = {
   },
 };
 
-/** True when `NepentheAdamW` can run now: wasm is the active backend and the addon is active. */
-export function nativeAdamWAvailable(): boolean {
-  return getBackend() === 'wasm' && nativeAddon() !== null;
-}
-
 /**
  * Σ g² over every tensor, in double precision, in one native pass (the global gradient norm's
  * square), or null when the native kernels cannot run on these tensors (another backend, no
@@ -62,7 +57,7 @@ export function nativeAdamWAvailable(): boolean {
  */
 export function nativeSumOfSquares(tensors: readonly TensorInfo[]): number | null {
   const addon = nativeAddon();
-  if (addon === null || getBackend() !== 'wasm') return null;
+  if (addon === null || !nativeKernelsActive()) return null;
   if (tensors.some((t) => t.dtype !== 'float32')) return null;
   const backend = engine().backend as unknown as WasmBackend;
   const offsets = new Float64Array(tensors.length);

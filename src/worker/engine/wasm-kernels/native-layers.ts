@@ -2,7 +2,7 @@
  * Fused layer kernels for the wasm backend on the native addon (native/fused.c, softmax.c,
  * xent.c): GELU (tanh form), SwiGLU, LayerNorm, RMSNorm, attention's masked softmax and softmax
  * cross-entropy, forward and backward, one pass each. The model's ops use them through
- * tf.customGrad when `nativeLayersAvailable()` (src/worker/model/architectures/fused-ops.ts), and
+ * tf.customGrad when `nativeKernelsActive()` (src/worker/model/architectures/fused-ops.ts), and
  * the tfjs composition everywhere else.
  *
  *   NepentheGeluTanh      x → y
@@ -19,7 +19,7 @@
  *                         s = Σ e (N)
  *   NepentheSoftmaxXentGrad e, s, targets, dy (N) → dLogits (N, V)
  */
-import { getBackend, util } from '@tensorflow/tfjs-core';
+import { util } from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import type { NativeAddon } from '../native/addon.ts';
 import { nativeAddon } from './native-active.ts';
@@ -37,11 +37,6 @@ export const MASKED_SOFTMAX = 'NepentheMaskedSoftmax';
 export const SOFTMAX_GRAD = 'NepentheSoftmaxGrad';
 export const SOFTMAX_XENT = 'NepentheSoftmaxXent';
 export const SOFTMAX_XENT_GRAD = 'NepentheSoftmaxXentGrad';
-
-/** True when the fused layer kernels can run now: wasm is active with the native addon. */
-export function nativeLayersAvailable(): boolean {
-  return getBackend() === 'wasm' && nativeAddon() !== null;
-}
 
 type Body = (
   addon: NativeAddon,

@@ -20,7 +20,7 @@ import {
   SWIGLU_GRAD,
 } from '../../engine/wasm-kernels/native-layers.ts';
 
-export { nativeLayersAvailable as fusedLayersAvailable } from '../../engine/wasm-kernels/native-layers.ts';
+export { nativeKernelsActive as fusedLayersAvailable } from '../../engine/wasm-kernels/native-active.ts';
 
 const run = (name: string, inputs: tf.NamedTensorMap, attrs = {}): tf.Tensor | tf.Tensor[] =>
   tf.engine().runKernel(name, inputs, attrs) as tf.Tensor | tf.Tensor[];

@@ -4,7 +4,8 @@
  * Adam step. tfjs ships Adam only (its L2 penalty is not decoupled), hence this module.
  */
 import * as tf from '@tensorflow/tfjs';
-import { NATIVE_ADAMW, nativeAdamWAvailable } from '../../engine/wasm-kernels/native-adamw.ts';
+import { nativeKernelsActive } from '../../engine/wasm-kernels/native-active.ts';
+import { NATIVE_ADAMW } from '../../engine/wasm-kernels/native-adamw.ts';
 
 export interface AdamWOptions {
   readonly lr: number;
@@ -51,7 +52,7 @@ export class AdamW {
     const correction1 = 1 - b1 ** this.t;
     const correction2 = 1 - b2 ** this.t;
     // On wasm with the native kernels, one fused pass per parameter (same float32 arithmetic).
-    const native = nativeAdamWAvailable();
+    const native = nativeKernelsActive();
     const constants = [
       b1,
       1 - b1,
