@@ -1,7 +1,11 @@
 /*
- * nepenthe_native: the Node-API glue. Every kernel works in place on a memory the caller owns
- * (tfjs-backend-wasm's heap), addressed by byte offsets, and checks each range it touches against
- * that memory's length before it reads or writes: a bad call throws a RangeError, never crashes.
+ * nepenthe_native: the Node-API glue. Every kernel works in place on memory the caller owns,
+ * addressed by byte offsets, and checks each range it touches against that memory's length before
+ * it reads or writes: a bad call throws a RangeError, never crashes.
+ *
+ * `heap` is one memory (tfjs-backend-wasm's heap: offsets are plain byte offsets) or an Array of
+ * memories (the native backend's tensors, each its own typed array: offset = slot * 2^40 + byte
+ * offset within memory `slot`), so the same kernels serve both backends.
  *
  * JS surface (src/worker/engine/native/addon.ts types it):
  *   open() -> { ok, library, config, threads, error }
@@ -27,6 +31,7 @@
 #include <node_api.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "blas.h"
@@ -77,6 +82,47 @@ static int memory_arg(napi_env env, napi_value value, uint8_t **data, size_t *le
   return 0;
 }
 
+/* The memories of the current call: slot i is heap[i] (or the heap itself, slot 0). JS calls
+ * never nest, so one table serves every call. */
+#define NEP_SLOT ((double)((int64_t)1 << 40))
+struct memory {
+  uint8_t *data;
+  size_t length;
+};
+static struct memory *memories;
+static size_t memory_count, memory_capacity;
+
+/* Fills the memory table from a heap argument; throws a TypeError on anything else. */
+static int heap_arg(napi_env env, napi_value value) {
+  bool is_array = false;
+  uint32_t count = 1;
+  if (napi_is_array(env, value, &is_array) != napi_ok) return 0;
+  if (is_array && napi_get_array_length(env, value, &count) != napi_ok) return 0;
+  if (count > memory_capacity) {
+    struct memory *grown = realloc(memories, count * sizeof *grown);
+    if (grown == NULL) {
+      napi_throw_error(env, NULL, "nepenthe_native: out of memory for the memory table");
+      return 0;
+    }
+    memories = grown;
+    memory_capacity = count;
+  }
+  memory_count = 0;
+  for (uint32_t i = 0; i < count; i++) {
+    napi_value item = value;
+    if (is_array && napi_get_element(env, value, i, &item) != napi_ok) return 0;
+    if (!memory_arg(env, item, &memories[i].data, &memories[i].length)) return 0;
+  }
+  memory_count = count;
+  return 1;
+}
+
+/* The float at an (already checked) offset. */
+static float *nep_at(double offset) {
+  size_t slot = (size_t)(offset / NEP_SLOT);
+  return (float *)(memories[slot].data + (size_t)(offset - (double)slot * NEP_SLOT));
+}
+
 /* An integer argument: a finite whole number within ±2^52 (NaN, fractions, strings throw). */
 static int int_arg(napi_env env, napi_value value, int64_t *out, const char *name) {
   double d;
@@ -115,17 +161,20 @@ static int double_arg(napi_env env, napi_value value, double *out, const char *n
   return 1;
 }
 
-/* Throws a RangeError and returns 0 unless [offset, offset + floats*4) lies inside length. */
-static int in_bounds(napi_env env, double offset, double floats, size_t length, const char *what) {
+/* Throws a RangeError and returns 0 unless [offset, offset + floats*4) lies inside its memory. */
+static int in_bounds(napi_env env, double offset, double floats, const char *what) {
   /* Sizes arrive as doubles (products of int64 sizes could overflow): exact below 2^53, and any
    * larger product is far past every memory. */
-  double end = offset + floats * 4.0;
+  size_t slot = offset >= 0 && offset < 4503599627370496.0 ? (size_t)(offset / NEP_SLOT) : 0;
+  double within = offset - (double)slot * NEP_SLOT;
+  double end = within + floats * 4.0;
+  size_t length = slot < memory_count ? memories[slot].length : 0;
   if (offset < 0 || offset != (double)(int64_t)offset || ((int64_t)offset & 3) != 0 ||
-      end > (double)length) {
-    char msg[160];
+      slot >= memory_count || end > (double)length) {
+    char msg[192];
     snprintf(msg, sizeof msg,
-             "nepenthe_native: %s range [%.0f, %.0f) is outside the %zu-byte memory or unaligned",
-             what, offset, end, length);
+             "nepenthe_native: %s range [%.0f, %.0f) of memory %zu is outside its %zu bytes or unaligned",
+             what, within, end, slot, length);
     napi_throw_range_error(env, NULL, msg);
     return 0;
   }
@@ -178,9 +227,7 @@ static napi_value js_gemm(napi_env env, napi_callback_info info) {
     napi_throw_error(env, NULL, "nepenthe_native: no BLAS library is open");
     return NULL;
   }
-  uint8_t *heap;
-  size_t heap_length;
-  if (!memory_arg(env, argv[0], &heap, &heap_length)) return NULL;
+  if (!heap_arg(env, argv[0])) return NULL;
   bool trans_a, trans_b;
   if (!bool_arg(env, argv[1], &trans_a, "transposeA") ||
       !bool_arg(env, argv[2], &trans_b, "transposeB"))
@@ -214,9 +261,9 @@ static napi_value js_gemm(napi_env env, napi_callback_info info) {
   const double *offsets = (const double *)offsets_raw;
   size_t products = offsets_length / 24;
   for (size_t i = 0; i < products; i++) {
-    if (!in_bounds(env, offsets[3 * i], (double)m * k, heap_length, "a") ||
-        !in_bounds(env, offsets[3 * i + 1], (double)k * n, heap_length, "b") ||
-        !in_bounds(env, offsets[3 * i + 2], (double)m * n, heap_length, "c"))
+    if (!in_bounds(env, offsets[3 * i], (double)m * k, "a") ||
+        !in_bounds(env, offsets[3 * i + 1], (double)k * n, "b") ||
+        !in_bounds(env, offsets[3 * i + 2], (double)m * n, "c"))
       return NULL;
   }
   const float *bias = NULL;
@@ -225,12 +272,19 @@ static napi_value js_gemm(napi_env env, napi_callback_info info) {
   if (bias_type != napi_undefined && bias_type != napi_null) {
     double bias_offset;
     if (!double_arg(env, argv[9], &bias_offset, "bias") ||
-        !in_bounds(env, bias_offset, n, heap_length, "bias"))
+        !in_bounds(env, bias_offset, n, "bias"))
       return NULL;
-    bias = (const float *)(heap + (size_t)bias_offset);
+    bias = nep_at(bias_offset);
   }
-  nep_gemm_batch(heap, offsets, products, trans_a, trans_b, (int)m, (int)n, (int)k, (float)alpha,
+  float **pointers = malloc((products > 0 ? products : 1) * 3 * sizeof *pointers);
+  if (pointers == NULL) {
+    napi_throw_error(env, NULL, "nepenthe_native: out of memory for the product list");
+    return NULL;
+  }
+  for (size_t i = 0; i < 3 * products; i++) pointers[i] = nep_at(offsets[i]);
+  nep_gemm_batch(pointers, products, trans_a, trans_b, (int)m, (int)n, (int)k, (float)alpha,
                  (float)beta, bias);
+  free(pointers);
   return NULL;
 }
 
@@ -246,9 +300,9 @@ static int sizes_arg(napi_env env, napi_value *argv, size_t first, size_t count,
   return 1;
 }
 
-/* Gets exactly `want` arguments, the first a memory; throws otherwise. */
+/* Gets exactly `want` arguments, the first a heap (into the memory table); throws otherwise. */
 static int args_with_heap(napi_env env, napi_callback_info info, size_t want, napi_value *argv,
-                          uint8_t **heap, size_t *heap_length, const char *name) {
+                          const char *name) {
   size_t argc = want;
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return 0;
   if (argc < want) {
@@ -257,21 +311,19 @@ static int args_with_heap(napi_env env, napi_callback_info info, size_t want, na
     napi_throw_type_error(env, NULL, msg);
     return 0;
   }
-  return memory_arg(env, argv[0], heap, heap_length);
+  return heap_arg(env, argv[0]);
 }
 
-#define AT(off) ((float *)(heap + (size_t)(off)))
+#define AT(off) nep_at((double)(off))
 
 /* unary(heap, op, xOffset, yOffset, n): op 0 exp, 1 tanh, 2 GELU (tanh form). */
 static napi_value js_unary(napi_env env, napi_callback_info info) {
   napi_value argv[5];
-  uint8_t *heap;
-  size_t length;
-  if (!args_with_heap(env, info, 5, argv, &heap, &length, "unary")) return NULL;
+  if (!args_with_heap(env, info, 5, argv, "unary")) return NULL;
   int64_t v[4];
   if (!sizes_arg(env, argv, 1, 4, v)) return NULL;
-  if (!in_bounds(env, (double)v[1], v[3], length, "x") ||
-      !in_bounds(env, (double)v[2], v[3], length, "y"))
+  if (!in_bounds(env, (double)v[1], v[3], "x") ||
+      !in_bounds(env, (double)v[2], v[3], "y"))
     return NULL;
   switch (v[0]) {
     case 0: nep_exp(AT(v[1]), AT(v[2]), (size_t)v[3]); break;
@@ -285,14 +337,12 @@ static napi_value js_unary(napi_env env, napi_callback_info info) {
 /* geluGrad(heap, x, dy, dx, n). */
 static napi_value js_gelu_grad(napi_env env, napi_callback_info info) {
   napi_value argv[5];
-  uint8_t *heap;
-  size_t length;
-  if (!args_with_heap(env, info, 5, argv, &heap, &length, "geluGrad")) return NULL;
+  if (!args_with_heap(env, info, 5, argv, "geluGrad")) return NULL;
   int64_t v[4];
   if (!sizes_arg(env, argv, 1, 4, v)) return NULL;
-  if (!in_bounds(env, (double)v[0], v[3], length, "x") ||
-      !in_bounds(env, (double)v[1], v[3], length, "dy") ||
-      !in_bounds(env, (double)v[2], v[3], length, "dx"))
+  if (!in_bounds(env, (double)v[0], v[3], "x") ||
+      !in_bounds(env, (double)v[1], v[3], "dy") ||
+      !in_bounds(env, (double)v[2], v[3], "dx"))
     return NULL;
   nep_gelu_tanh_grad(AT(v[0]), AT(v[1]), AT(v[2]), (size_t)v[3]);
   return NULL;
@@ -301,19 +351,17 @@ static napi_value js_gelu_grad(napi_env env, napi_callback_info info) {
 /* layerNorm(heap, x, w, b, y, mean, rstd, rows, c, eps). */
 static napi_value js_layer_norm(napi_env env, napi_callback_info info) {
   napi_value argv[10];
-  uint8_t *heap;
-  size_t length;
-  if (!args_with_heap(env, info, 10, argv, &heap, &length, "layerNorm")) return NULL;
+  if (!args_with_heap(env, info, 10, argv, "layerNorm")) return NULL;
   int64_t v[8];
   if (!sizes_arg(env, argv, 1, 8, v)) return NULL;
   double eps;
   if (!double_arg(env, argv[9], &eps, "eps")) return NULL;
   int64_t rows = v[6], c = v[7];
-  if (!in_bounds(env, (double)v[0], (double)rows * c, length, "x") ||
-      !in_bounds(env, (double)v[1], c, length, "w") || !in_bounds(env, (double)v[2], c, length, "b") ||
-      !in_bounds(env, (double)v[3], (double)rows * c, length, "y") ||
-      !in_bounds(env, (double)v[4], rows, length, "mean") ||
-      !in_bounds(env, (double)v[5], rows, length, "rstd"))
+  if (!in_bounds(env, (double)v[0], (double)rows * c, "x") ||
+      !in_bounds(env, (double)v[1], c, "w") || !in_bounds(env, (double)v[2], c, "b") ||
+      !in_bounds(env, (double)v[3], (double)rows * c, "y") ||
+      !in_bounds(env, (double)v[4], rows, "mean") ||
+      !in_bounds(env, (double)v[5], rows, "rstd"))
     return NULL;
   if (c == 0) {
     napi_throw_range_error(env, NULL, "nepenthe_native: layerNorm rows must not be empty");
@@ -327,19 +375,17 @@ static napi_value js_layer_norm(napi_env env, napi_callback_info info) {
 /* layerNormGrad(heap, x, w, mean, rstd, dy, dx, dw, db, rows, c). */
 static napi_value js_layer_norm_grad(napi_env env, napi_callback_info info) {
   napi_value argv[11];
-  uint8_t *heap;
-  size_t length;
-  if (!args_with_heap(env, info, 11, argv, &heap, &length, "layerNormGrad")) return NULL;
+  if (!args_with_heap(env, info, 11, argv, "layerNormGrad")) return NULL;
   int64_t v[10];
   if (!sizes_arg(env, argv, 1, 10, v)) return NULL;
   int64_t rows = v[8], c = v[9];
-  if (!in_bounds(env, (double)v[0], (double)rows * c, length, "x") ||
-      !in_bounds(env, (double)v[1], c, length, "w") ||
-      !in_bounds(env, (double)v[2], rows, length, "mean") ||
-      !in_bounds(env, (double)v[3], rows, length, "rstd") ||
-      !in_bounds(env, (double)v[4], (double)rows * c, length, "dy") ||
-      !in_bounds(env, (double)v[5], (double)rows * c, length, "dx") ||
-      !in_bounds(env, (double)v[6], c, length, "dw") || !in_bounds(env, (double)v[7], c, length, "db"))
+  if (!in_bounds(env, (double)v[0], (double)rows * c, "x") ||
+      !in_bounds(env, (double)v[1], c, "w") ||
+      !in_bounds(env, (double)v[2], rows, "mean") ||
+      !in_bounds(env, (double)v[3], rows, "rstd") ||
+      !in_bounds(env, (double)v[4], (double)rows * c, "dy") ||
+      !in_bounds(env, (double)v[5], (double)rows * c, "dx") ||
+      !in_bounds(env, (double)v[6], c, "dw") || !in_bounds(env, (double)v[7], c, "db"))
     return NULL;
   nep_layer_norm_grad(AT(v[0]), AT(v[1]), AT(v[2]), AT(v[3]), AT(v[4]), AT(v[5]), AT(v[6]),
                       AT(v[7]), (size_t)rows, (size_t)c);
@@ -349,15 +395,13 @@ static napi_value js_layer_norm_grad(napi_env env, napi_callback_info info) {
 /* copyBlocks(heap, src, dst, blocks, count, srcStride, dstStride): strides in floats. */
 static napi_value js_copy_blocks(napi_env env, napi_callback_info info) {
   napi_value argv[7];
-  uint8_t *heap;
-  size_t length;
-  if (!args_with_heap(env, info, 7, argv, &heap, &length, "copyBlocks")) return NULL;
+  if (!args_with_heap(env, info, 7, argv, "copyBlocks")) return NULL;
   int64_t v[6];
   if (!sizes_arg(env, argv, 1, 6, v)) return NULL;
   int64_t blocks = v[2], count = v[3];
   if (blocks == 0 || count == 0) return NULL;
-  if (!in_bounds(env, (double)v[0], (double)(blocks - 1) * v[4] + count, length, "src") ||
-      !in_bounds(env, (double)v[1], (double)(blocks - 1) * v[5] + count, length, "dst"))
+  if (!in_bounds(env, (double)v[0], (double)(blocks - 1) * v[4] + count, "src") ||
+      !in_bounds(env, (double)v[1], (double)(blocks - 1) * v[5] + count, "dst"))
     return NULL;
   nep_copy_blocks(AT(v[0]), AT(v[1]), (size_t)blocks, (size_t)count, (size_t)v[4], (size_t)v[5]);
   return NULL;
@@ -366,14 +410,12 @@ static napi_value js_copy_blocks(napi_env env, napi_callback_info info) {
 /* gatherRows(heap, table, rows, width, index (int32), count, out). */
 static napi_value js_gather_rows(napi_env env, napi_callback_info info) {
   napi_value argv[7];
-  uint8_t *heap;
-  size_t length;
-  if (!args_with_heap(env, info, 7, argv, &heap, &length, "gatherRows")) return NULL;
+  if (!args_with_heap(env, info, 7, argv, "gatherRows")) return NULL;
   int64_t v[6];
   if (!sizes_arg(env, argv, 1, 6, v)) return NULL;
-  if (!in_bounds(env, (double)v[0], (double)v[1] * v[2], length, "table") ||
-      !in_bounds(env, (double)v[3], v[4], length, "index") ||
-      !in_bounds(env, (double)v[5], (double)v[4] * v[2], length, "out"))
+  if (!in_bounds(env, (double)v[0], (double)v[1] * v[2], "table") ||
+      !in_bounds(env, (double)v[3], v[4], "index") ||
+      !in_bounds(env, (double)v[5], (double)v[4] * v[2], "out"))
     return NULL;
   long bad = nep_gather_rows(AT(v[0]), (size_t)v[1], (size_t)v[2], (const int32_t *)AT(v[3]),
                              (size_t)v[4], AT(v[5]));
@@ -389,16 +431,14 @@ static napi_value js_gather_rows(napi_env env, napi_callback_info info) {
 /* xentForward(heap, z, targets (int32), loss, e, s, n, v). */
 static napi_value js_xent_forward(napi_env env, napi_callback_info info) {
   napi_value argv[8];
-  uint8_t *heap;
-  size_t length;
-  if (!args_with_heap(env, info, 8, argv, &heap, &length, "xentForward")) return NULL;
+  if (!args_with_heap(env, info, 8, argv, "xentForward")) return NULL;
   int64_t a[7];
   if (!sizes_arg(env, argv, 1, 7, a)) return NULL;
   int64_t n = a[5], v = a[6];
-  if (!in_bounds(env, (double)a[0], (double)n * v, length, "z") ||
-      !in_bounds(env, (double)a[1], n, length, "targets") ||
-      !in_bounds(env, (double)a[2], n, length, "loss") ||
-      !in_bounds(env, (double)a[3], (double)n * v, length, "e") || !in_bounds(env, (double)a[4], n, length, "s"))
+  if (!in_bounds(env, (double)a[0], (double)n * v, "z") ||
+      !in_bounds(env, (double)a[1], n, "targets") ||
+      !in_bounds(env, (double)a[2], n, "loss") ||
+      !in_bounds(env, (double)a[3], (double)n * v, "e") || !in_bounds(env, (double)a[4], n, "s"))
     return NULL;
   long bad = nep_xent_forward(AT(a[0]), (const int32_t *)AT(a[1]), AT(a[2]), AT(a[3]), AT(a[4]),
                               (size_t)n, (size_t)v);
@@ -414,16 +454,14 @@ static napi_value js_xent_forward(napi_env env, napi_callback_info info) {
 /* xentBackward(heap, e, s, targets (int32, checked by the forward pass), dy, dz, n, v). */
 static napi_value js_xent_backward(napi_env env, napi_callback_info info) {
   napi_value argv[8];
-  uint8_t *heap;
-  size_t length;
-  if (!args_with_heap(env, info, 8, argv, &heap, &length, "xentBackward")) return NULL;
+  if (!args_with_heap(env, info, 8, argv, "xentBackward")) return NULL;
   int64_t a[7];
   if (!sizes_arg(env, argv, 1, 7, a)) return NULL;
   int64_t n = a[5], v = a[6];
-  if (!in_bounds(env, (double)a[0], (double)n * v, length, "e") ||
-      !in_bounds(env, (double)a[1], n, length, "s") ||
-      !in_bounds(env, (double)a[2], n, length, "targets") ||
-      !in_bounds(env, (double)a[3], n, length, "dy") || !in_bounds(env, (double)a[4], (double)n * v, length, "dz"))
+  if (!in_bounds(env, (double)a[0], (double)n * v, "e") ||
+      !in_bounds(env, (double)a[1], n, "s") ||
+      !in_bounds(env, (double)a[2], n, "targets") ||
+      !in_bounds(env, (double)a[3], n, "dy") || !in_bounds(env, (double)a[4], (double)n * v, "dz"))
     return NULL;
   const int32_t *targets = (const int32_t *)AT(a[2]);
   for (int64_t r = 0; r < n; r++) {
@@ -439,9 +477,7 @@ static napi_value js_xent_backward(napi_env env, napi_callback_info info) {
 /* maskedSoftmax(heap, x, mask (or -1), y, rows, s, t). */
 static napi_value js_masked_softmax(napi_env env, napi_callback_info info) {
   napi_value argv[7];
-  uint8_t *heap;
-  size_t length;
-  if (!args_with_heap(env, info, 7, argv, &heap, &length, "maskedSoftmax")) return NULL;
+  if (!args_with_heap(env, info, 7, argv, "maskedSoftmax")) return NULL;
   int64_t x, mask, v[4];
   if (!int_arg(env, argv[1], &x, "x") || !int_arg(env, argv[2], &mask, "mask") ||
       !sizes_arg(env, argv, 3, 4, v))
@@ -451,9 +487,9 @@ static napi_value js_masked_softmax(napi_env env, napi_callback_info info) {
     napi_throw_range_error(env, NULL, "nepenthe_native: maskedSoftmax rows must be a multiple of t");
     return NULL;
   }
-  if (!in_bounds(env, (double)x, (double)rows * s, length, "x") ||
-      !in_bounds(env, (double)v[0], (double)rows * s, length, "y") ||
-      (mask >= 0 && !in_bounds(env, (double)mask, (double)t * s, length, "mask")))
+  if (!in_bounds(env, (double)x, (double)rows * s, "x") ||
+      !in_bounds(env, (double)v[0], (double)rows * s, "y") ||
+      (mask >= 0 && !in_bounds(env, (double)mask, (double)t * s, "mask")))
     return NULL;
   nep_masked_softmax(AT(x), mask >= 0 ? AT(mask) : NULL, AT(v[0]), (size_t)rows, (size_t)s,
                      (size_t)(t > 0 ? t : 1));
@@ -463,15 +499,13 @@ static napi_value js_masked_softmax(napi_env env, napi_callback_info info) {
 /* softmaxGrad(heap, y, dy, dx, rows, s). */
 static napi_value js_softmax_grad(napi_env env, napi_callback_info info) {
   napi_value argv[6];
-  uint8_t *heap;
-  size_t length;
-  if (!args_with_heap(env, info, 6, argv, &heap, &length, "softmaxGrad")) return NULL;
+  if (!args_with_heap(env, info, 6, argv, "softmaxGrad")) return NULL;
   int64_t v[5];
   if (!sizes_arg(env, argv, 1, 5, v)) return NULL;
   int64_t count = v[3] * v[4];
-  if (!in_bounds(env, (double)v[0], count, length, "y") ||
-      !in_bounds(env, (double)v[1], count, length, "dy") ||
-      !in_bounds(env, (double)v[2], count, length, "dx"))
+  if (!in_bounds(env, (double)v[0], count, "y") ||
+      !in_bounds(env, (double)v[1], count, "dy") ||
+      !in_bounds(env, (double)v[2], count, "dx"))
     return NULL;
   nep_softmax_grad(AT(v[0]), AT(v[1]), AT(v[2]), (size_t)v[3], (size_t)v[4]);
   return NULL;
@@ -480,14 +514,12 @@ static napi_value js_softmax_grad(napi_env env, napi_callback_info info) {
 /* swiglu(heap, g, u, y, n). */
 static napi_value js_swiglu(napi_env env, napi_callback_info info) {
   napi_value argv[5];
-  uint8_t *heap;
-  size_t length;
-  if (!args_with_heap(env, info, 5, argv, &heap, &length, "swiglu")) return NULL;
+  if (!args_with_heap(env, info, 5, argv, "swiglu")) return NULL;
   int64_t v[4];
   if (!sizes_arg(env, argv, 1, 4, v)) return NULL;
-  if (!in_bounds(env, (double)v[0], v[3], length, "g") ||
-      !in_bounds(env, (double)v[1], v[3], length, "u") ||
-      !in_bounds(env, (double)v[2], v[3], length, "y"))
+  if (!in_bounds(env, (double)v[0], v[3], "g") ||
+      !in_bounds(env, (double)v[1], v[3], "u") ||
+      !in_bounds(env, (double)v[2], v[3], "y"))
     return NULL;
   nep_swiglu(AT(v[0]), AT(v[1]), AT(v[2]), (size_t)v[3]);
   return NULL;
@@ -496,14 +528,12 @@ static napi_value js_swiglu(napi_env env, napi_callback_info info) {
 /* swigluGrad(heap, g, u, dy, dg, du, n). */
 static napi_value js_swiglu_grad(napi_env env, napi_callback_info info) {
   napi_value argv[7];
-  uint8_t *heap;
-  size_t length;
-  if (!args_with_heap(env, info, 7, argv, &heap, &length, "swigluGrad")) return NULL;
+  if (!args_with_heap(env, info, 7, argv, "swigluGrad")) return NULL;
   int64_t v[6];
   if (!sizes_arg(env, argv, 1, 6, v)) return NULL;
   static const char *const names[5] = {"g", "u", "dy", "dg", "du"};
   for (int i = 0; i < 5; i++)
-    if (!in_bounds(env, (double)v[i], v[5], length, names[i])) return NULL;
+    if (!in_bounds(env, (double)v[i], v[5], names[i])) return NULL;
   nep_swiglu_grad(AT(v[0]), AT(v[1]), AT(v[2]), AT(v[3]), AT(v[4]), (size_t)v[5]);
   return NULL;
 }
@@ -511,9 +541,7 @@ static napi_value js_swiglu_grad(napi_env env, napi_callback_info info) {
 /* rmsNorm(heap, x, w, y, rstd, rows, c, eps). */
 static napi_value js_rms_norm(napi_env env, napi_callback_info info) {
   napi_value argv[8];
-  uint8_t *heap;
-  size_t length;
-  if (!args_with_heap(env, info, 8, argv, &heap, &length, "rmsNorm")) return NULL;
+  if (!args_with_heap(env, info, 8, argv, "rmsNorm")) return NULL;
   int64_t v[6];
   if (!sizes_arg(env, argv, 1, 6, v)) return NULL;
   double eps;
@@ -523,10 +551,10 @@ static napi_value js_rms_norm(napi_env env, napi_callback_info info) {
     napi_throw_range_error(env, NULL, "nepenthe_native: rmsNorm rows must not be empty");
     return NULL;
   }
-  if (!in_bounds(env, (double)v[0], (double)rows * c, length, "x") ||
-      !in_bounds(env, (double)v[1], c, length, "w") ||
-      !in_bounds(env, (double)v[2], (double)rows * c, length, "y") ||
-      !in_bounds(env, (double)v[3], rows, length, "rstd"))
+  if (!in_bounds(env, (double)v[0], (double)rows * c, "x") ||
+      !in_bounds(env, (double)v[1], c, "w") ||
+      !in_bounds(env, (double)v[2], (double)rows * c, "y") ||
+      !in_bounds(env, (double)v[3], rows, "rstd"))
     return NULL;
   nep_rms_norm(AT(v[0]), AT(v[1]), AT(v[2]), AT(v[3]), (size_t)rows, (size_t)c, (float)eps);
   return NULL;
@@ -535,18 +563,16 @@ static napi_value js_rms_norm(napi_env env, napi_callback_info info) {
 /* rmsNormGrad(heap, x, w, rstd, dy, dx, dw, rows, c). */
 static napi_value js_rms_norm_grad(napi_env env, napi_callback_info info) {
   napi_value argv[9];
-  uint8_t *heap;
-  size_t length;
-  if (!args_with_heap(env, info, 9, argv, &heap, &length, "rmsNormGrad")) return NULL;
+  if (!args_with_heap(env, info, 9, argv, "rmsNormGrad")) return NULL;
   int64_t v[8];
   if (!sizes_arg(env, argv, 1, 8, v)) return NULL;
   int64_t rows = v[6], c = v[7];
-  if (!in_bounds(env, (double)v[0], (double)rows * c, length, "x") ||
-      !in_bounds(env, (double)v[1], c, length, "w") ||
-      !in_bounds(env, (double)v[2], rows, length, "rstd") ||
-      !in_bounds(env, (double)v[3], (double)rows * c, length, "dy") ||
-      !in_bounds(env, (double)v[4], (double)rows * c, length, "dx") ||
-      !in_bounds(env, (double)v[5], c, length, "dw"))
+  if (!in_bounds(env, (double)v[0], (double)rows * c, "x") ||
+      !in_bounds(env, (double)v[1], c, "w") ||
+      !in_bounds(env, (double)v[2], rows, "rstd") ||
+      !in_bounds(env, (double)v[3], (double)rows * c, "dy") ||
+      !in_bounds(env, (double)v[4], (double)rows * c, "dx") ||
+      !in_bounds(env, (double)v[5], c, "dw"))
     return NULL;
   nep_rms_norm_grad(AT(v[0]), AT(v[1]), AT(v[2]), AT(v[3]), AT(v[4]), AT(v[5]), (size_t)rows,
                     (size_t)c);
@@ -556,9 +582,7 @@ static napi_value js_rms_norm_grad(napi_env env, napi_callback_info info) {
 /* sumSquares(heap, offsets: Float64Array, sizes: Float64Array) -> the sum of x² over every range. */
 static napi_value js_sum_squares(napi_env env, napi_callback_info info) {
   napi_value argv[3];
-  uint8_t *heap;
-  size_t length;
-  if (!args_with_heap(env, info, 3, argv, &heap, &length, "sumSquares")) return NULL;
+  if (!args_with_heap(env, info, 3, argv, "sumSquares")) return NULL;
   uint8_t *offsets_raw, *sizes_raw;
   size_t offsets_length, sizes_length;
   if (!memory_arg(env, argv[1], &offsets_raw, &offsets_length) ||
@@ -576,7 +600,7 @@ static napi_value js_sum_squares(napi_env env, napi_callback_info info) {
       napi_throw_range_error(env, NULL, "nepenthe_native: sumSquares sizes must be whole numbers");
       return NULL;
     }
-    if (!in_bounds(env, offsets[i], sizes[i], length, "x")) return NULL;
+    if (!in_bounds(env, offsets[i], sizes[i], "x")) return NULL;
   }
   double total = 0;
   for (size_t i = 0; i < count; i++) total += nep_sum_squares(AT(offsets[i]), (size_t)sizes[i]);
@@ -588,13 +612,11 @@ static napi_value js_sum_squares(napi_env env, napi_callback_info info) {
 /* sum(heap, xOffset, yOffset, outer, reduce, inner). */
 static napi_value js_sum(napi_env env, napi_callback_info info) {
   napi_value argv[6];
-  uint8_t *heap;
-  size_t length;
-  if (!args_with_heap(env, info, 6, argv, &heap, &length, "sum")) return NULL;
+  if (!args_with_heap(env, info, 6, argv, "sum")) return NULL;
   int64_t v[5];
   if (!sizes_arg(env, argv, 1, 5, v)) return NULL;
-  if (!in_bounds(env, (double)v[0], (double)v[2] * v[3] * v[4], length, "x") ||
-      !in_bounds(env, (double)v[1], (double)v[2] * v[4], length, "y"))
+  if (!in_bounds(env, (double)v[0], (double)v[2] * v[3] * v[4], "x") ||
+      !in_bounds(env, (double)v[1], (double)v[2] * v[4], "y"))
     return NULL;
   nep_sum(AT(v[0]), AT(v[1]), (size_t)v[2], (size_t)v[3], (size_t)v[4]);
   return NULL;
@@ -603,14 +625,12 @@ static napi_value js_sum(napi_env env, napi_callback_info info) {
 /* adamw(heap, p, g, m, v, pOut, mOut, vOut, n, constants: Float32Array(9)). */
 static napi_value js_adamw(napi_env env, napi_callback_info info) {
   napi_value argv[10];
-  uint8_t *heap;
-  size_t length;
-  if (!args_with_heap(env, info, 10, argv, &heap, &length, "adamw")) return NULL;
+  if (!args_with_heap(env, info, 10, argv, "adamw")) return NULL;
   int64_t v[8];
   if (!sizes_arg(env, argv, 1, 8, v)) return NULL;
   static const char *const names[7] = {"p", "g", "m", "v", "pOut", "mOut", "vOut"};
   for (int i = 0; i < 7; i++)
-    if (!in_bounds(env, (double)v[i], v[7], length, names[i])) return NULL;
+    if (!in_bounds(env, (double)v[i], v[7], names[i])) return NULL;
   uint8_t *constants;
   size_t constants_length;
   if (!memory_arg(env, argv[9], &constants, &constants_length)) return NULL;

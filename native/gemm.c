@@ -12,8 +12,7 @@
 #define NEP_SMALL_PRODUCT (1 << 21)
 
 struct batch {
-  uint8_t *heap;
-  const double *offsets;
+  float *const *pointers;
   int trans_a, trans_b, m, n, k;
   float alpha, beta;
   const float *bias;
@@ -26,9 +25,9 @@ static void products_range(void *ctx, size_t first, size_t end) {
   int ldb = g->trans_b ? g->k : g->n;
   int m = g->m, n = g->n, k = g->k;
   for (size_t i = first; i < end; i++) {
-    const float *a = (const float *)(g->heap + (size_t)g->offsets[3 * i]);
-    const float *b = (const float *)(g->heap + (size_t)g->offsets[3 * i + 1]);
-    float *c = (float *)(g->heap + (size_t)g->offsets[3 * i + 2]);
+    const float *a = g->pointers[3 * i];
+    const float *b = g->pointers[3 * i + 1];
+    float *c = g->pointers[3 * i + 2];
     if (g->bias != NULL) {
       /* c = op(a) op(b) + bias (one row of n, added to every row): start c at the bias. */
       for (int r = 0; r < m; r++) memcpy(c + (size_t)r * n, g->bias, (size_t)n * sizeof(float));
@@ -45,10 +44,10 @@ static void products_range(void *ctx, size_t first, size_t end) {
   }
 }
 
-void nep_gemm_batch(uint8_t *heap, const double *offsets, size_t products, int trans_a,
+void nep_gemm_batch(float *const *pointers, size_t products, int trans_a,
                     int trans_b, int m, int n, int k, float alpha, float beta, const float *bias) {
   if (m == 0 || n == 0 || products == 0) return;
-  struct batch g = {heap, offsets, trans_a, trans_b, m, n, k, alpha, beta, bias};
+  struct batch g = {pointers, trans_a, trans_b, m, n, k, alpha, beta, bias};
   /* Many small products (attention's per-head ones): BLAS on one thread per product, the
    * products split across our pool. Waking BLAS's pool for every 128x128x32 product costs more
    * than the product (measured in a train step: 2.6 ms per 32-product call with 2 BLAS threads,

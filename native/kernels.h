@@ -16,10 +16,10 @@ void nep_parallel(nep_range_fn fn, void *ctx, size_t n, size_t min_n);
 void nep_pool_set_threads(int n);
 int nep_pool_threads(void);
 
-/* For each i: c_i = alpha * op(a_i) op(b_i) + beta * c_i, row-major; offsets holds the byte
- * offsets (a_i, b_i, c_i) into heap. op(a) is (m, k), op(b) is (k, n), c is (m, n). With a bias
+/* For each i: c_i = alpha * op(a_i) op(b_i) + beta * c_i, row-major; pointers holds the
+ * (a_i, b_i, c_i) triples. op(a) is (m, k), op(b) is (k, n), c is (m, n). With a bias
  * (n floats), c_i = alpha * op(a_i) op(b_i) + bias on every row instead (beta ignored). */
-void nep_gemm_batch(uint8_t *heap, const double *offsets, size_t products, int trans_a,
+void nep_gemm_batch(float *const *pointers, size_t products, int trans_a,
                     int trans_b, int m, int n, int k, float alpha, float beta, const float *bias);
 
 /* y = exp(x), y = tanh(x); y may be x. */

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 
-export const BackendName = z.enum(['auto', 'webgpu', 'tensorflow', 'wasm', 'cpu']);
+export const BackendName = z.enum(['auto', 'webgpu', 'tensorflow', 'native', 'wasm', 'cpu']);
 export type BackendName = z.infer<typeof BackendName>;
 
 export const InspectReport = z.object({

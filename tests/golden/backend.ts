@@ -1,6 +1,7 @@
 /**
  * Test helper: switch tfjs to a named backend through the engine's own selection, so the golden
- * tests run exactly what users run (wasm with its registered kernels and the native CPU kernels;
+ * tests run exactly what users run (native: tfjs-cpu storage with the native kernels; wasm with its
+ * registered kernels and the native CPU kernels;
  * webgpu through Dawn, on SwiftShader when there is no GPU). `wasm-portable` is the wasm backend
  * with the native kernels switched off: what runs where the addon or a BLAS is missing.
  */
@@ -9,7 +10,7 @@ import { loadNativeAddon } from '../../src/worker/engine/native/addon.ts';
 import { useNativeKernels } from '../../src/worker/engine/wasm-kernels/index.ts';
 import { nativeAddon } from '../../src/worker/engine/wasm-kernels/native-active.ts';
 
-export type TestBackend = 'cpu' | 'wasm' | 'wasm-portable' | 'webgpu';
+export type TestBackend = 'cpu' | 'native' | 'wasm' | 'wasm-portable' | 'webgpu';
 
 export async function useBackend(name: TestBackend): Promise<void> {
   const swiftshader = process.env.NEPENTHE_SWIFTSHADER !== '0';

@@ -3,7 +3,10 @@
  *
  *   webgpu      Dawn on a Vulkan/Metal/D3D12 GPU; on SwiftShader when asked (NEPENTHE_SWIFTSHADER=1)
  *   tensorflow  @tensorflow/tfjs-node-gpu or -node (optional dependencies; libtensorflow)
- *   wasm        XNNPACK on the CPU, plus the kernels it lacks (./wasm-kernels)
+ *   native      tensors in the machine's RAM (tfjs-cpu storage), hot kernels on the native
+ *               addon (./native): the CPU choice when the addon and a BLAS load
+ *   wasm        XNNPACK on the CPU, plus the kernels it lacks (./wasm-kernels); its 32-bit heap
+ *               caps tensors at 4 GB
  *   cpu         the plain-JS reference
  *
  * `auto` takes the first that works in that order, except that webgpu counts only on a hardware
@@ -19,6 +22,7 @@ import { UserInputError } from '../../shared/errors.ts';
 import { setUpDawn, type GpuAdapterDescription } from './dawn.ts';
 import { registerCpuKernels } from './cpu-kernels/index.ts';
 import { loadNativeAddon } from './native/addon.ts';
+import { registerNativeBackend } from './native/backend.ts';
 import { registerWasmKernels, useNativeKernels } from './wasm-kernels/index.ts';
 import { setWasmBackendThreaded } from './wasm-kernels/threads.ts';
 
@@ -66,7 +70,7 @@ export async function selectBackend(
 
 async function selectAuto(swiftshader: boolean): Promise<SelectedBackend> {
   const skipped: string[] = [];
-  for (const name of ['webgpu', 'tensorflow', 'wasm', 'cpu'] as const) {
+  for (const name of ['webgpu', 'tensorflow', 'native', 'wasm', 'cpu'] as const) {
     try {
       if (name === 'webgpu') await hardwareAdapter(swiftshader);
       const started = await start(name, swiftshader);
@@ -102,6 +106,8 @@ async function start(name: ConcreteBackend, swiftshader: boolean): Promise<Start
       return startWebGpu(swiftshader);
     case 'tensorflow':
       return startTensorflow();
+    case 'native':
+      return startNative();
     case 'wasm':
       return startWasm();
     case 'cpu':
@@ -154,6 +160,14 @@ async function startTensorflow(): Promise<Started> {
   throw new Unavailable(
     `${failures.join(', ')} (optional dependencies: npm install ${TFJS_NODE_PACKAGES[1]})`,
   );
+}
+
+async function startNative(): Promise<Started> {
+  const native = loadNativeAddon(cpuThreads());
+  if (!native.ok) throw new Unavailable(native.reason);
+  registerNativeBackend(native.addon);
+  await activate('native');
+  return { name: 'native', detail: `tensors in RAM, products on ${native.detail}` };
 }
 
 async function startWasm(): Promise<Started> {

@@ -15,9 +15,14 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import type { AddonHeap } from './memory.ts';
+
 const FILE = 'nepenthe_native.node';
 
-/** The functions native/addon.c exports. Memory is an ArrayBuffer or typed array; offsets in bytes. */
+/**
+ * The functions native/addon.c exports. `heap` is one memory (byte offsets) or a list of typed
+ * arrays (offset = slot · 2^40 + byte offset; ./memory.ts).
+ */
 export interface NativeAddon {
   open(): { ok: boolean; library: string; config: string; threads: number; error: string };
   setThreads(n: number): void;
@@ -26,7 +31,7 @@ export interface NativeAddon {
    * offset (n floats), c = alpha·op(a)·op(b) + bias on every row.
    */
   gemm(
-    heap: ArrayBufferLike | ArrayBufferView,
+    heap: AddonHeap | ArrayBufferLike | ArrayBufferView,
     transposeA: boolean,
     transposeB: boolean,
     m: number,
@@ -38,12 +43,12 @@ export interface NativeAddon {
     bias?: number,
   ): void;
   /** y = f(x) over n floats; op 0 exp, 1 tanh, 2 GELU (tanh form). */
-  unary(heap: Uint8Array, op: number, x: number, y: number, n: number): void;
+  unary(heap: AddonHeap, op: number, x: number, y: number, n: number): void;
   /** dx = dy · GELU'(x) over n floats. */
-  geluGrad(heap: Uint8Array, x: number, dy: number, dx: number, n: number): void;
+  geluGrad(heap: AddonHeap, x: number, dy: number, dx: number, n: number): void;
   /** LayerNorm of `rows` rows of c floats; mean and rstd (1/sqrt(var + eps)) per row. */
   layerNorm(
-    heap: Uint8Array,
+    heap: AddonHeap,
     x: number,
     w: number,
     b: number,
@@ -56,7 +61,7 @@ export interface NativeAddon {
   ): void;
   /** LayerNorm's gradient: dx (rows, c), dw and db (c) summed over rows. */
   layerNormGrad(
-    heap: Uint8Array,
+    heap: AddonHeap,
     x: number,
     w: number,
     mean: number,
@@ -70,7 +75,7 @@ export interface NativeAddon {
   ): void;
   /** Row softmax of x (rows, s) plus mask row r % t (mask −1: none). */
   maskedSoftmax(
-    heap: Uint8Array,
+    heap: AddonHeap,
     x: number,
     mask: number,
     y: number,
@@ -79,12 +84,12 @@ export interface NativeAddon {
     t: number,
   ): void;
   /** dx = dy·y − Σ(dy·y)·y per row. */
-  softmaxGrad(heap: Uint8Array, y: number, dy: number, dx: number, rows: number, s: number): void;
+  softmaxGrad(heap: AddonHeap, y: number, dy: number, dx: number, rows: number, s: number): void;
   /** y = silu(g)·u over n floats. */
-  swiglu(heap: Uint8Array, g: number, u: number, y: number, n: number): void;
+  swiglu(heap: AddonHeap, g: number, u: number, y: number, n: number): void;
   /** SwiGLU's gradients dg and du over n floats. */
   swigluGrad(
-    heap: Uint8Array,
+    heap: AddonHeap,
     g: number,
     u: number,
     dy: number,
@@ -94,7 +99,7 @@ export interface NativeAddon {
   ): void;
   /** RMSNorm of `rows` rows of c floats; rstd = 1/sqrt(mean(x²) + eps) per row. */
   rmsNorm(
-    heap: Uint8Array,
+    heap: AddonHeap,
     x: number,
     w: number,
     y: number,
@@ -105,7 +110,7 @@ export interface NativeAddon {
   ): void;
   /** RMSNorm's gradient: dx (rows, c), dw (c) summed over rows. */
   rmsNormGrad(
-    heap: Uint8Array,
+    heap: AddonHeap,
     x: number,
     w: number,
     rstd: number,
@@ -117,7 +122,7 @@ export interface NativeAddon {
   ): void;
   /** `blocks` runs of `count` floats from src to dst, strides in floats. */
   copyBlocks(
-    heap: Uint8Array,
+    heap: AddonHeap,
     src: number,
     dst: number,
     blocks: number,
@@ -127,7 +132,7 @@ export interface NativeAddon {
   ): void;
   /** out[i] = table[index[i]] for rows of `width` floats; throws RangeError on a bad index. */
   gatherRows(
-    heap: Uint8Array,
+    heap: AddonHeap,
     table: number,
     rows: number,
     width: number,
@@ -137,7 +142,7 @@ export interface NativeAddon {
   ): void;
   /** Softmax cross-entropy of n rows of v logits: loss (n), e = exp(z − max) (n, v), s = Σe (n). */
   xentForward(
-    heap: Uint8Array,
+    heap: AddonHeap,
     z: number,
     targets: number,
     loss: number,
@@ -148,7 +153,7 @@ export interface NativeAddon {
   ): void;
   /** dz = e · (dy / s), minus dy at each row's target. */
   xentBackward(
-    heap: Uint8Array,
+    heap: AddonHeap,
     e: number,
     s: number,
     targets: number,
@@ -158,15 +163,15 @@ export interface NativeAddon {
     v: number,
   ): void;
   /** Σ x² in double precision over the ranges (byte offsets, float counts). */
-  sumSquares(heap: Uint8Array, offsets: Float64Array, sizes: Float64Array): number;
+  sumSquares(heap: AddonHeap, offsets: Float64Array, sizes: Float64Array): number;
   /** y (outer, inner) = x (outer, reduce, inner) summed over reduce. */
-  sum(heap: Uint8Array, x: number, y: number, outer: number, reduce: number, inner: number): void;
+  sum(heap: AddonHeap, x: number, y: number, outer: number, reduce: number, inner: number): void;
   /**
    * One AdamW step over n floats on the gradient times the clip scale; constants: b1, 1−b1, b2,
    * 1−b2, c1, c2, eps, lr, 1−lr·wd, scale.
    */
   adamw(
-    heap: Uint8Array,
+    heap: AddonHeap,
     p: number,
     g: number,
     m: number,

@@ -17,7 +17,11 @@ export function nativeAddon(): NativeAddon | null {
   return active;
 }
 
-/** True when the native kernels can run now: wasm is the active backend and an addon is active. */
+/**
+ * True when the native kernels can run now: an addon is active and the active backend is wasm or
+ * the native CPU backend (../native/backend.ts), the two whose memory the addon works on.
+ */
 export function nativeKernelsActive(): boolean {
-  return getBackend() === 'wasm' && active !== null;
+  const name = getBackend();
+  return active !== null && (name === 'wasm' || name === 'native');
 }

@@ -9,7 +9,7 @@
 import { engine, util } from '@tensorflow/tfjs-core';
 import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
 import { nativeAddon, nativeKernelsActive } from './native-active.ts';
-import type { WasmBackend } from './routing.ts';
+import { kernelMemory } from '../native/memory.ts';
 
 export const NATIVE_ADAMW = 'NepentheAdamW';
 
@@ -28,13 +28,13 @@ export const nativeAdamWConfig: KernelConfig = {
         throw new Error(`${NATIVE_ADAMW}: every input must be float32 of shape [${param.shape}]`);
       }
     }
-    const backend = args.backend as unknown as WasmBackend;
-    const outs = [0, 1, 2].map(() => backend.makeOutput(param.shape, 'float32'));
+    const mem = kernelMemory(args.backend);
+    const outs = [0, 1, 2].map(() => mem.output(param.shape, 'float32'));
     const n = util.sizeFromShape(param.shape);
     if (n > 0) {
-      const at = (t: TensorInfo): number => backend.dataIdMap.get(t.dataId)!.memoryOffset;
+      const at = (t: TensorInfo): number => mem.at(t);
       addon.adamw(
-        backend.wasm.HEAPU8,
+        mem.heap(),
         at(param),
         at(grad),
         at(m),
@@ -59,14 +59,12 @@ export function nativeSumOfSquares(tensors: readonly TensorInfo[]): number | nul
   const addon = nativeAddon();
   if (addon === null || !nativeKernelsActive()) return null;
   if (tensors.some((t) => t.dtype !== 'float32')) return null;
-  const backend = engine().backend as unknown as WasmBackend;
+  const mem = kernelMemory(engine().backend);
   const offsets = new Float64Array(tensors.length);
   const sizes = new Float64Array(tensors.length);
   for (const [i, t] of tensors.entries()) {
-    const data = backend.dataIdMap.get(t.dataId);
-    if (data === undefined) return null;
-    offsets[i] = data.memoryOffset;
+    offsets[i] = mem.at(t);
     sizes[i] = util.sizeFromShape(t.shape);
   }
-  return addon.sumSquares(backend.wasm.HEAPU8, offsets, sizes);
+  return addon.sumSquares(mem.heap(), offsets, sizes);
 }

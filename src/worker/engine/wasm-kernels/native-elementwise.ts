@@ -23,12 +23,11 @@ import {
 } from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { nativeAddon } from './native-active.ts';
+import { isWasmBackend, kernelMemory } from '../native/memory.ts';
 import type { WasmBackend } from './routing.ts';
 
 type Stock = KernelFunc;
 
-const offset = (backend: WasmBackend, t: TensorInfo): number =>
-  backend.dataIdMap.get(t.dataId)!.memoryOffset;
 
 /** Native op codes of addon.unary (native/addon.c). */
 const UNARY_OPS = { [Exp]: 0, [Tanh]: 1 } as const;
@@ -39,11 +38,11 @@ function unary(name: typeof Exp | typeof Tanh, stock: Stock): KernelFunc {
     const addon = nativeAddon();
     const { x } = args.inputs as { x: TensorInfo };
     if (addon === null || x.dtype !== 'float32') return stock(args);
-    const backend = args.backend as unknown as WasmBackend;
-    const out = backend.makeOutput(x.shape, 'float32');
+    const mem = kernelMemory(args.backend);
+    const out = mem.output(x.shape, 'float32');
     const size = util.sizeFromShape(x.shape);
     if (size > 0)
-      addon.unary(backend.wasm.HEAPU8, op, offset(backend, x), offset(backend, out), size);
+      addon.unary(mem.heap(), op, mem.at(x), mem.at(out), size);
     return out;
   };
 }
@@ -75,14 +74,14 @@ function sum(stock: Stock): KernelFunc {
     if (block === null) return stock(args);
     const kept = x.shape.filter((_, i) => !axes.includes(i));
     const outShape = keepDims ? backend_util.expandShapeToKeepDim(kept, axes) : kept;
-    const backend = args.backend as unknown as WasmBackend;
-    const out = backend.makeOutput(outShape, 'float32');
+    const mem = kernelMemory(args.backend);
+    const out = mem.output(outShape, 'float32');
     const [outer, reduce, inner] = block;
     if (outer * inner > 0) {
       addon.sum(
-        backend.wasm.HEAPU8,
-        offset(backend, x),
-        offset(backend, out),
+        mem.heap(),
+        mem.at(x),
+        mem.at(out),
         outer,
         reduce,
         inner,
@@ -127,7 +126,11 @@ function cast(stock: Stock): KernelFunc {
   return (args) => {
     const { x } = args.inputs as { x: TensorInfo };
     const { dtype } = args.attrs as unknown as { dtype: string };
-    if (dtype === 'bool' && (x.dtype === 'float32' || x.dtype === 'int32'))
+    if (
+      dtype === 'bool' &&
+      (x.dtype === 'float32' || x.dtype === 'int32') &&
+      isWasmBackend(args.backend)
+    )
       return castToBool(x, args.backend as unknown as WasmBackend);
     if (nativeAddon() === null || x.dtype !== dtype || x.dtype === 'string') return stock(args);
     const backend = args.backend as unknown as WasmBackend & { incRef(id: object): void };
@@ -155,7 +158,7 @@ function splitV(stock: Stock): KernelFunc {
       numOrSizeSplits: number | number[];
       axis: number;
     };
-    const backend = args.backend as unknown as WasmBackend;
+    const mem = kernelMemory(args.backend);
     const dim = util.parseAxisParam(axis, x.shape)[0]!;
     const sizes = backend_util.prepareSplitSize(
       x as unknown as Parameters<typeof backend_util.prepareSplitSize>[0],
@@ -167,14 +170,14 @@ function splitV(stock: Stock): KernelFunc {
     return sizes.map((size) => {
       const shape = [...x.shape];
       shape[dim] = size;
-      const out = backend.makeOutput(shape, 'float32');
+      const out = mem.output(shape, 'float32');
       if (outer > 0 && size * inner > 0) {
-        const from = offset(backend, x) + start * inner * 4;
-        const heap = backend.wasm.HEAPU8;
+        const from = mem.at(x) + start * inner * 4;
+        const heap = mem.heap();
         addon.copyBlocks(
           heap,
           from,
-          offset(backend, out),
+          mem.at(out),
           outer,
           size * inner,
           length * inner,
@@ -200,18 +203,18 @@ function concat(stock: Stock): KernelFunc {
       parts.map((t) => t.shape),
       dim,
     );
-    const backend = args.backend as unknown as WasmBackend;
-    const out = backend.makeOutput(outShape, 'float32');
+    const mem = kernelMemory(args.backend);
+    const out = mem.output(outShape, 'float32');
     const [outer, length, inner] = around(outShape, dim);
     let start = 0;
     for (const part of parts) {
       const size = part.shape[dim]!;
       if (outer > 0 && size * inner > 0) {
-        const to = offset(backend, out) + start * inner * 4;
-        const heap = backend.wasm.HEAPU8;
+        const to = mem.at(out) + start * inner * 4;
+        const heap = mem.heap();
         addon.copyBlocks(
           heap,
-          offset(backend, part),
+          mem.at(part),
           to,
           outer,
           size * inner,
@@ -240,25 +243,25 @@ function gatherV2(stock: Stock): KernelFunc {
       util.parseAxisParam(axis, x.shape)[0] !== 0
     )
       return stock(args);
-    const backend = args.backend as unknown as WasmBackend;
+    const mem = kernelMemory(args.backend);
     const rows = x.shape[0]!;
     const width = util.sizeFromShape(x.shape.slice(1));
     const count = util.sizeFromShape(indices.shape);
-    const out = backend.makeOutput([...indices.shape, ...x.shape.slice(1)], 'float32');
+    const out = mem.output([...indices.shape, ...x.shape.slice(1)], 'float32');
     if (count > 0 && width > 0) {
-      const heap = backend.wasm.HEAPU8;
+      const heap = mem.heap();
       try {
         addon.gatherRows(
           heap,
-          offset(backend, x),
+          mem.at(x),
           rows,
           width,
-          offset(backend, indices),
+          mem.at(indices),
           count,
-          offset(backend, out),
+          mem.at(out),
         );
       } catch (error) {
-        backend.disposeData(out.dataId);
+        mem.dispose(out);
         throw new Error(`GatherV2: ${error instanceof Error ? error.message : String(error)}`);
       }
     }
@@ -282,8 +285,8 @@ function slice(stock: Stock): KernelFunc {
       attrs.begin,
       attrs.size,
     ) as [number[], number[]];
-    const backend = args.backend as unknown as WasmBackend;
-    const out = backend.makeOutput(size, x.dtype);
+    const mem = kernelMemory(args.backend);
+    const out = mem.output(size, x.dtype);
     if (util.sizeFromShape(size) === 0) return out;
     const rank = x.shape.length;
     // j: the first axis from which every later axis is taken whole.
@@ -293,8 +296,8 @@ function slice(stock: Stock): KernelFunc {
     const run = size[j]! * inner; // contiguous values per position of axes < j
     const strides = util.computeStrides(x.shape); // in values; strides[rank-1] is implicit 1
     const stride = (axis: number): number => (axis === rank - 1 ? 1 : strides[axis]!);
-    const xBase = offset(backend, x);
-    const outBase = offset(backend, out);
+    const xBase = mem.at(x);
+    const outBase = mem.at(out);
     // Axis j-1 is one copyBlocks call; the axes before it are walked here.
     const walked = j >= 1 ? size.slice(0, j - 1) : [];
     const blocks = j >= 1 ? size[j - 1]! : 1;
@@ -305,7 +308,7 @@ function slice(stock: Stock): KernelFunc {
       let from = begin[j]! * inner + (j >= 1 ? begin[j - 1]! * blockStride : 0);
       for (let d = 0; d < walked.length; d++) from += (begin[d]! + position[d]!) * stride(d);
       const to = c * blocks * run;
-      const heap = backend.wasm.HEAPU8;
+      const heap = mem.heap();
       addon.copyBlocks(heap, xBase + from * 4, outBase + to * 4, blocks, run, blockStride, run);
       for (let d = walked.length - 1; d >= 0; d--) {
         if (++position[d]! < walked[d]!) break;
@@ -334,9 +337,9 @@ function transpose(stock: Stock): KernelFunc {
       perm[rank - 1] !== rank - 1
     )
       return stock(args);
-    const backend = args.backend as unknown as WasmBackend;
+    const mem = kernelMemory(args.backend);
     const outShape = perm.map((axis) => x.shape[axis]!);
-    const out = backend.makeOutput(outShape, x.dtype);
+    const out = mem.output(outShape, x.dtype);
     if (util.sizeFromShape(outShape) === 0) return out;
     const strides = [...util.computeStrides(x.shape), 1]; // values per step of each input axis
     const row = x.shape[rank - 1]!;
@@ -345,9 +348,9 @@ function transpose(stock: Stock): KernelFunc {
     const leading = outShape.slice(0, rank - 2);
     const count = util.sizeFromShape(leading);
     const position = new Array<number>(leading.length).fill(0);
-    const xBase = offset(backend, x);
-    const outBase = offset(backend, out);
-    const heap = backend.wasm.HEAPU8;
+    const xBase = mem.at(x);
+    const outBase = mem.at(out);
+    const heap = mem.heap();
     for (let c = 0; c < count; c++) {
       let from = 0;
       for (let d = 0; d < leading.length; d++) from += position[d]! * strides[perm[d]!]!;

@@ -1,5 +1,5 @@
 /**
- * Fused layer kernels for the wasm backend on the native addon (native/fused.c, softmax.c,
+ * Fused layer kernels for the wasm and native backends on the native addon (native/fused.c, softmax.c,
  * xent.c): GELU (tanh form), SwiGLU, LayerNorm, RMSNorm, attention's masked softmax and softmax
  * cross-entropy, forward and backward, one pass each. The model's ops use them through
  * tf.customGrad when `nativeKernelsActive()` (src/worker/model/architectures/fused-ops.ts), and
@@ -23,7 +23,7 @@ import { util } from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import type { NativeAddon } from '../native/addon.ts';
 import { nativeAddon } from './native-active.ts';
-import type { WasmBackend } from './routing.ts';
+import { kernelMemory, type KernelMemory } from '../native/memory.ts';
 
 export const GELU_TANH = 'NepentheGeluTanh';
 export const GELU_TANH_GRAD = 'NepentheGeluTanhGrad';
@@ -41,7 +41,7 @@ export const SOFTMAX_XENT_GRAD = 'NepentheSoftmaxXentGrad';
 type Body = (
   addon: NativeAddon,
   inputs: Record<string, TensorInfo>,
-  backend: WasmBackend,
+  mem: KernelMemory,
   at: (t: TensorInfo) => number,
   attrs: Record<string, unknown>,
 ) => TensorInfo | TensorInfo[];
@@ -55,9 +55,8 @@ function kernel(name: string, body: Body): KernelConfig {
       if (t.dtype !== (key === 'targets' ? 'int32' : 'float32'))
         throw new Error(`${name}: ${key} must be float32, got ${t.dtype}`);
     }
-    const backend = args.backend as unknown as WasmBackend;
-    const at = (t: TensorInfo): number => backend.dataIdMap.get(t.dataId)!.memoryOffset;
-    return body(addon, inputs, backend, at, args.attrs as Record<string, unknown>);
+    const mem = kernelMemory(args.backend);
+    return body(addon, inputs, mem, (t) => mem.at(t), args.attrs as Record<string, unknown>);
   };
   return { kernelName: name, backendName: 'wasm', kernelFunc };
 }
@@ -71,28 +70,28 @@ function rowsAndWidth(name: string, x: TensorInfo, weight: TensorInfo): [number,
 }
 
 export const nativeLayerKernels: readonly KernelConfig[] = [
-  kernel(GELU_TANH, (addon, { x }, backend, at) => {
-    const y = backend.makeOutput(x!.shape, 'float32');
+  kernel(GELU_TANH, (addon, { x }, mem, at) => {
+    const y = mem.output(x!.shape, 'float32');
     const n = util.sizeFromShape(x!.shape);
-    if (n > 0) addon.unary(backend.wasm.HEAPU8, 2, at(x!), at(y), n);
+    if (n > 0) addon.unary(mem.heap(), 2, at(x!), at(y), n);
     return y;
   }),
-  kernel(GELU_TANH_GRAD, (addon, { x, dy }, backend, at) => {
+  kernel(GELU_TANH_GRAD, (addon, { x, dy }, mem, at) => {
     if (!util.arraysEqual(x!.shape, dy!.shape))
       throw new Error(`${GELU_TANH_GRAD}: x [${x!.shape}] and dy [${dy!.shape}] differ`);
-    const dx = backend.makeOutput(x!.shape, 'float32');
+    const dx = mem.output(x!.shape, 'float32');
     const n = util.sizeFromShape(x!.shape);
-    if (n > 0) addon.geluGrad(backend.wasm.HEAPU8, at(x!), at(dy!), at(dx), n);
+    if (n > 0) addon.geluGrad(mem.heap(), at(x!), at(dy!), at(dx), n);
     return dx;
   }),
-  kernel(LAYER_NORM, (addon, { x, weight, bias }, backend, at, attrs) => {
+  kernel(LAYER_NORM, (addon, { x, weight, bias }, mem, at, attrs) => {
     const [rows, c] = rowsAndWidth(LAYER_NORM, x!, weight!);
-    const y = backend.makeOutput(x!.shape, 'float32');
-    const mean = backend.makeOutput([rows], 'float32');
-    const rstd = backend.makeOutput([rows], 'float32');
+    const y = mem.output(x!.shape, 'float32');
+    const mean = mem.output([rows], 'float32');
+    const rstd = mem.output([rows], 'float32');
     if (rows > 0) {
       addon.layerNorm(
-        backend.wasm.HEAPU8,
+        mem.heap(),
         at(x!),
         at(weight!),
         at(bias!),
@@ -106,73 +105,73 @@ export const nativeLayerKernels: readonly KernelConfig[] = [
     }
     return [y, mean, rstd];
   }),
-  kernel(SWIGLU, (addon, { gate, up }, backend, at) => {
+  kernel(SWIGLU, (addon, { gate, up }, mem, at) => {
     if (!util.arraysEqual(gate!.shape, up!.shape))
       throw new Error(`${SWIGLU}: gate [${gate!.shape}] and up [${up!.shape}] differ`);
-    const y = backend.makeOutput(gate!.shape, 'float32');
+    const y = mem.output(gate!.shape, 'float32');
     const n = util.sizeFromShape(gate!.shape);
-    if (n > 0) addon.swiglu(backend.wasm.HEAPU8, at(gate!), at(up!), at(y), n);
+    if (n > 0) addon.swiglu(mem.heap(), at(gate!), at(up!), at(y), n);
     return y;
   }),
-  kernel(SWIGLU_GRAD, (addon, { gate, up, dy }, backend, at) => {
-    const dGate = backend.makeOutput(gate!.shape, 'float32');
-    const dUp = backend.makeOutput(gate!.shape, 'float32');
+  kernel(SWIGLU_GRAD, (addon, { gate, up, dy }, mem, at) => {
+    const dGate = mem.output(gate!.shape, 'float32');
+    const dUp = mem.output(gate!.shape, 'float32');
     const n = util.sizeFromShape(gate!.shape);
     if (n > 0)
-      addon.swigluGrad(backend.wasm.HEAPU8, at(gate!), at(up!), at(dy!), at(dGate), at(dUp), n);
+      addon.swigluGrad(mem.heap(), at(gate!), at(up!), at(dy!), at(dGate), at(dUp), n);
     return [dGate, dUp];
   }),
-  kernel(RMS_NORM, (addon, { x, weight }, backend, at, attrs) => {
+  kernel(RMS_NORM, (addon, { x, weight }, mem, at, attrs) => {
     const [rows, c] = rowsAndWidth(RMS_NORM, x!, weight!);
-    const y = backend.makeOutput(x!.shape, 'float32');
-    const rstd = backend.makeOutput([rows], 'float32');
+    const y = mem.output(x!.shape, 'float32');
+    const rstd = mem.output([rows], 'float32');
     if (rows > 0) {
       const eps = attrs.eps as number;
-      addon.rmsNorm(backend.wasm.HEAPU8, at(x!), at(weight!), at(y), at(rstd), rows, c, eps);
+      addon.rmsNorm(mem.heap(), at(x!), at(weight!), at(y), at(rstd), rows, c, eps);
     }
     return [y, rstd];
   }),
-  kernel(RMS_NORM_GRAD, (addon, { x, weight, rstd, dy }, backend, at) => {
+  kernel(RMS_NORM_GRAD, (addon, { x, weight, rstd, dy }, mem, at) => {
     const [rows, c] = rowsAndWidth(RMS_NORM_GRAD, x!, weight!);
-    const dx = backend.makeOutput(x!.shape, 'float32');
-    const dw = backend.makeOutput([c], 'float32');
-    const heap = backend.wasm.HEAPU8;
+    const dx = mem.output(x!.shape, 'float32');
+    const dw = mem.output([c], 'float32');
+    const heap = mem.heap();
     addon.rmsNormGrad(heap, at(x!), at(weight!), at(rstd!), at(dy!), at(dx), at(dw), rows, c);
     return [dx, dw];
   }),
-  kernel(MASKED_SOFTMAX, (addon, { x, mask }, backend, at) => {
+  kernel(MASKED_SOFTMAX, (addon, { x, mask }, mem, at) => {
     const s = x!.shape.at(-1) ?? 0;
     const t = mask ? mask.shape[0]! : 1;
     if (x!.shape.length < 2 || (mask && (mask.shape.length !== 2 || mask.shape[1] !== s)))
       throw new Error(`${MASKED_SOFTMAX}: x [${x!.shape}] and mask [${mask?.shape ?? ''}]`);
     if (mask && x!.shape.at(-2) !== t)
       throw new Error(`${MASKED_SOFTMAX}: mask [${mask.shape}] does not fit x [${x!.shape}]`);
-    const y = backend.makeOutput(x!.shape, 'float32');
+    const y = mem.output(x!.shape, 'float32');
     const rows = s === 0 ? 0 : util.sizeFromShape(x!.shape) / s;
     if (rows > 0) {
       const maskAt = mask ? at(mask) : -1;
-      addon.maskedSoftmax(backend.wasm.HEAPU8, at(x!), maskAt, at(y), rows, s, t);
+      addon.maskedSoftmax(mem.heap(), at(x!), maskAt, at(y), rows, s, t);
     }
     return y;
   }),
-  kernel(SOFTMAX_GRAD, (addon, { y, dy }, backend, at) => {
+  kernel(SOFTMAX_GRAD, (addon, { y, dy }, mem, at) => {
     const s = y!.shape.at(-1) ?? 0;
-    const dx = backend.makeOutput(y!.shape, 'float32');
+    const dx = mem.output(y!.shape, 'float32');
     const rows = s === 0 ? 0 : util.sizeFromShape(y!.shape) / s;
-    if (rows > 0) addon.softmaxGrad(backend.wasm.HEAPU8, at(y!), at(dy!), at(dx), rows, s);
+    if (rows > 0) addon.softmaxGrad(mem.heap(), at(y!), at(dy!), at(dx), rows, s);
     return dx;
   }),
-  kernel(SOFTMAX_XENT, (addon, { logits, targets }, backend, at) => {
+  kernel(SOFTMAX_XENT, (addon, { logits, targets }, mem, at) => {
     const [n, v] = logits!.shape as [number, number];
     if (logits!.shape.length !== 2 || targets!.shape.length !== 1 || targets!.shape[0] !== n)
       throw new Error(`${SOFTMAX_XENT}: logits [${logits!.shape}] and targets [${targets!.shape}]`);
-    const loss = backend.makeOutput([n], 'float32');
-    const e = backend.makeOutput([n, v], 'float32');
-    const s = backend.makeOutput([n], 'float32');
+    const loss = mem.output([n], 'float32');
+    const e = mem.output([n, v], 'float32');
+    const s = mem.output([n], 'float32');
     if (n > 0) {
       try {
         addon.xentForward(
-          backend.wasm.HEAPU8,
+          mem.heap(),
           at(logits!),
           at(targets!),
           at(loss),
@@ -182,26 +181,26 @@ export const nativeLayerKernels: readonly KernelConfig[] = [
           v,
         );
       } catch (error) {
-        for (const t of [loss, e, s]) backend.disposeData(t.dataId);
+        for (const t of [loss, e, s]) mem.dispose(t);
         throw error;
       }
     }
     return [loss, e, s];
   }),
-  kernel(SOFTMAX_XENT_GRAD, (addon, { e, s, targets, dy }, backend, at) => {
+  kernel(SOFTMAX_XENT_GRAD, (addon, { e, s, targets, dy }, mem, at) => {
     const [n, v] = e!.shape as [number, number];
-    const dz = backend.makeOutput([n, v], 'float32');
+    const dz = mem.output([n, v], 'float32');
     if (n > 0)
-      addon.xentBackward(backend.wasm.HEAPU8, at(e!), at(s!), at(targets!), at(dy!), at(dz), n, v);
+      addon.xentBackward(mem.heap(), at(e!), at(s!), at(targets!), at(dy!), at(dz), n, v);
     return dz;
   }),
-  kernel(LAYER_NORM_GRAD, (addon, { x, weight, mean, rstd, dy }, backend, at) => {
+  kernel(LAYER_NORM_GRAD, (addon, { x, weight, mean, rstd, dy }, mem, at) => {
     const [rows, c] = rowsAndWidth(LAYER_NORM_GRAD, x!, weight!);
-    const dx = backend.makeOutput(x!.shape, 'float32');
-    const dw = backend.makeOutput([c], 'float32');
-    const db = backend.makeOutput([c], 'float32');
+    const dx = mem.output(x!.shape, 'float32');
+    const dw = mem.output([c], 'float32');
+    const db = mem.output([c], 'float32');
     addon.layerNormGrad(
-      backend.wasm.HEAPU8,
+      mem.heap(),
       at(x!),
       at(weight!),
       at(mean!),

@@ -1,5 +1,6 @@
 /**
- * BatchMatMul on the native addon's BLAS (src/worker/engine/native), in place on the wasm heap:
+ * BatchMatMul on the native addon's BLAS (src/worker/engine/native), in place on the backend's
+ * memory (wasm heap or the native backend's typed arrays, ../native/memory.ts):
  * transposes are passed to sgemm as flags (no copy), a batch that b does not have is folded into
  * a's rows (one large product), and otherwise one sgemm per broadcast batch entry, all in one
  * call into the addon. Semantics are tf.matMul's, as the routed kernel's (batch-mat-mul.ts).
@@ -7,7 +8,8 @@
 import { util } from '@tensorflow/tfjs-core';
 import type { TensorInfo } from '@tensorflow/tfjs-core';
 import type { NativeAddon } from '../native/addon.ts';
-import { broadcastIndex, type ProductShape, type WasmBackend } from './routing.ts';
+import { kernelMemory } from '../native/memory.ts';
+import { broadcastIndex, type ProductShape } from './routing.ts';
 
 /**
  * out = op(a)·op(b) (+ bias, a float32 row of n added to every output row) for a product
@@ -20,23 +22,24 @@ export function nativeBatchMatMul(
   transposeA: boolean,
   transposeB: boolean,
   shape: ProductShape,
-  backend: WasmBackend,
+  backend: unknown,
   bias?: TensorInfo,
 ): TensorInfo {
   const { m, k, n, aBatchShape, bBatchShape, outShape } = shape;
-  const out = backend.makeOutput(outShape, 'float32');
+  const mem = kernelMemory(backend);
+  const out = mem.output(outShape, 'float32');
   const size = util.sizeFromShape(outShape);
   if (size === 0) return out;
   // Offsets are read after makeOutput: an allocation may grow (and replace) the heap.
-  const at = (t: TensorInfo): number => backend.dataIdMap.get(t.dataId)!.memoryOffset;
+  const at = (t: TensorInfo): number => mem.at(t);
   const [aBase, bBase, outBase] = [at(a), at(b), at(out)];
   const biasBase = bias === undefined ? undefined : at(bias);
-  const heap = backend.wasm.HEAPU8;
+  const heap = mem.heap();
   if (k === 0) {
-    const values = new Float32Array(heap.buffer, outBase, size);
+    const values = mem.floats(out);
     if (bias === undefined) values.fill(0);
     else {
-      const row = new Float32Array(heap.buffer, biasBase!, n);
+      const row = mem.floats(bias);
       for (let r = 0; r < size / n; r++) values.set(row, r * n);
     }
     return out;
