@@ -43,12 +43,13 @@ type KeyOf = (kernelName: string, inputs: tf.NamedTensorInfoMap, attrs: tf.Named
 
 /** Splits matrix products by shapes and transposes; every other kernel by name. */
 export const productDetail: KeyOf = (name, inputs, attrs) => {
-  if (name !== 'BatchMatMul' && name !== '_FusedMatMul' && name !== 'Transpose') return name;
+  const shaped = ['BatchMatMul', '_FusedMatMul', 'Transpose', 'Add', 'Multiply', 'Sub', 'RealDiv'];
+  if (!shaped.includes(name)) return name;
   const shapes = Object.values(inputs)
     .filter((t): t is tf.TensorInfo => t != null)
     .map((t) => `(${t.shape.join(',')})`)
     .join('·');
-  if (name === 'Transpose') return `${name} ${shapes}`;
+  if (!name.includes('MatMul')) return `${name} ${shapes}`;
   const flags = `${attrs.transposeA ? 'T' : '-'}${attrs.transposeB ? 'T' : '-'}`;
   return `${name} ${flags} ${shapes}`;
 };

@@ -15,6 +15,9 @@
  *     c = alpha * op(a) op(b) + beta * c, row-major, op = transpose when asked; with a bias
  *     offset (n floats), c = alpha * op(a) op(b) + bias on every row.
  *   unary(heap, op, x, y, n)              op 0: exp, 1: tanh, 2: GELU (tanh form)
+ *   binary(heap, op, a, b, y, n, bn)      y = a op b[i mod bn]; op 0 add, 1 sub, 2 mul, 3 div
+ *   binaryRows(heap, op, a, aRows, aIndex, b, bRows, bIndex, y, width)   y row r = a row
+ *                                          aIndex[r] op b row bIndex[r] (Int32Arrays, checked)
  *   geluGrad(heap, x, dy, dx, n)
  *   layerNorm(heap, x, w, b, y, mean, rstd, rows, c, eps)
  *   layerNormGrad(heap, x, w, mean, rstd, dy, dx, dw, db, rows, c)       see fused.c
@@ -27,8 +30,15 @@
  *   sum(heap, x, y, outer, reduce, inner) x (outer, reduce, inner) summed over reduce
  *   sumSquares(heap, offsets, sizes) -> sum of x² (double) over the ranges (Float64Arrays)
  *   adamw(heap, p, g, m, v, pOut, mOut, vOut, n, constants)   see elementwise.c
+ *   alloc(bytes) -> ArrayBuffer            zero-filled, 64-byte aligned, owned by the addon
+ *   release(buffer)                        detaches an alloc'd buffer and frees its memory now
+ *                                          (every view of it then has length 0), instead of
+ *                                          whenever the garbage collector gets to it
  */
 #include <node_api.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -331,6 +341,87 @@ static napi_value js_unary(napi_env env, napi_callback_info info) {
     case 2: nep_gelu_tanh(AT(v[1]), AT(v[2]), (size_t)v[3]); break;
     default: napi_throw_range_error(env, NULL, "nepenthe_native: unknown unary op"); break;
   }
+  return NULL;
+}
+
+/* binary(heap, op, a, b, y, n, bn): bn (b's length) must divide n. */
+static napi_value js_binary(napi_env env, napi_callback_info info) {
+  napi_value argv[7];
+  if (!args_with_heap(env, info, 7, argv, "binary")) return NULL;
+  int64_t v[6];
+  if (!sizes_arg(env, argv, 1, 6, v)) return NULL;
+  int64_t n = v[4], bn = v[5];
+  if (v[0] > 3) {
+    napi_throw_range_error(env, NULL, "nepenthe_native: unknown binary op");
+    return NULL;
+  }
+  if (n > 0 && (bn == 0 || n % bn != 0)) {
+    napi_throw_range_error(env, NULL, "nepenthe_native: binary b's length must divide n");
+    return NULL;
+  }
+  if (!in_bounds(env, (double)v[1], n, "a") || !in_bounds(env, (double)v[2], bn, "b") ||
+      !in_bounds(env, (double)v[3], n, "y"))
+    return NULL;
+  if (n > 0) nep_binary((int)v[0], AT(v[1]), AT(v[2]), AT(v[3]), (size_t)n, (size_t)bn);
+  return NULL;
+}
+
+/* An Int32Array argument whose every entry lies in [0, limit). */
+static const int32_t *index_arg(napi_env env, napi_value value, size_t *count, int64_t limit,
+                                const char *name) {
+  bool is = false;
+  napi_typedarray_type type = napi_int8_array;
+  void *raw = NULL;
+  if (napi_is_typedarray(env, value, &is) != napi_ok || !is ||
+      napi_get_typedarray_info(env, value, &type, count, &raw, NULL, NULL) != napi_ok ||
+      type != napi_int32_array) {
+    char msg[96];
+    snprintf(msg, sizeof msg, "nepenthe_native: %s must be an Int32Array", name);
+    napi_throw_type_error(env, NULL, msg);
+    return NULL;
+  }
+  const int32_t *index = raw;
+  for (size_t i = 0; i < *count; i++) {
+    if (index[i] < 0 || index[i] >= limit) {
+      char msg[128];
+      snprintf(msg, sizeof msg, "nepenthe_native: %s[%zu] = %d is not in [0, %lld)", name, i,
+               index[i], (long long)limit);
+      napi_throw_range_error(env, NULL, msg);
+      return NULL;
+    }
+  }
+  return *count > 0 ? index : (const int32_t *)"";
+}
+
+/* binaryRows(heap, op, a, aRows, aIndex, b, bRows, bIndex, y, width). */
+static napi_value js_binary_rows(napi_env env, napi_callback_info info) {
+  napi_value argv[10];
+  if (!args_with_heap(env, info, 10, argv, "binaryRows")) return NULL;
+  int64_t op, a, a_rows, b, b_rows, y, width;
+  if (!int_arg(env, argv[1], &op, "op") || !int_arg(env, argv[2], &a, "a") ||
+      !int_arg(env, argv[3], &a_rows, "aRows") || !int_arg(env, argv[5], &b, "b") ||
+      !int_arg(env, argv[6], &b_rows, "bRows") || !int_arg(env, argv[8], &y, "y") ||
+      !int_arg(env, argv[9], &width, "width"))
+    return NULL;
+  if (op < 0 || op > 3 || a_rows < 0 || b_rows < 0 || width < 0) {
+    napi_throw_range_error(env, NULL, "nepenthe_native: binaryRows op or sizes out of range");
+    return NULL;
+  }
+  size_t rows, b_count;
+  const int32_t *ai = index_arg(env, argv[4], &rows, a_rows, "aIndex");
+  if (ai == NULL) return NULL;
+  const int32_t *bi = index_arg(env, argv[7], &b_count, b_rows, "bIndex");
+  if (bi == NULL) return NULL;
+  if (b_count != rows) {
+    napi_throw_range_error(env, NULL, "nepenthe_native: binaryRows index lengths differ");
+    return NULL;
+  }
+  if (!in_bounds(env, (double)a, (double)a_rows * width, "a") ||
+      !in_bounds(env, (double)b, (double)b_rows * width, "b") ||
+      !in_bounds(env, (double)y, (double)rows * width, "y"))
+    return NULL;
+  if (rows > 0 && width > 0)
+    nep_binary_rows((int)op, AT(a), ai, AT(b), bi, AT(y), rows, (size_t)width);
   return NULL;
 }
 
@@ -643,12 +734,190 @@ static napi_value js_adamw(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* An alloc'd block: freed by release() or, if never released, by its buffer's finalizer. Live
+ * blocks are kept in an open-addressing set keyed by data pointer, so release() accepts only
+ * buffers alloc() made (anything else is a TypeError, never a bad free). */
+struct block {
+  void *data;
+  int released;
+};
+
+static struct block **live;
+static size_t live_capacity, live_count;
+
+static size_t slot_of(const void *data) {
+  uintptr_t h = (uintptr_t)data;
+  h ^= h >> 33;
+  h *= 0xff51afd7ed558ccdULL;
+  h ^= h >> 33;
+  return (size_t)h & (live_capacity - 1);
+}
+
+static int live_insert(struct block *b) {
+  if (2 * (live_count + 1) > live_capacity) {
+    size_t old_capacity = live_capacity;
+    struct block **old = live;
+    size_t capacity = old_capacity ? 2 * old_capacity : 1024;
+    struct block **grown = calloc(capacity, sizeof *grown);
+    if (grown == NULL) return 0;
+    live = grown;
+    live_capacity = capacity;
+    live_count = 0;
+    for (size_t i = 0; i < old_capacity; i++)
+      if (old[i] != NULL) {
+        size_t j = slot_of(old[i]->data);
+        while (live[j] != NULL) j = (j + 1) & (live_capacity - 1);
+        live[j] = old[i];
+        live_count++;
+      }
+    free(old);
+  }
+  size_t j = slot_of(b->data);
+  while (live[j] != NULL) j = (j + 1) & (live_capacity - 1);
+  live[j] = b;
+  live_count++;
+  return 1;
+}
+
+/* Removes and returns the live block of `data`, or NULL. */
+static struct block *live_take(const void *data) {
+  if (live_capacity == 0 || data == NULL) return NULL;
+  size_t j = slot_of(data);
+  while (live[j] != NULL && live[j]->data != data) j = (j + 1) & (live_capacity - 1);
+  struct block *b = live[j];
+  if (b == NULL) return NULL;
+  live[j] = NULL;
+  live_count--;
+  /* Re-seat the entries after the hole (linear probing deletion). */
+  for (size_t k = (j + 1) & (live_capacity - 1); live[k] != NULL; k = (k + 1) & (live_capacity - 1)) {
+    struct block *moved = live[k];
+    live[k] = NULL;
+    live_count--;
+    size_t t = slot_of(moved->data);
+    while (live[t] != NULL) t = (t + 1) & (live_capacity - 1);
+    live[t] = moved;
+    live_count++;
+  }
+  return b;
+}
+
+static void block_finalize(napi_env env, void *data, void *hint) {
+  (void)env;
+  (void)data;
+  struct block *b = hint;
+  if (!b->released) {
+    live_take(b->data);
+    free(b->data);
+  }
+  free(b);
+}
+
+static void throw_out_of_memory(napi_env env, int64_t bytes) {
+  char msg[128];
+  snprintf(msg, sizeof msg, "nepenthe_native: out of memory allocating %lld bytes",
+           (long long)bytes);
+  napi_value code, message, error;
+  if (napi_create_string_utf8(env, "ENOMEM", NAPI_AUTO_LENGTH, &code) != napi_ok ||
+      napi_create_string_utf8(env, msg, NAPI_AUTO_LENGTH, &message) != napi_ok ||
+      napi_create_range_error(env, code, message, &error) != napi_ok) {
+    napi_throw_range_error(env, "ENOMEM", msg);
+    return;
+  }
+  napi_throw(env, error);
+}
+
+static napi_value js_alloc(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int64_t bytes;
+  if (argc < 1) {
+    napi_throw_type_error(env, NULL, "nepenthe_native: alloc takes a byte count");
+    return NULL;
+  }
+  if (!int_arg(env, argv[0], &bytes, "bytes")) return NULL;
+  if (bytes < 0) {
+    napi_throw_range_error(env, NULL, "nepenthe_native: alloc takes a byte count >= 0");
+    return NULL;
+  }
+  /* NEPENTHE_ALLOC_LIMIT (bytes): fail any larger allocation, to test the out-of-memory path. */
+  static int64_t limit = -2;
+  if (limit == -2) {
+    const char *text = getenv("NEPENTHE_ALLOC_LIMIT");
+    limit = text != NULL && *text != '\0' ? (int64_t)strtoll(text, NULL, 10) : -1;
+  }
+  struct block *b = malloc(sizeof *b);
+  void *data = NULL;
+  /* calloc: fresh pages come zeroed from the system, reused ones are cleared. */
+  if (b != NULL && (limit < 0 || bytes <= limit)) data = calloc((size_t)(bytes > 0 ? bytes : 1), 1);
+  if (b == NULL || data == NULL) {
+    free(b);
+    throw_out_of_memory(env, bytes);
+    return NULL;
+  }
+  b->data = data;
+  b->released = 0;
+  napi_value result;
+  if (!live_insert(b)) {
+    free(data);
+    free(b);
+    throw_out_of_memory(env, bytes);
+    return NULL;
+  }
+  if (napi_create_external_arraybuffer(env, data, (size_t)bytes, block_finalize, b, &result) !=
+      napi_ok) {
+    live_take(data);
+    free(data);
+    free(b);
+    napi_throw_error(env, NULL, "nepenthe_native: could not wrap an allocation");
+    return NULL;
+  }
+  return result;
+}
+
+static napi_value js_release(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  bool is = false;
+  void *data = NULL;
+  size_t length = 0;
+  struct block *b = NULL;
+  if (argc >= 1 && napi_is_arraybuffer(env, argv[0], &is) == napi_ok && is &&
+      napi_get_arraybuffer_info(env, argv[0], &data, &length) == napi_ok)
+    b = live_take(data);
+  if (b == NULL) {
+    napi_throw_type_error(env, NULL,
+                          "nepenthe_native: release takes a live ArrayBuffer from alloc");
+    return NULL;
+  }
+  if (napi_detach_arraybuffer(env, argv[0]) != napi_ok) {
+    live_insert(b);
+    napi_throw_error(env, NULL, "nepenthe_native: could not detach the buffer");
+    return NULL;
+  }
+  free(b->data);
+  b->released = 1;
+  return NULL;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
+#if defined(__GLIBC__)
+  /* Tensors of a train step are freed and allocated again at the same sizes every step. glibc
+   * serves blocks above its mmap threshold (32 MB at most) with fresh mappings: page faults and
+   * zeroing on every allocation. Keeping them in the heap lets the next step reuse the pages. */
+  if (getenv("NEPENTHE_MALLOC_DEFAULTS") == NULL) {
+    mallopt(M_MMAP_THRESHOLD, 1 << 30);
+    mallopt(M_TRIM_THRESHOLD, 1 << 30);
+  }
+#endif
   napi_property_descriptor props[] = {
       {"open", NULL, js_open, NULL, NULL, NULL, napi_default, NULL},
       {"setThreads", NULL, js_set_threads, NULL, NULL, NULL, napi_default, NULL},
       {"gemm", NULL, js_gemm, NULL, NULL, NULL, napi_default, NULL},
       {"unary", NULL, js_unary, NULL, NULL, NULL, napi_default, NULL},
+      {"binary", NULL, js_binary, NULL, NULL, NULL, napi_default, NULL},
+      {"binaryRows", NULL, js_binary_rows, NULL, NULL, NULL, napi_default, NULL},
       {"sum", NULL, js_sum, NULL, NULL, NULL, napi_default, NULL},
       {"adamw", NULL, js_adamw, NULL, NULL, NULL, napi_default, NULL},
       {"sumSquares", NULL, js_sum_squares, NULL, NULL, NULL, napi_default, NULL},
@@ -665,6 +934,8 @@ static napi_value init(napi_env env, napi_value exports) {
       {"xentBackward", NULL, js_xent_backward, NULL, NULL, NULL, napi_default, NULL},
       {"layerNorm", NULL, js_layer_norm, NULL, NULL, NULL, napi_default, NULL},
       {"layerNormGrad", NULL, js_layer_norm_grad, NULL, NULL, NULL, napi_default, NULL},
+      {"alloc", NULL, js_alloc, NULL, NULL, NULL, napi_default, NULL},
+      {"release", NULL, js_release, NULL, NULL, NULL, napi_default, NULL},
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok)
     return NULL;

@@ -82,3 +82,77 @@ void nep_adamw(const float *p, const float *g, const float *m, const float *v, f
   struct adamw a = {p, g, m, v, p_out, m_out, v_out, c};
   nep_parallel(adamw_range, &a, n, NEP_PARALLEL_MIN);
 }
+
+/*
+ * y = a op b[i mod bn] over n floats (bn divides n): same shapes (bn = n), a scalar (bn = 1) or
+ * a trailing-axes broadcast such as a bias row. op 0 add, 1 sub, 2 mul, 3 div. y may be a.
+ */
+struct binary {
+  const float *a, *b;
+  float *y;
+  size_t bn;
+  int op;
+};
+
+#define NEP_BINARY_LOOP(EXPR)                                                   \
+  do {                                                                          \
+    if (bn == 1) {                                                              \
+      const float bv = b[0];                                                    \
+      for (size_t i = begin; i < end; i++) { float x = a[i], z = bv; y[i] = (EXPR); } \
+    } else {                                                                    \
+      size_t i = begin;                                                         \
+      while (i < end) {                                                         \
+        size_t j = i % bn, run = bn - j < end - i ? bn - j : end - i;           \
+        const float *bb = b + j - i;                                            \
+        for (size_t e = i + run; i < e; i++) { float x = a[i], z = bb[i]; y[i] = (EXPR); } \
+      }                                                                         \
+    }                                                                           \
+  } while (0)
+
+NEP_HOT static void binary_range(void *ctx, size_t begin, size_t end) {
+  const struct binary *s = ctx;
+  const float *a = s->a, *b = s->b;
+  float *y = s->y;
+  size_t bn = s->bn;
+  switch (s->op) {
+    case 0: NEP_BINARY_LOOP(x + z); break;
+    case 1: NEP_BINARY_LOOP(x - z); break;
+    case 2: NEP_BINARY_LOOP(x * z); break;
+    default: NEP_BINARY_LOOP(x / z); break;
+  }
+}
+
+void nep_binary(int op, const float *a, const float *b, float *y, size_t n, size_t bn) {
+  struct binary s = {a, b, y, bn, op};
+  nep_parallel(binary_range, &s, n, NEP_PARALLEL_MIN);
+}
+
+/* Row broadcast: y row r = a row ai[r] op b row bi[r], rows of `width` floats. */
+struct binary_rows {
+  const float *a, *b;
+  float *y;
+  const int32_t *ai, *bi;
+  size_t width;
+  int op;
+};
+
+NEP_HOT static void binary_rows_range(void *ctx, size_t begin, size_t end) {
+  const struct binary_rows *s = ctx;
+  size_t w = s->width;
+  for (size_t r = begin; r < end; r++) {
+    const float *x = s->a + (size_t)s->ai[r] * w, *z = s->b + (size_t)s->bi[r] * w;
+    float *y = s->y + r * w;
+    switch (s->op) {
+      case 0: for (size_t j = 0; j < w; j++) y[j] = x[j] + z[j]; break;
+      case 1: for (size_t j = 0; j < w; j++) y[j] = x[j] - z[j]; break;
+      case 2: for (size_t j = 0; j < w; j++) y[j] = x[j] * z[j]; break;
+      default: for (size_t j = 0; j < w; j++) y[j] = x[j] / z[j]; break;
+    }
+  }
+}
+
+void nep_binary_rows(int op, const float *a, const int32_t *ai, const float *b, const int32_t *bi,
+                     float *y, size_t rows, size_t width) {
+  struct binary_rows s = {a, b, y, ai, bi, width, op};
+  nep_parallel(binary_rows_range, &s, rows, width > 0 ? NEP_PARALLEL_MIN / width + 1 : rows + 1);
+}

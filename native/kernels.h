@@ -26,6 +26,12 @@ void nep_gemm_batch(float *const *pointers, size_t products, int trans_a,
 void nep_exp(const float *x, float *y, size_t n);
 void nep_tanh(const float *x, float *y, size_t n);
 
+/* y = a op b[i mod bn] (bn divides n); op 0 add, 1 sub, 2 mul, 3 div; y may be a. */
+void nep_binary(int op, const float *a, const float *b, float *y, size_t n, size_t bn);
+/* Row broadcast: y row r = a row ai[r] op b row bi[r], rows of `width` floats. */
+void nep_binary_rows(int op, const float *a, const int32_t *ai, const float *b, const int32_t *bi,
+                     float *y, size_t rows, size_t width);
+
 /* One fused AdamW step over n parameters; c: b1, 1-b1, b2, 1-b2, c1, c2, eps, lr, 1-lr·wd. */
 void nep_adamw(const float *p, const float *g, const float *m, const float *v, float *p_out,
                float *m_out, float *v_out, size_t n, const float *c);

@@ -44,6 +44,21 @@ export interface NativeAddon {
   ): void;
   /** y = f(x) over n floats; op 0 exp, 1 tanh, 2 GELU (tanh form). */
   unary(heap: AddonHeap, op: number, x: number, y: number, n: number): void;
+  /** y = a op b[i mod bn] over n floats (bn divides n); op 0 add, 1 sub, 2 mul, 3 div. */
+  binary(heap: AddonHeap, op: number, a: number, b: number, y: number, n: number, bn: number): void;
+  /** Row broadcast: y row r = a row aIndex[r] op b row bIndex[r], rows of `width` floats. */
+  binaryRows(
+    heap: AddonHeap,
+    op: number,
+    a: number,
+    aRows: number,
+    aIndex: Int32Array,
+    b: number,
+    bRows: number,
+    bIndex: Int32Array,
+    y: number,
+    width: number,
+  ): void;
   /** dx = dy · GELU'(x) over n floats. */
   geluGrad(heap: AddonHeap, x: number, dy: number, dx: number, n: number): void;
   /** LayerNorm of `rows` rows of c floats; mean and rstd (1/sqrt(var + eps)) per row. */
@@ -182,6 +197,13 @@ export interface NativeAddon {
     n: number,
     constants: Float32Array,
   ): void;
+}
+
+export interface NativeAddon {
+  /** A zero-filled, addon-owned buffer; throws a RangeError with code ENOMEM when none is left. */
+  alloc(bytes: number): ArrayBuffer;
+  /** Frees an `alloc` buffer now and detaches it (its views read as empty from then on). */
+  release(buffer: ArrayBuffer): void;
 }
 
 export type NativeStatus =

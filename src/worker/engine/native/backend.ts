@@ -16,16 +16,27 @@ import {
   unregisterKernel,
   util,
 } from '@tensorflow/tfjs-core';
-import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import type {
+  BackendValues,
+  DataId,
+  DataType,
+  KernelConfig,
+  KernelFunc,
+  TensorInfo,
+} from '@tensorflow/tfjs-core';
 import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { registerCpuKernels } from '../cpu-kernels/index.ts';
 import { setNativeAddon } from '../wasm-kernels/native-active.ts';
 import { nativeAdamWConfig } from '../wasm-kernels/native-adamw.ts';
-import { nativeElementwiseKernels } from '../wasm-kernels/native-elementwise.ts';
+import {
+  nativeBinaryKernels,
+  nativeElementwiseKernels,
+} from '../wasm-kernels/native-elementwise.ts';
 import { nativeLayerKernels } from '../wasm-kernels/native-layers.ts';
 import { nativeBatchMatMul } from '../wasm-kernels/native-mat-mul.ts';
 import { productShape, type MatMulAttrs } from '../wasm-kernels/routing.ts';
 import type { NativeAddon } from './addon.ts';
+import { OutOfMemoryError } from './out-of-memory.ts';
 
 export const NATIVE_BACKEND = 'native';
 
@@ -36,7 +47,7 @@ export function registerNativeBackend(addon: NativeAddon): void {
   setNativeAddon(addon);
   if (registered) return;
   registered = true;
-  registerBackend(NATIVE_BACKEND, () => new MathBackendCPU(), 0);
+  registerBackend(NATIVE_BACKEND, () => new NativeCpuBackend(addon), 0);
   registerCpuKernels();
   for (const config of getKernelsForBackend('cpu')) install({ ...config });
   for (const config of [nativeAdamWConfig, ...nativeLayerKernels]) install(config);
@@ -45,9 +56,61 @@ export function registerNativeBackend(addon: NativeAddon): void {
     if (!config) throw new Error(`registerNativeBackend: tfjs-cpu has no ${name} kernel`);
     return config;
   };
-  for (const config of nativeElementwiseKernels(stock)) install(config);
+  for (const config of [...nativeElementwiseKernels(stock), ...nativeBinaryKernels(stock)])
+    install(config);
   install({ ...stock(BatchMatMul), kernelFunc: batchMatMul(addon, stock(BatchMatMul).kernelFunc) });
   install({ ...stock(_FusedMatMul), kernelFunc: fusedMatMul(addon, stock(_FusedMatMul).kernelFunc) });
+}
+
+/**
+ * tfjs-cpu's backend with the native kernels' outputs in addon-owned memory that is freed the
+ * moment a tensor is disposed: left to the garbage collector, the freed buffers of a 0.5B train
+ * step piled up to gigabytes above the live tensors, and the collections that reclaimed them ran
+ * inside whichever kernel allocated next (bench/RESULTS.md "Real shapes").
+ */
+export class NativeCpuBackend extends MathBackendCPU {
+  private readonly owned = new WeakSet<ArrayBufferLike>();
+
+  constructor(private readonly addon: NativeAddon) {
+    super();
+  }
+
+  allocate(size: number, dtype: DataType): ArrayBufferView {
+    const bytes = dtype === 'bool' ? size : 4 * size;
+    let buffer: ArrayBuffer;
+    try {
+      buffer = this.addon.alloc(bytes);
+    } catch (error) {
+      if ((error as { code?: string }).code === 'ENOMEM') throw new OutOfMemoryError(bytes);
+      throw error;
+    }
+    this.owned.add(buffer);
+    if (dtype === 'float32') return new Float32Array(buffer);
+    if (dtype === 'int32') return new Int32Array(buffer);
+    return new Uint8Array(buffer);
+  }
+
+  override disposeData(dataId: DataId, force = false): boolean {
+    const values = this.data.get(dataId)?.values as ArrayBufferView | undefined;
+    const disposed = super.disposeData(dataId, force);
+    if (disposed && values !== undefined && this.owned.has(values.buffer)) {
+      this.owned.delete(values.buffer);
+      this.addon.release(values.buffer as ArrayBuffer);
+    }
+    return disposed;
+  }
+
+  /** A copy of addon-owned values: the caller may keep them after the tensor is disposed. */
+  override readSync(dataId: DataId): BackendValues {
+    const values = super.readSync(dataId);
+    return ArrayBuffer.isView(values) && this.owned.has(values.buffer)
+      ? (values as Float32Array).slice()
+      : values;
+  }
+
+  override read(dataId: DataId): Promise<BackendValues> {
+    return Promise.resolve(this.readSync(dataId));
+  }
 }
 
 function install(config: KernelConfig): void {

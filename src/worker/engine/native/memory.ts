@@ -32,8 +32,9 @@ interface WasmLike {
   disposeData(dataId: DataId): boolean;
 }
 
-/** The parts of tfjs-backend-cpu's MathBackendCPU (4.22) used here. */
+/** The parts of tfjs-backend-cpu's MathBackendCPU (4.22) used here, plus the native backend's allocator. */
 interface CpuLike {
+  allocate?(size: number, dtype: DataType): ArrayBufferView;
   data: { get(dataId: DataId): { values?: ArrayBufferView } | undefined };
   makeTensorInfo(shape: number[], dtype: DataType, values?: ArrayBufferView): TensorInfo;
   disposeIntermediateTensorInfo(t: TensorInfo): void;
@@ -77,8 +78,9 @@ function typedArrayMemory(backend: CpuLike): KernelMemory {
   return {
     output: (shape, dtype) => {
       const size = util.sizeFromShape(shape);
-      const array =
-        dtype === 'float32'
+      const array = backend.allocate
+        ? backend.allocate(size, dtype)
+        : dtype === 'float32'
           ? new Float32Array(size)
           : dtype === 'int32'
             ? new Int32Array(size)

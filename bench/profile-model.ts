@@ -1,0 +1,58 @@
+/**
+ * Per-kernel profile of one GradDiff step (or one forward pass) on a model folder's real weights
+ * at a real shape (bench/RESULTS.md "Real shapes"): the profile that guided the scale work.
+ *
+ *   node --import tsx bench/profile-model.ts --model <dir> [--backend native] [--batch 2]
+ *     [--seq 128] [--steps 1] [--phase train|eval]
+ *
+ * Random token ids; the first step is warm-up and not profiled.
+ */
+import { parseArgs } from 'node:util';
+import * as tf from '@tensorflow/tfjs';
+import type { BackendName } from '../src/shared/contracts.ts';
+import { selectBackend } from '../src/worker/engine/backend.ts';
+import { loadModel } from '../src/worker/model/load.ts';
+import { gradDiffStep } from '../src/worker/tasks/bench.ts';
+import { AdamW } from '../src/worker/unlearn/optim/adamw.ts';
+import { formatProfile, productDetail, profileKernels } from './profile.ts';
+
+const { values } = parseArgs({
+  options: {
+    model: { type: 'string' },
+    backend: { type: 'string', default: 'native' },
+    batch: { type: 'string', default: '2' },
+    seq: { type: 'string', default: '128' },
+    steps: { type: 'string', default: '1' },
+    phase: { type: 'string', default: 'train' },
+  },
+});
+if (!values.model) throw new Error('--model <dir> is required');
+const batch = Number(values.batch);
+const seq = Number(values.seq);
+const steps = Number(values.steps);
+await selectBackend(values.backend as BackendName);
+const { model } = await loadModel(values.model);
+const vocab = model.spec.vocabSize;
+let seed = 1;
+const ids = () => tf.randomUniform([batch, seq], 0, vocab, 'int32', seed++) as tf.Tensor2D;
+const optimizer = new AdamW({ lr: 1e-5, weightDecay: 0.01 });
+const once = async () => {
+  if (values.phase === 'eval') {
+    const x = ids();
+    const nll = model.nll(x);
+    await nll.data();
+    tf.dispose([x, nll]);
+  } else await gradDiffStep(model, optimizer, ids(), ids());
+};
+await once();
+const profile = await profileKernels(
+  async () => {
+    for (let i = 0; i < steps; i++) await once();
+  },
+  { keyOf: productDetail },
+);
+const tokens = (values.phase === 'eval' ? 1 : 2) * batch * seq * steps;
+console.log(
+  `${values.phase} ${(profile.wallMs / steps / 1000).toFixed(2)} s/step, ${((tokens * 1000) / profile.wallMs).toFixed(1)} tok/s, peak RSS ${(process.resourceUsage().maxRSS / 2 ** 20).toFixed(2)} GiB`,
+);
+console.log(formatProfile(profile, steps, 40));
