@@ -32,6 +32,7 @@ const seq = Number(values.seq);
 const steps = Number(values.steps);
 await selectBackend(values.backend as BackendName);
 const { model } = await loadModel(values.model);
+console.log(`loaded: RSS ${(process.memoryUsage().rss / 2 ** 30).toFixed(2)} GiB, peak ${(process.resourceUsage().maxRSS / 2 ** 20).toFixed(2)} GiB`);
 const vocab = model.spec.vocabSize;
 let seed = 1;
 const ids = () => tf.randomUniform([batch, seq], 0, vocab, 'int32', seed++) as tf.Tensor2D;
@@ -45,14 +46,20 @@ const once = async () => {
   } else await gradDiffStep(model, optimizer, ids(), ids());
 };
 await once();
+let peakTensorBytes = 0;
 const profile = await profileKernels(
   async () => {
     for (let i = 0; i < steps; i++) await once();
   },
-  { keyOf: productDetail },
+  {
+    keyOf: (name, inputs, attrs) => {
+      peakTensorBytes = Math.max(peakTensorBytes, tf.memory().numBytes);
+      return productDetail(name, inputs, attrs);
+    },
+  },
 );
 const tokens = (values.phase === 'eval' ? 1 : 2) * batch * seq * steps;
 console.log(
-  `${values.phase} ${(profile.wallMs / steps / 1000).toFixed(2)} s/step, ${((tokens * 1000) / profile.wallMs).toFixed(1)} tok/s, peak RSS ${(process.resourceUsage().maxRSS / 2 ** 20).toFixed(2)} GiB`,
+  `${values.phase} ${(profile.wallMs / steps / 1000).toFixed(2)} s/step, ${((tokens * 1000) / profile.wallMs).toFixed(1)} tok/s, peak RSS ${(process.resourceUsage().maxRSS / 2 ** 20).toFixed(2)} GiB, peak live tensors ${(peakTensorBytes / 2 ** 30).toFixed(2)} GiB`,
 );
 console.log(formatProfile(profile, steps, 40));

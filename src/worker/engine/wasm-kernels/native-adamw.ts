@@ -3,8 +3,14 @@
  * (native/elementwise.c), instead of the 16 element-wise kernels (and 13 temporaries) the tfjs
  * composition runs per parameter. Inputs param, grad, m, v (float32, one shape); attr
  * `constants`, the float32 scalars b1, 1−b1, b2, 1−b2, c1, c2, eps, lr, 1−lr·wd, scale; outputs the new
- * param, m and v. Registered for wasm only; callers check `nativeKernelsActive()` first.
- * The tenth constant is the global-norm clip scale the gradient is multiplied by first.
+ * param, m and v. Registered for wasm and the native backend; callers check
+ * `nativeKernelsActive()` first. The tenth constant is the global-norm clip scale the gradient
+ * is multiplied by first.
+ *
+ * With attr `inPlace` on the native backend, param, m and v are overwritten in their own buffers
+ * and the kernel returns no outputs, when no other tensor shares those buffers (reference
+ * copies made by tf.clone do): no parameter-sized allocations per step, and no old values left
+ * for the garbage collector. Otherwise it returns new tensors as without the attr.
  */
 import { engine, util } from '@tensorflow/tfjs-core';
 import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
@@ -29,7 +35,16 @@ export const nativeAdamWConfig: KernelConfig = {
       }
     }
     const mem = kernelMemory(args.backend);
-    const outs = [0, 1, 2].map(() => mem.output(param.shape, 'float32'));
+    const { inPlace } = args.attrs as unknown as { inPlace?: boolean };
+    const shared = args.backend as unknown as { refCount?(dataId: object): number };
+    const alone = (t: TensorInfo): boolean => shared.refCount?.(t.dataId) === 1;
+    const writable =
+      inPlace === true &&
+      alone(param) &&
+      alone(m) &&
+      alone(v) &&
+      new Set([param.dataId, m.dataId, v.dataId, grad.dataId]).size === 4;
+    const outs = writable ? [param, m, v] : [0, 1, 2].map(() => mem.output(param.shape, 'float32'));
     const n = util.sizeFromShape(param.shape);
     if (n > 0) {
       const at = (t: TensorInfo): number => mem.at(t);
@@ -46,7 +61,7 @@ export const nativeAdamWConfig: KernelConfig = {
         constants,
       );
     }
-    return outs;
+    return writable ? [] : outs;
   },
 };
 

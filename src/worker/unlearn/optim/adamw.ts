@@ -73,9 +73,12 @@ export class AdamW {
       if (native) {
         tf.tidy(() => {
           const inputs = { param, grad: rawGrad, m, v };
-          const [pNext, mNext, vNext] = tf
+          // In place where no other tensor shares the buffers (native backend): no outputs.
+          const outs = tf
             .engine()
-            .runKernel(NATIVE_ADAMW, inputs, { constants } as never) as tf.Tensor[];
+            .runKernel(NATIVE_ADAMW, inputs, { constants, inPlace: true } as never) as tf.Tensor[];
+          if (outs.length === 0) return;
+          const [pNext, mNext, vNext] = outs;
           m.assign(mNext!);
           v.assign(vNext!);
           param.assign(pNext!);
