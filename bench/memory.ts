@@ -1,5 +1,5 @@
 /**
- * The app's memory estimate (src/main/services/memory-estimate.ts) against the measured peak of
+ * The app's memory estimate (src/shared/memory-estimate.ts) against the measured peak of
  * real unlearning runs: each method through the real trainer (`train()`), 2 optimizer steps. The
  * peak is the most tensor memory the backend held at once (weights, gradients, optimizer moments,
  * activations, temporaries), counted per buffer as the wasm backend allocates and frees them:
@@ -18,7 +18,7 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
-import { estimateMemory } from '../src/main/services/memory-estimate.ts';
+import { estimateMemory } from '../src/shared/memory-estimate.ts';
 import { selectBackend } from '../src/worker/engine/backend.ts';
 import { createRandomModel } from '../src/worker/model/architectures/index.ts';
 import { benchSpec, type BenchShape } from '../src/worker/tasks/bench.ts';
@@ -145,16 +145,7 @@ interface Row {
 
 function estimateFor(shape: BenchShape, parameters: number) {
   return estimateMemory(
-    {
-      architecture: 'gpt2',
-      parameters,
-      layers: shape.layers,
-      hidden: shape.embd,
-      vocab: shape.vocab,
-      dtype: 'float32',
-      sparsity: 0,
-      sha256: '0'.repeat(64),
-    },
+    { parameters, layers: shape.layers, hidden: shape.embd, vocab: shape.vocab },
     {
       batchSize: shape.batch,
       sequenceLength: shape.seq,

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { InspectReport } from '../../src/shared/contracts.ts';
-import { estimateMemory, suggestMethod } from '../../src/main/services/memory-estimate.ts';
+import { estimateMemory, suggestMethod } from '../../src/shared/memory-estimate.ts';
 
 const model = (over: Partial<InspectReport> = {}): InspectReport => ({
   architecture: 'gpt2',

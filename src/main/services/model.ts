@@ -8,7 +8,7 @@ import { DEFAULT_CONFIG } from '../../worker/unlearn/config.ts';
 import { METHODS } from '../../worker/unlearn/methods/index.ts';
 import { ApiFailure, type Handlers } from '../ipc/dispatcher.ts';
 import type { ServiceContext } from './context.ts';
-import { estimateMemory, suggestMethod } from './memory-estimate.ts';
+import { estimateMemory, suggestMethod } from '../../shared/memory-estimate.ts';
 
 type ModelHandlers = Pick<Handlers, 'model.inspect' | 'model.prune'>;
 

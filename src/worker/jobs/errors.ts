@@ -9,6 +9,20 @@ import { JobCancelled } from './context.ts';
  */
 const OUT_OF_MEMORY =
   /out of memory|Array buffer allocation failed|allocation failed|Invalid typed array length|OOM/i;
+/** How tfjs-backend-wasm fails when its 32-bit heap (at most 4 GB) cannot grow any more. */
+const WASM_HEAP_EXHAUSTED = /^Aborted\(|memory access out of bounds/;
+
+/** The message for an allocation failure: what happened and what would fit. */
+export function outOfMemoryMessage(message: string): string {
+  if (message.startsWith('out of memory')) return message; // OutOfMemoryError: says it all
+  const wasm = WASM_HEAP_EXHAUSTED.test(message);
+  return (
+    `out of memory${wasm ? " in the wasm backend's 4 GB heap" : ''} (${message.split('\n')[0]}); ` +
+    'use fewer tokens per step (batchSize, maxLength), the bounded method' +
+    (wasm ? ', the native backend (--backend native: tensors in RAM)' : '') +
+    ', or a machine with more memory'
+  );
+}
 
 export function errorEvent(id: string, error: unknown): ErrorEvent {
   if (error instanceof JobCancelled)
@@ -21,8 +35,9 @@ export function errorEvent(id: string, error: unknown): ErrorEvent {
     };
   const message = error instanceof Error ? error.message : String(error);
   if (isUserInputError(error)) return { id, kind: 'error', code: 'bad-input', message };
-  const code = OUT_OF_MEMORY.test(message) ? 'out-of-memory' : 'failed';
-  return { id, kind: 'error', code, message };
+  if (OUT_OF_MEMORY.test(message) || WASM_HEAP_EXHAUSTED.test(message))
+    return { id, kind: 'error', code: 'out-of-memory', message: outOfMemoryMessage(message) };
+  return { id, kind: 'error', code: 'failed', message };
 }
 
 const KINDS = new Set<string>([...WorkJob.options.map((o) => o.shape.kind.value), 'cancel']);

@@ -31,6 +31,7 @@ import { readConfigFile, resolveConfig, type RunConfig } from '../unlearn/config
 import { needsRetain, type UnlearningMethod } from '../unlearn/method.ts';
 import { methodNamed } from '../unlearn/methods/index.ts';
 import { train } from '../unlearn/trainer.ts';
+import { checkMemoryFits } from './preflight.ts';
 import { chunkTokens } from './score.ts';
 
 export interface UnlearnRequest {
@@ -113,6 +114,7 @@ export async function readUnlearnInputs(request: UnlearnRequest): Promise<Unlear
       );
   }
   checkOutputFolder(request.out);
+  checkMemoryFits(request.model, spec, method.name, config);
   return { method, config, forget, retain };
 }
 

@@ -26,7 +26,7 @@ import type {
 } from '@tensorflow/tfjs-core';
 import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { registerCpuKernels } from '../cpu-kernels/index.ts';
-import { setNativeAddon } from '../wasm-kernels/native-active.ts';
+import { nativeAddon, setNativeAddon } from '../wasm-kernels/native-active.ts';
 import { nativeAdamWConfig } from '../wasm-kernels/native-adamw.ts';
 import {
   nativeBinaryKernels,
@@ -58,8 +58,8 @@ export function registerNativeBackend(addon: NativeAddon): void {
   };
   for (const config of [...nativeElementwiseKernels(stock), ...nativeBinaryKernels(stock)])
     install(config);
-  install({ ...stock(BatchMatMul), kernelFunc: batchMatMul(addon, stock(BatchMatMul).kernelFunc) });
-  install({ ...stock(_FusedMatMul), kernelFunc: fusedMatMul(addon, stock(_FusedMatMul).kernelFunc) });
+  install({ ...stock(BatchMatMul), kernelFunc: batchMatMul(stock(BatchMatMul).kernelFunc) });
+  install({ ...stock(_FusedMatMul), kernelFunc: fusedMatMul(stock(_FusedMatMul).kernelFunc) });
 }
 
 /**
@@ -120,8 +120,10 @@ function install(config: KernelConfig): void {
 }
 
 /** tf.matMul's semantics on BLAS; what `productShape` refuses (dtypes, ranks) goes to tfjs-cpu. */
-function batchMatMul(addon: NativeAddon, stock: KernelFunc): KernelFunc {
+function batchMatMul(stock: KernelFunc): KernelFunc {
   return (args) => {
+    const addon = nativeAddon();
+    if (addon === null) return stock(args);
     const { a, b } = args.inputs as { a: TensorInfo; b: TensorInfo };
     const { transposeA, transposeB } = args.attrs as unknown as MatMulAttrs;
     const shape = productShape(a, b, transposeA, transposeB);
@@ -131,8 +133,10 @@ function batchMatMul(addon: NativeAddon, stock: KernelFunc): KernelFunc {
 }
 
 /** tf.fused.matMul with no activation and a per-column bias on BLAS, the rest on tfjs-cpu. */
-function fusedMatMul(addon: NativeAddon, stock: KernelFunc): KernelFunc {
+function fusedMatMul(stock: KernelFunc): KernelFunc {
   return (args) => {
+    const addon = nativeAddon();
+    if (addon === null) return stock(args);
     const { a, b, bias } = args.inputs as { a: TensorInfo; b: TensorInfo; bias?: TensorInfo };
     const attrs = args.attrs as unknown as MatMulAttrs & { activation?: string };
     const shape = productShape(a, b, attrs.transposeA, attrs.transposeB);

@@ -24,8 +24,8 @@
  * wider MLP) are estimated with the same coefficients. Not counted: the allocator's slack on a
  * GPU, and the JS process itself. An estimate, not a bound: the UI says so.
  */
-import type { MemoryEstimate } from '../../shared/app-api.ts';
-import type { InspectReport } from '../../shared/contracts.ts';
+import type { MemoryEstimate } from './app-api.ts';
+import type { InspectReport } from './contracts.ts';
 
 const FLOAT = 4;
 const FULL_BYTES_PER_PARAMETER = 30;
@@ -49,7 +49,10 @@ export interface EstimateInputs {
   readonly systemMemoryBytes: number;
 }
 
-export function estimateMemory(model: InspectReport, inputs: EstimateInputs): MemoryEstimate {
+export function estimateMemory(
+  model: Pick<InspectReport, 'layers' | 'hidden' | 'vocab' | 'parameters'>,
+  inputs: EstimateInputs,
+): MemoryEstimate {
   const { layers, hidden, vocab, parameters } = model;
   const heads = inputs.heads ?? Math.max(1, Math.round(hidden / 64));
   const T = inputs.sequenceLength;

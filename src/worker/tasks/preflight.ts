@@ -1,0 +1,98 @@
+/**
+ * The memory pre-flight: before a run allocates anything, the memory estimate
+ * (src/shared/memory-estimate.ts) of this model, method, batch and sequence length is compared
+ * with the memory this machine has available. A run that cannot fit stops with exit 2 and the
+ * numbers — what it needs, what there is, and what would fit — instead of dying inside a kernel.
+ *
+ * Available memory: Linux's MemAvailable (/proc/meminfo), else os.freemem();
+ * NEPENTHE_MEMORY_LIMIT (bytes) caps it, for machines shared with other work and for tests.
+ */
+import { readFileSync } from 'node:fs';
+import { freemem } from 'node:os';
+import { UserInputError } from '../../shared/errors.ts';
+import { estimateMemory } from '../../shared/memory-estimate.ts';
+import { architectureFor } from '../model/architectures/index.ts';
+import type { ModelSpec } from '../model/config.ts';
+import type { RunConfig } from '../unlearn/config.ts';
+
+/** Methods that keep a frozen copy of the weights as their reference (4 B per parameter). */
+const REFERENCE_COPY = new Set(['kl', 'npo']);
+
+export function parameterCount(spec: ModelSpec): number {
+  return architectureFor(spec.family)
+    .parameters(spec)
+    .reduce((n, p) => n + p.shape.reduce((a, b) => a * b, 1), 0);
+}
+
+/** Bytes this process may use: MemAvailable (or free memory), capped by NEPENTHE_MEMORY_LIMIT. */
+export function availableMemoryBytes(): number {
+  let available = freemem();
+  try {
+    const line = /^MemAvailable:\s+(\d+) kB/m.exec(readFileSync('/proc/meminfo', 'utf8'));
+    if (line) available = Number(line[1]) * 1024;
+  } catch {
+    // not Linux: os.freemem() it is
+  }
+  const limit = process.env.NEPENTHE_MEMORY_LIMIT;
+  if (limit !== undefined && limit !== '') {
+    const bytes = Number(limit);
+    if (!Number.isFinite(bytes) || bytes <= 0)
+      throw new UserInputError(undefined, `NEPENTHE_MEMORY_LIMIT must be a byte count, got "${limit}"`);
+    available = Math.min(available, bytes);
+  }
+  return available;
+}
+
+export interface MemoryNeed {
+  readonly bytes: number;
+  readonly availableBytes: number;
+  readonly fits: boolean;
+  /** What would fit instead, in words (empty when nothing smaller does). */
+  readonly alternatives: string[];
+}
+
+export function memoryNeed(spec: ModelSpec, method: string, config: RunConfig): MemoryNeed {
+  const parameters = parameterCount(spec);
+  const shape = { layers: spec.layers, hidden: spec.hidden, vocab: spec.vocabSize, parameters };
+  const need = (batchSize: number, sequenceLength: number, name: string): number => {
+    const estimate = estimateMemory(shape, {
+      batchSize,
+      sequenceLength,
+      rank: config.rank,
+      heads: spec.heads,
+      gpuMemoryBytes: null,
+      onGpu: false,
+      systemMemoryBytes: 0,
+    });
+    const base = name === 'bounded' ? estimate.loraBytes : estimate.fullParameterBytes;
+    return base + (REFERENCE_COPY.has(name) ? 4 * parameters : 0);
+  };
+  const availableBytes = availableMemoryBytes();
+  const bytes = need(config.batchSize, config.maxLength, method);
+  const alternatives: string[] = [];
+  if (bytes > availableBytes) {
+    const fitting = (b: number) => b <= availableBytes;
+    if (config.batchSize > 1 && fitting(need(1, config.maxLength, method)))
+      alternatives.push(`batchSize 1 (${gib(need(1, config.maxLength, method))})`);
+    if (config.maxLength > 32 && fitting(need(config.batchSize, 32, method)))
+      alternatives.push(`maxLength 32 (${gib(need(config.batchSize, 32, method))})`);
+    if (method !== 'bounded' && fitting(need(config.batchSize, config.maxLength, 'bounded')))
+      alternatives.push(
+        `the bounded method (${gib(need(config.batchSize, config.maxLength, 'bounded'))})`,
+      );
+    alternatives.push('a machine with more memory or a GPU (--backend webgpu)');
+  }
+  return { bytes, availableBytes, fits: bytes <= availableBytes, alternatives };
+}
+
+/** Throws exit-2 UserInputError naming `folder` when the run cannot fit this machine. */
+export function checkMemoryFits(folder: string, spec: ModelSpec, method: string, config: RunConfig): void {
+  const need = memoryNeed(spec, method, config);
+  if (need.fits) return;
+  throw new UserInputError(
+    folder,
+    `${method} on this model with batchSize ${config.batchSize} and maxLength ${config.maxLength} needs about ${gib(need.bytes)} of memory (estimate), but ${gib(need.availableBytes)} is available; would fit: ${need.alternatives.join('; ')}`,
+  );
+}
+
+const gib = (bytes: number): string => `${(bytes / 2 ** 30).toFixed(1)} GiB`;

@@ -1,0 +1,153 @@
+/**
+ * The native CPU backend (src/worker/engine/native/backend.ts): tensors outside any wasm heap,
+ * so more than 4 GB of them; its kernels on the addon, not tfjs-cpu's loops; addon-owned memory
+ * freed on dispose; values read out survive the tensor; AdamW in place only where it is safe.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { selectBackend } from '../../src/worker/engine/backend.ts';
+import { loadNativeAddon, type NativeAddon } from '../../src/worker/engine/native/addon.ts';
+import { useNativeKernels } from '../../src/worker/engine/wasm-kernels/index.ts';
+import { AdamW } from '../../src/worker/unlearn/optim/adamw.ts';
+import { countNativeCalls } from '../helpers/native-addon.ts';
+
+let addon: NativeAddon;
+
+beforeAll(async () => {
+  const status = loadNativeAddon(2);
+  if (!status.ok) throw new Error(`the native backend needs the addon: ${status.reason}`);
+  addon = status.addon;
+  const selected = await selectBackend('native');
+  expect(selected.name).toBe('native');
+});
+
+afterAll(async () => {
+  await selectBackend('cpu');
+});
+
+describe('tensor memory beyond the wasm heap', () => {
+  it('holds and computes on 5 GiB of live tensors (wasm stops at 4 GB)', () => {
+    const quarter = 2 ** 28; // floats: 1 GiB per tensor
+    const parts = [1, 2, 3, 4].map((v) => tf.fill([quarter], v));
+    const total = parts.reduce((sum, p) => {
+      const next = tf.add(sum, p);
+      if (sum !== parts[0]) sum.dispose();
+      return next;
+    }); // 4 inputs + 1 result alive: 5 GiB
+    const ends = tf.concat([total.slice([0], [2]), total.slice([quarter - 2], [2])]);
+    expect(Array.from(ends.dataSync())).toEqual([10, 10, 10, 10]);
+    tf.dispose([...parts, total, ends]);
+  }, 120_000);
+});
+
+describe('kernels on the addon', () => {
+  it('products, element-wise ops, row broadcasts and sums go native', () => {
+    const counted = countNativeCalls();
+    if (typeof counted === 'string') throw new Error(counted);
+    useNativeKernels(counted.counting);
+    try {
+      tf.tidy(() => {
+        const x = tf.randomNormal([2, 8, 3, 16], 0, 1, 'float32', 1);
+        const cos = tf.randomNormal([1, 8, 1, 16], 0, 1, 'float32', 2);
+        const w = tf.randomNormal([16, 16], 0, 1, 'float32', 3);
+        const rotated = tf.mul(x, cos); // row broadcast
+        const expected = tf.mul(tf.tile(cos, [2, 1, 3, 1]), x);
+        expect(tf.max(tf.abs(tf.sub(rotated, expected))).dataSync()[0]).toBe(0);
+        const y = tf.matMul(x.reshape([48, 16]), w).add(tf.ones([16])); // gemm, bias row
+        y.sum(0).dataSync();
+      });
+    } finally {
+      useNativeKernels(counted.real);
+    }
+    expect(counted.calls.get('gemm')).toBeGreaterThan(0);
+    expect(counted.calls.get('binaryRows')).toBeGreaterThan(0);
+    expect(counted.calls.get('binary')).toBeGreaterThan(0);
+    expect(counted.calls.get('sum')).toBeGreaterThan(0);
+  });
+
+  it('matches tfjs-cpu on broadcasts the native paths take and the ones they leave', async () => {
+    const cases: [number[], number[]][] = [
+      [[4, 5], [4, 5]],
+      [[4, 5], []],
+      [[], [4, 5]],
+      [[3, 4, 5], [5]],
+      [[5], [3, 4, 5]],
+      [[2, 3, 4], [1, 3, 4]],
+      [[2, 3, 4], [2, 1, 4]],
+      [[2, 1, 4], [2, 3, 4]],
+      [[2, 3, 4], [2, 3, 1]], // last axis broadcast: stock kernel
+    ];
+    const ops = [tf.add, tf.sub, tf.mul, tf.div] as const;
+    for (const [sa, sb] of cases) {
+      const a = tf.randomUniform(sa, 0.5, 2, 'float32', 4);
+      const b = tf.randomUniform(sb, 0.5, 2, 'float32', 5);
+      const av = await a.array();
+      const bv = await b.array();
+      for (const op of ops) {
+        const got = op(a, b);
+        await selectBackend('cpu');
+        const ref = op(tf.tensor(av as number[]), tf.tensor(bv as number[]));
+        const want = await ref.data();
+        ref.dispose();
+        await selectBackend('native');
+        expect(got.shape).toEqual(ref.shape);
+        expect(Array.from(await got.data())).toEqual(Array.from(want));
+        got.dispose();
+      }
+      tf.dispose([a, b]);
+    }
+  });
+});
+
+describe('addon-owned memory', () => {
+  it('release frees a buffer now and detaches it; only alloc buffers are accepted, once', () => {
+    const buffer = addon.alloc(1 << 20);
+    expect(new Uint8Array(buffer).every((b) => b === 0)).toBe(true);
+    addon.release(buffer);
+    expect(buffer.byteLength).toBe(0);
+    expect(() => addon.release(buffer)).toThrow(TypeError);
+    expect(() => addon.release(new ArrayBuffer(16))).toThrow(TypeError);
+    expect(() => addon.alloc(-1)).toThrow(RangeError);
+  });
+
+  it('values read out of a tensor stay valid after the tensor is disposed', () => {
+    const x = tf.tidy(() => tf.exp(tf.zeros([1000]))); // a native output
+    const values = x.dataSync();
+    x.dispose();
+    expect(values.length).toBe(1000);
+    expect(values[999]).toBe(1);
+  });
+
+  it('a thousand steps of allocating kernels leave no tensors and no growing RSS behind', () => {
+    const x = tf.randomNormal([512, 512]);
+    const step = () => tf.tidy(() => tf.matMul(x, x).add(x).mul(2).exp().sum().dataSync());
+    for (let i = 0; i < 50; i++) step();
+    const tensors = tf.memory().numTensors;
+    const rss = process.memoryUsage().rss;
+    for (let i = 0; i < 1000; i++) step();
+    expect(tf.memory().numTensors).toBe(tensors);
+    expect(process.memoryUsage().rss - rss).toBeLessThan(64 * 2 ** 20);
+    x.dispose();
+  }, 120_000);
+});
+
+describe('AdamW in place', () => {
+  it('updates a parameter in its own buffer, as the allocating kernel would', () => {
+    const init = [0.5, -1, 2, 0.25];
+    const p = tf.variable(tf.tensor1d(init));
+    const q = tf.variable(tf.tensor1d(init));
+    const g = tf.tensor1d([0.1, 0.2, -0.3, 0.4]);
+    const inPlace = new AdamW({ lr: 0.1 });
+    inPlace.apply(new Map([['p', p]]), new Map([['p', g]]));
+    // The same step with a second reference to q's buffer: not in place, new tensors.
+    const shared = q.clone();
+    const copy = new AdamW({ lr: 0.1 });
+    copy.apply(new Map([['p', q]]), new Map([['p', g]]));
+    expect(Array.from(p.dataSync())).toEqual(Array.from(q.dataSync()));
+    expect(Array.from(p.dataSync())).not.toEqual(init);
+    expect(Array.from(shared.dataSync())).toEqual(init); // the clone kept its values
+    tf.dispose([p, q, g, shared]);
+    inPlace.dispose();
+    copy.dispose();
+  });
+});
