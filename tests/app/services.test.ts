@@ -95,7 +95,7 @@ describe('app services over the typed API', () => {
     expect(info.version).toBe(pkg.version);
     expect(info.cores).toBeGreaterThan(0);
     expect(info.memory.totalBytes).toBeGreaterThan(info.memory.freeBytes * 0.99);
-    expect(['webgpu', 'tensorflow', 'wasm', 'cpu']).toContain(info.engine.backend);
+    expect(['webgpu', 'tensorflow', 'native', 'wasm', 'cpu']).toContain(info.engine.backend);
     expect(info.engine.description).toMatch(/auto/);
     expect(info.testbed).toMatchObject({ model: at('model'), forget: at('corpus/forget10.jsonl') });
     expect(info.workspace).toBe(join(root, 'data', 'nepenthe', 'runs'));

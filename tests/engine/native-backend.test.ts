@@ -65,6 +65,16 @@ describe('kernels on the addon', () => {
     expect(counted.calls.get('sum')).toBeGreaterThan(0);
   });
 
+  it('casts to float32 and int32 give arrays of that type (tfjs-cpu shares a bool buffer)', () => {
+    tf.tidy(() => {
+      const mask = tf.tensor1d([1.5, 0, -2, 0]).notEqual(0); // bool
+      const asFloat = mask.toFloat();
+      expect(asFloat.mul(tf.tensor1d([2, 3, 4, 5])).arraySync()).toEqual([2, 0, 4, 0]);
+      expect(tf.tensor1d([1.7, -2.7]).toInt().arraySync()).toEqual([1, -2]);
+      expect(tf.tensor1d([3, 4], 'int32').toFloat().add(0.5).arraySync()).toEqual([3.5, 4.5]);
+    });
+  });
+
   it('matches tfjs-cpu on broadcasts the native paths take and the ones they leave', async () => {
     const cases: [number[], number[]][] = [
       [[4, 5], [4, 5]],

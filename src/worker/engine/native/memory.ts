@@ -73,6 +73,10 @@ function typedArrayMemory(backend: CpuLike): KernelMemory {
   const values = (t: TensorInfo): ArrayBufferView => {
     const v = backend.data.get(t.dataId)?.values;
     if (v === undefined) throw new Error('native kernel: a tensor has no values on this backend');
+    // Raw floats or ints are read as the tensor's dtype: a view of another type would be misread.
+    const expected = t.dtype === 'float32' ? Float32Array : t.dtype === 'int32' ? Int32Array : null;
+    if (expected !== null && !(v instanceof expected))
+      throw new Error(`native kernel: a ${t.dtype} tensor holds a ${v.constructor.name}`);
     return v;
   };
   return {

@@ -126,6 +126,25 @@ function castToBool(x: TensorInfo, backend: WasmBackend): TensorInfo {
   return out;
 }
 
+/**
+ * A cast to float32 or int32 as values of that type. tfjs-cpu's Cast shares the buffer when the
+ * cast loses nothing (bool → float32 keeps a Uint8Array under a float32 tensor), which its own
+ * kernels read through indexing but native kernels, reading raw floats, cannot.
+ */
+function widened(x: TensorInfo, dtype: 'float32' | 'int32', backend: unknown): TensorInfo {
+  const mem = kernelMemory(backend);
+  const out = mem.output(x.shape, dtype);
+  const source = (backend as { data: { get(id: object): { values: ArrayLike<number> } } }).data.get(
+    x.dataId,
+  ).values;
+  const target = (backend as { data: { get(id: object): { values: Float32Array | Int32Array } } })
+    .data.get(out.dataId).values;
+  if (dtype === 'int32' && x.dtype === 'float32')
+    for (let i = 0; i < target.length; i++) target[i] = Math.trunc(source[i]!);
+  else target.set(source);
+  return out;
+}
+
 /** A cast to the dtype x already has shares x's buffer (autodiff casts every Multiply operand). */
 function cast(stock: Stock): KernelFunc {
   return (args) => {
@@ -137,6 +156,14 @@ function cast(stock: Stock): KernelFunc {
       isWasmBackend(args.backend)
     )
       return castToBool(x, args.backend as unknown as WasmBackend);
+    if (
+      !isWasmBackend(args.backend) &&
+      x.dtype !== dtype &&
+      (dtype === 'float32' || dtype === 'int32') &&
+      x.dtype !== 'string' &&
+      x.dtype !== 'complex64'
+    )
+      return widened(x, dtype, args.backend);
     if (nativeAddon() === null || x.dtype !== dtype || x.dtype === 'string') return stock(args);
     const backend = args.backend as unknown as WasmBackend & { incRef(id: object): void };
     backend.incRef(x.dataId);
