@@ -6,6 +6,7 @@
 import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
+import { loadNativeAddon } from '../../src/worker/engine/native/addon.ts';
 import { selectBackend } from '../../src/worker/engine/backend.ts';
 import { UserInputError } from '../../src/shared/errors.ts';
 
@@ -75,9 +76,24 @@ describe('selectBackend', () => {
     }
     expect(selected.reason).toMatch(/webgpu skipped: /);
     if (hasTfjsNode) return;
-    expect(selected.name).toBe('wasm');
+    // With the addon built (npm test builds it), the native CPU backend: tensors in RAM.
+    const native = loadNativeAddon(1);
+    expect(selected.name).toBe(native.ok ? 'native' : 'wasm');
     expect(selected.reason).toMatch(/tensorflow skipped: .*not installed/);
   });
+
+  it('auto falls back to wasm when the native addon is off', async () => {
+    // A child process: the addon's load state is per process.
+    const { spawnSync } = await import('node:child_process');
+    const script =
+      "import { selectBackend } from './src/worker/engine/backend.ts';" +
+      "const s = await selectBackend('auto', { swiftshader: false }); console.log(s.name);";
+    const result = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      env: { ...process.env, NEPENTHE_NATIVE_ADDON: 'off' },
+      encoding: 'utf8',
+    });
+    expect(result.stdout.trim().split('\n').at(-1)).toMatch(hasTfjsNode ? /./ : /^wasm$/);
+  }, 60_000);
 
   it('refuses webgpu without a GPU, pointing at SwiftShader', async () => {
     const attempt = selectBackend('webgpu', { swiftshader: false });

@@ -161,3 +161,31 @@ describe('AdamW in place', () => {
     copy.dispose();
   });
 });
+
+describe('chunked head cross-entropy', () => {
+  it('matches the head product + cross-entropy over several chunks, tied and untied', async () => {
+    const { fusedHeadCrossEntropy } = await import('../../src/worker/model/architectures/fused-ops.ts');
+    const { tokenCrossEntropy } = await import('../../src/worker/model/architectures/ops.ts');
+    const { headChunkRows } = await import('../../src/worker/engine/wasm-kernels/native-head.ts');
+    const [n, c, v] = [500, 24, 200_000];
+    expect(headChunkRows(v, n)).toBeLessThan(n / 2); // three chunks
+    for (const tied of [true, false]) {
+      const h = tf.randomNormal([n, c], 0, 1, 'float32', 7) as tf.Tensor2D;
+      const w = tf.randomNormal(tied ? [v, c] : [c, v], 0, 0.3, 'float32', 8) as tf.Tensor2D;
+      const targets = tf.randomUniform([n], 0, v, 'int32', 9) as tf.Tensor1D;
+      const weights = tf.randomUniform([n], 0, 1, 'float32', 10) as tf.Tensor1D;
+      const fused = tf.valueAndGrads((x: tf.Tensor, y: tf.Tensor) =>
+        fusedHeadCrossEntropy(x as tf.Tensor2D, y as tf.Tensor2D, targets, tied).mul(weights).sum(),
+      )([h, w]);
+      const plain = tf.valueAndGrads((x: tf.Tensor, y: tf.Tensor) =>
+        tokenCrossEntropy(tf.matMul(x, y, false, tied) as tf.Tensor2D, targets).mul(weights).sum(),
+      )([h, w]);
+      const relative = (a: tf.Tensor, b: tf.Tensor): number =>
+        tf.tidy(() => tf.norm(tf.sub(a, b)).dataSync()[0]! / tf.norm(b).dataSync()[0]!);
+      expect(relative(fused.value, plain.value)).toBeLessThan(1e-6);
+      expect(relative(fused.grads[0]!, plain.grads[0]!)).toBeLessThan(1e-5);
+      expect(relative(fused.grads[1]!, plain.grads[1]!)).toBeLessThan(1e-5);
+      tf.dispose([h, w, targets, weights, fused.value, plain.value, ...fused.grads, ...plain.grads]);
+    }
+  }, 120_000);
+});

@@ -32,6 +32,7 @@ import {
   nativeBinaryKernels,
   nativeElementwiseKernels,
 } from '../wasm-kernels/native-elementwise.ts';
+import { nativeHeadKernels } from '../wasm-kernels/native-head.ts';
 import { nativeLayerKernels } from '../wasm-kernels/native-layers.ts';
 import { nativeBatchMatMul } from '../wasm-kernels/native-mat-mul.ts';
 import { productShape, type MatMulAttrs } from '../wasm-kernels/routing.ts';
@@ -50,7 +51,8 @@ export function registerNativeBackend(addon: NativeAddon): void {
   registerBackend(NATIVE_BACKEND, () => new NativeCpuBackend(addon), 0);
   registerCpuKernels();
   for (const config of getKernelsForBackend('cpu')) install({ ...config });
-  for (const config of [nativeAdamWConfig, ...nativeLayerKernels]) install(config);
+  for (const config of [nativeAdamWConfig, ...nativeLayerKernels, ...nativeHeadKernels])
+    install(config);
   const stock = (name: string): KernelConfig => {
     const config = getKernel(name, NATIVE_BACKEND);
     if (!config) throw new Error(`registerNativeBackend: tfjs-cpu has no ${name} kernel`);

@@ -20,6 +20,7 @@ import {
 import { registerFastBatchMatMul } from './batch-mat-mul.ts';
 import { setNativeAddon } from './native-active.ts';
 import { nativeAdamWConfig } from './native-adamw.ts';
+import { nativeHeadKernels } from './native-head.ts';
 import { nativeLayerKernels } from './native-layers.ts';
 import { nativeElementwiseKernels } from './native-elementwise.ts';
 import type { NativeAddon } from '../native/addon.ts';
@@ -28,7 +29,7 @@ import { unsortedSegmentSumConfig } from './unsorted-segment-sum.ts';
 const MISSING: readonly KernelConfig[] = [unsortedSegmentSumConfig];
 
 /** Kernels of our own (fused steps); each needs the native addon active when it runs. */
-const FUSED: readonly KernelConfig[] = [nativeAdamWConfig, ...nativeLayerKernels];
+const FUSED: readonly KernelConfig[] = [nativeAdamWConfig, ...nativeLayerKernels, ...nativeHeadKernels];
 
 const REPLACEMENTS: readonly KernelConfig[] = [];
 

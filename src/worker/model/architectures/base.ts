@@ -9,7 +9,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ModelSpec } from '../config.ts';
 import { causalMask, LayerKvCache } from './attention.ts';
-import { linear, maskedCrossEntropy, tokenCrossEntropy } from './ops.ts';
+import { fusedHeadCrossEntropy, fusedLayersAvailable } from './fused-ops.ts';
+import { linear, maskedMean, tokenCrossEntropy } from './ops.ts';
 import {
   internalShape,
   type CausalLM,
@@ -103,6 +104,19 @@ export abstract class TransformerLM<Positions> implements CausalLM {
     return tf.matMul(h, this.param<tf.Tensor2D>('lm_head.weight')); // (N, V), lm_head kept [C, V]
   }
 
+  /**
+   * Per-token cross-entropy of the head's next-token prediction: h (N, C), targets (N) → (N).
+   * With the native kernels the logits are never held whole (chunked head, native-head.ts).
+   */
+  protected headLoss(h: tf.Tensor2D, targets: tf.Tensor1D): tf.Tensor1D {
+    if (fusedLayersAvailable() && h.dtype === 'float32' && targets.dtype === 'int32') {
+      const tied = this.spec.tieWordEmbeddings;
+      const weight = this.param<tf.Tensor2D>(tied ? this.embeddingName : 'lm_head.weight');
+      return fusedHeadCrossEntropy(h, weight, targets, tied);
+    }
+    return tokenCrossEntropy(this.head(h), targets);
+  }
+
   /** ids (B, T) → final hidden states (B*T, C); with a cache, appends to it. */
   protected hidden(ids: tf.Tensor2D, cache: LayerKvCache | null): tf.Tensor2D {
     if (ids.dtype !== 'int32') throw new TypeError(`token ids must be int32, got ${ids.dtype}`);
@@ -139,7 +153,6 @@ export abstract class TransformerLM<Positions> implements CausalLM {
         .reshape([B, T, C])
         .slice([0, 0, 0], [B, T - 1, C]) // (B, T-1, C): the last position predicts nothing
         .reshape<tf.Tensor2D>([B * (T - 1), C]); // (B*(T-1), C)
-      const logits = this.head(h); // (B*(T-1), V)
       const targets = ids.slice([0, 1], [B, T - 1]).reshape<tf.Tensor1D>([B * (T - 1)]); // (B*(T-1))
       const weights: tf.Tensor1D = mask
         ? mask
@@ -147,7 +160,7 @@ export abstract class TransformerLM<Positions> implements CausalLM {
             .reshape<tf.Tensor1D>([B * (T - 1)])
             .toFloat() // (B*(T-1))
         : tf.ones([B * (T - 1)], 'float32');
-      return maskedCrossEntropy(logits, targets, weights);
+      return maskedMean(this.headLoss(h, targets), weights);
     });
   }
 
@@ -161,7 +174,7 @@ export abstract class TransformerLM<Positions> implements CausalLM {
         .slice([0, 0, 0], [B, T - 1, C]) // (B, T-1, C)
         .reshape<tf.Tensor2D>([B * (T - 1), C]); // (B*(T-1), C)
       const targets = ids.slice([0, 1], [B, T - 1]).reshape<tf.Tensor1D>([B * (T - 1)]); // (B*(T-1))
-      const perToken = tokenCrossEntropy(this.head(h), targets).reshape([B, T - 1]); // (B, T-1)
+      const perToken = this.headLoss(h, targets).reshape([B, T - 1]); // (B, T-1)
       const real = mask ? perToken.mul(mask.slice([0, 1], [B, T - 1]).toFloat()) : perToken; // (B, T-1)
       return real.sum(1) as tf.Tensor1D; // (B)
     });

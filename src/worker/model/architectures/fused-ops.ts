@@ -19,6 +19,7 @@ import {
   SWIGLU,
   SWIGLU_GRAD,
 } from '../../engine/wasm-kernels/native-layers.ts';
+import { HEAD_XENT, HEAD_XENT_GRAD } from '../../engine/wasm-kernels/native-head.ts';
 
 export { nativeKernelsActive as fusedLayersAvailable } from '../../engine/wasm-kernels/native-active.ts';
 
@@ -138,4 +139,31 @@ export function fusedRmsNorm(x: tf.Tensor2D, weight: tf.Tensor1D, eps: number): 
     };
   });
   return rmsNorm(x, weight) as tf.Tensor2D;
+}
+
+/**
+ * Per-row cross-entropy of the head's logits without materializing them: h (N, C), weight (V, C)
+ * when tied to the embedding or (C, V) for a separate lm_head, targets (N, int32) → (N).
+ * Gradients for h and weight (native-head.ts recomputes each chunk's logits in backward).
+ */
+export function fusedHeadCrossEntropy(
+  h: tf.Tensor2D,
+  weight: tf.Tensor2D,
+  targets: tf.Tensor1D,
+  tied: boolean,
+): tf.Tensor1D {
+  const headLoss = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [x, w] = args as [tf.Tensor2D, tf.Tensor2D];
+    const save = args[2] as tf.GradSaveFunc;
+    // The targets are saved too: a caller's tidy may dispose them before the backward pass.
+    save([x, w, targets]);
+    return {
+      value: run(HEAD_XENT, { h: x, weight: w, targets }, { tied }) as tf.Tensor1D,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [xs, ws, ts] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D];
+        return run(HEAD_XENT_GRAD, { h: xs, weight: ws, targets: ts, dy }, { tied }) as tf.Tensor[];
+      },
+    };
+  });
+  return headLoss(h, weight) as tf.Tensor1D;
 }

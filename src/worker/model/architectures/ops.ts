@@ -70,8 +70,13 @@ export function maskedCrossEntropy(
   targets: tf.Tensor1D,
   weights: tf.Tensor1D,
 ): tf.Scalar {
+  return maskedMean(tokenCrossEntropy(logits, targets), weights);
+}
+
+/** Σ perToken · weights / max(Σ weights, 1): the mean over the real targets, (N) → scalar. */
+export function maskedMean(perToken: tf.Tensor1D, weights: tf.Tensor1D): tf.Scalar {
   const share = weights.div(tf.maximum(weights.sum(), 1)); // (N) each target's share of the mean
-  return tokenCrossEntropy(logits, targets).mul(share).sum() as tf.Scalar;
+  return perToken.mul(share).sum() as tf.Scalar;
 }
 
 /**
