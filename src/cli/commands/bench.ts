@@ -3,18 +3,26 @@ import { BENCH_SHAPES, requireBenchShape, runBench } from '../../worker/tasks/be
 import type { Command } from '../command.ts';
 import { startEngine } from '../engine.ts';
 import { positiveInteger } from '../options.ts';
+import { loadModelSpec } from '../../worker/model/config.ts';
 
 export const bench: Command = {
   name: 'bench',
-  usage: `bench [--shape ${Object.keys(BENCH_SHAPES).join('|')}] [--steps N]`,
+  usage: `bench [--shape ${Object.keys(BENCH_SHAPES).join('|')} | --model <dir>] [--batch B] [--seq T] [--steps N]`,
   summary: 'throughput of the engine: GradDiff train steps and forward passes (tokens/s)',
   options: {
     shape: { type: 'string', default: 'cpu-small' },
+    model: { type: 'string' },
+    batch: { type: 'string' },
+    seq: { type: 'string' },
     steps: { type: 'string', default: '5' },
   },
   positionals: 0,
   async run({ values, global, progress, print }) {
     const steps = positiveInteger(values, 'steps');
+    const batch = values.batch === undefined ? undefined : positiveInteger(values, 'batch');
+    const seq = values.seq === undefined ? undefined : positiveInteger(values, 'seq');
+    const model = values.model === undefined ? undefined : String(values.model);
+    if (model !== undefined) loadModelSpec(model); // a bad folder is exit 2 before the engine starts
     const shape = String(values.shape);
     requireBenchShape(shape); // before the engine starts, so a typo costs nothing
     const backend = await startEngine(global, progress);
@@ -22,6 +30,9 @@ export const bench: Command = {
       await runBench({
         shape,
         steps,
+        ...(model === undefined ? {} : { model }),
+        ...(batch === undefined ? {} : { batch }),
+        ...(seq === undefined ? {} : { seq }),
         seed: global.seed,
         backend,
         onProgress: (phase, d, t) => progress.step(phase, d, t),

@@ -8,7 +8,9 @@
 import * as tf from '@tensorflow/tfjs';
 import type { BenchReport } from '../../shared/contracts.ts';
 import { UserInputError } from '../../shared/errors.ts';
+import { basename } from 'node:path';
 import { createRandomModel } from '../model/architectures/index.ts';
+import { loadModel } from '../model/load.ts';
 import type { CausalLM } from '../model/architectures/types.ts';
 import type { ModelSpec } from '../model/config.ts';
 import { AdamW } from '../unlearn/optim/adamw.ts';
@@ -55,6 +57,11 @@ export function benchSpec(shape: BenchShape): ModelSpec {
 
 export interface BenchOptions {
   readonly shape: string;
+  /** A model folder: its real weights and shape instead of `shape`'s random GPT-2. */
+  readonly model?: string;
+  /** Rows per batch and tokens per row (default: the shape's). */
+  readonly batch?: number;
+  readonly seq?: number;
   readonly steps: number;
   readonly seed: number;
   readonly backend: string;
@@ -72,8 +79,16 @@ export function requireBenchShape(name: string): BenchShape {
 }
 
 export async function runBench(options: BenchOptions): Promise<BenchReport> {
-  const shape = requireBenchShape(options.shape);
-  const model = createRandomModel(benchSpec(shape), options.seed);
+  const named = requireBenchShape(options.shape);
+  const model =
+    options.model === undefined
+      ? createRandomModel(benchSpec(named), options.seed)
+      : loadModel(options.model).model;
+  const shape = {
+    vocab: model.spec.vocabSize,
+    batch: options.batch ?? named.batch,
+    seq: Math.min(options.seq ?? named.seq, model.spec.maxPositions),
+  };
   const optimizer = new AdamW({ lr: 1e-5, weightDecay: 0.01 });
   let seed = options.seed;
   const randomIds = (rows: number) =>
@@ -107,7 +122,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     evalIds.dispose();
     return {
       backend: options.backend,
-      shape: options.shape,
+      shape: options.model === undefined ? options.shape : basename(options.model),
       trainTokensPerSecond: round1((options.steps * 2 * shape.batch * shape.seq) / trainSeconds),
       evalTokensPerSecond: round1((options.steps * 2 * shape.batch * shape.seq) / evalSeconds),
       peakRssBytes: process.resourceUsage().maxRSS * 1024,

@@ -37,7 +37,10 @@ export function availableMemoryBytes(): number {
   if (limit !== undefined && limit !== '') {
     const bytes = Number(limit);
     if (!Number.isFinite(bytes) || bytes <= 0)
-      throw new UserInputError(undefined, `NEPENTHE_MEMORY_LIMIT must be a byte count, got "${limit}"`);
+      throw new UserInputError(
+        undefined,
+        `NEPENTHE_MEMORY_LIMIT must be a byte count, got "${limit}"`,
+      );
     available = Math.min(available, bytes);
   }
   return available;
@@ -86,7 +89,12 @@ export function memoryNeed(spec: ModelSpec, method: string, config: RunConfig): 
 }
 
 /** Throws exit-2 UserInputError naming `folder` when the run cannot fit this machine. */
-export function checkMemoryFits(folder: string, spec: ModelSpec, method: string, config: RunConfig): void {
+export function checkMemoryFits(
+  folder: string,
+  spec: ModelSpec,
+  method: string,
+  config: RunConfig,
+): void {
   const need = memoryNeed(spec, method, config);
   if (need.fits) return;
   throw new UserInputError(

@@ -61,8 +61,7 @@ function wasmMemory(backend: WasmLike): KernelMemory {
     output: (shape, dtype) => backend.makeOutput(shape, dtype),
     heap: () => backend.wasm.HEAPU8,
     at,
-    floats: (t) =>
-      new Float32Array(backend.wasm.HEAPU8.buffer, at(t), util.sizeFromShape(t.shape)),
+    floats: (t) => new Float32Array(backend.wasm.HEAPU8.buffer, at(t), util.sizeFromShape(t.shape)),
     dispose: (t) => void backend.disposeData(t.dataId),
   };
 }
@@ -104,7 +103,9 @@ function typedArrayMemory(backend: CpuLike): KernelMemory {
     },
     floats: (t) => {
       const v = values(t);
-      return v instanceof Float32Array ? v : new Float32Array(v.buffer, v.byteOffset, v.byteLength / 4);
+      return v instanceof Float32Array
+        ? v
+        : new Float32Array(v.buffer, v.byteOffset, v.byteLength / 4);
     },
     dispose: (t) => backend.disposeIntermediateTensorInfo(t),
   };

@@ -29,7 +29,11 @@ import { unsortedSegmentSumConfig } from './unsorted-segment-sum.ts';
 const MISSING: readonly KernelConfig[] = [unsortedSegmentSumConfig];
 
 /** Kernels of our own (fused steps); each needs the native addon active when it runs. */
-const FUSED: readonly KernelConfig[] = [nativeAdamWConfig, ...nativeLayerKernels, ...nativeHeadKernels];
+const FUSED: readonly KernelConfig[] = [
+  nativeAdamWConfig,
+  ...nativeLayerKernels,
+  ...nativeHeadKernels,
+];
 
 const REPLACEMENTS: readonly KernelConfig[] = [];
 

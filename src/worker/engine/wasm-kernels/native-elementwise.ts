@@ -33,7 +33,6 @@ import { broadcastIndex, type WasmBackend } from './routing.ts';
 
 type Stock = KernelFunc;
 
-
 /** Native op codes of addon.unary (native/addon.c). */
 const UNARY_OPS = { [Exp]: 0, [Tanh]: 1 } as const;
 
@@ -46,8 +45,7 @@ function unary(name: typeof Exp | typeof Tanh, stock: Stock): KernelFunc {
     const mem = kernelMemory(args.backend);
     const out = mem.output(x.shape, 'float32');
     const size = util.sizeFromShape(x.shape);
-    if (size > 0)
-      addon.unary(mem.heap(), op, mem.at(x), mem.at(out), size);
+    if (size > 0) addon.unary(mem.heap(), op, mem.at(x), mem.at(out), size);
     return out;
   };
 }
@@ -83,14 +81,7 @@ function sum(stock: Stock): KernelFunc {
     const out = mem.output(outShape, 'float32');
     const [outer, reduce, inner] = block;
     if (outer * inner > 0) {
-      addon.sum(
-        mem.heap(),
-        mem.at(x),
-        mem.at(out),
-        outer,
-        reduce,
-        inner,
-      );
+      addon.sum(mem.heap(), mem.at(x), mem.at(out), outer, reduce, inner);
     }
     return out;
   };
@@ -137,8 +128,9 @@ function widened(x: TensorInfo, dtype: 'float32' | 'int32', backend: unknown): T
   const source = (backend as { data: { get(id: object): { values: ArrayLike<number> } } }).data.get(
     x.dataId,
   ).values;
-  const target = (backend as { data: { get(id: object): { values: Float32Array | Int32Array } } })
-    .data.get(out.dataId).values;
+  const target = (
+    backend as { data: { get(id: object): { values: Float32Array | Int32Array } } }
+  ).data.get(out.dataId).values;
   if (dtype === 'int32' && x.dtype === 'float32')
     for (let i = 0; i < target.length; i++) target[i] = Math.trunc(source[i]!);
   else target.set(source);
@@ -244,15 +236,7 @@ function concat(stock: Stock): KernelFunc {
       if (outer > 0 && size * inner > 0) {
         const to = mem.at(out) + start * inner * 4;
         const heap = mem.heap();
-        addon.copyBlocks(
-          heap,
-          mem.at(part),
-          to,
-          outer,
-          size * inner,
-          size * inner,
-          length * inner,
-        );
+        addon.copyBlocks(heap, mem.at(part), to, outer, size * inner, size * inner, length * inner);
       }
       start += size;
     }
@@ -283,15 +267,7 @@ function gatherV2(stock: Stock): KernelFunc {
     if (count > 0 && width > 0) {
       const heap = mem.heap();
       try {
-        addon.gatherRows(
-          heap,
-          mem.at(x),
-          rows,
-          width,
-          mem.at(indices),
-          count,
-          mem.at(out),
-        );
+        addon.gatherRows(heap, mem.at(x), rows, width, mem.at(indices), count, mem.at(out));
       } catch (error) {
         mem.dispose(out);
         throw new Error(`GatherV2: ${error instanceof Error ? error.message : String(error)}`);
@@ -471,7 +447,18 @@ function rowBroadcast(
   const rowsOf = (t: TensorInfo): number => util.sizeFromShape(t.shape) / width;
   if (aIndex.length > 0) {
     const heap = mem.heap();
-    addon.binaryRows(heap, op, mem.at(a), rowsOf(a), aIndex, mem.at(b), rowsOf(b), bIndex, mem.at(out), width);
+    addon.binaryRows(
+      heap,
+      op,
+      mem.at(a),
+      rowsOf(a),
+      aIndex,
+      mem.at(b),
+      rowsOf(b),
+      bIndex,
+      mem.at(out),
+      width,
+    );
   }
   return out;
 }

@@ -117,8 +117,7 @@ export const nativeLayerKernels: readonly KernelConfig[] = [
     const dGate = mem.output(gate!.shape, 'float32');
     const dUp = mem.output(gate!.shape, 'float32');
     const n = util.sizeFromShape(gate!.shape);
-    if (n > 0)
-      addon.swigluGrad(mem.heap(), at(gate!), at(up!), at(dy!), at(dGate), at(dUp), n);
+    if (n > 0) addon.swigluGrad(mem.heap(), at(gate!), at(up!), at(dy!), at(dGate), at(dUp), n);
     return [dGate, dUp];
   }),
   kernel(RMS_NORM, (addon, { x, weight }, mem, at, attrs) => {
@@ -170,16 +169,7 @@ export const nativeLayerKernels: readonly KernelConfig[] = [
     const s = mem.output([n], 'float32');
     if (n > 0) {
       try {
-        addon.xentForward(
-          mem.heap(),
-          at(logits!),
-          at(targets!),
-          at(loss),
-          at(e),
-          at(s),
-          n,
-          v,
-        );
+        addon.xentForward(mem.heap(), at(logits!), at(targets!), at(loss), at(e), at(s), n, v);
       } catch (error) {
         for (const t of [loss, e, s]) mem.dispose(t);
         throw error;
@@ -190,8 +180,7 @@ export const nativeLayerKernels: readonly KernelConfig[] = [
   kernel(SOFTMAX_XENT_GRAD, (addon, { e, s, targets, dy }, mem, at) => {
     const [n, v] = e!.shape as [number, number];
     const dz = mem.output([n, v], 'float32');
-    if (n > 0)
-      addon.xentBackward(mem.heap(), at(e!), at(s!), at(targets!), at(dy!), at(dz), n, v);
+    if (n > 0) addon.xentBackward(mem.heap(), at(e!), at(s!), at(targets!), at(dy!), at(dz), n, v);
     return dz;
   }),
   kernel(LAYER_NORM_GRAD, (addon, { x, weight, mean, rstd, dy }, mem, at) => {
