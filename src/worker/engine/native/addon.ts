@@ -24,6 +24,10 @@ const FILE = 'nepenthe_native.node';
  * arrays (offset = slot · 2^40 + byte offset; ./memory.ts).
  */
 export interface NativeAddon {
+  /** A zero-filled, addon-owned buffer; throws a RangeError with code ENOMEM when none is left. */
+  alloc(bytes: number): ArrayBuffer;
+  /** Frees an `alloc` buffer now and detaches it (its views read as empty from then on). */
+  release(buffer: ArrayBuffer): void;
   open(): { ok: boolean; library: string; config: string; threads: number; error: string };
   setThreads(n: number): void;
   /**
@@ -197,13 +201,6 @@ export interface NativeAddon {
     n: number,
     constants: Float32Array,
   ): void;
-}
-
-export interface NativeAddon {
-  /** A zero-filled, addon-owned buffer; throws a RangeError with code ENOMEM when none is left. */
-  alloc(bytes: number): ArrayBuffer;
-  /** Frees an `alloc` buffer now and detaches it (its views read as empty from then on). */
-  release(buffer: ArrayBuffer): void;
 }
 
 export type NativeStatus =
