@@ -30,6 +30,14 @@ describe.skipIf(!haveSwiftShader)('webgpu on SwiftShader', () => {
     expect(existsSync(icd.ICD.library_path)).toBe(true);
   });
 
+  it('sums 53 tensors with AddN (more than the 8 storage buffers a shader stage may bind)', async () => {
+    await selectBackend('webgpu', { swiftshader: true });
+    const parts = Array.from({ length: 53 }, (_, i) => tf.fill([4, 3], i + 1));
+    const sum = tf.addN(parts);
+    expect(Array.from(await sum.data())).toEqual(new Array(12).fill((53 * 54) / 2));
+    tf.dispose([...parts, sum]);
+  });
+
   it('computes an embedding + matMul + logSoftmax loss and its gradients as cpu does', async () => {
     const ids = () => tf.tensor1d([3, 1, 3, 0, 5], 'int32');
     const loss = (wte: tf.Tensor, head: tf.Tensor) =>

@@ -23,6 +23,7 @@ import { setUpDawn, type GpuAdapterDescription } from './dawn.ts';
 import { registerCpuKernels } from './cpu-kernels/index.ts';
 import { loadNativeAddon } from './native/addon.ts';
 import { registerNativeBackend } from './native/backend.ts';
+import { registerWebGpuKernels } from './webgpu-kernels/add-n.ts';
 import { registerWasmKernels, useNativeKernels } from './wasm-kernels/index.ts';
 import { setWasmBackendThreaded } from './wasm-kernels/threads.ts';
 
@@ -127,6 +128,7 @@ async function startWebGpu(swiftshader: boolean): Promise<Started> {
   }
   // Registers the backend only now that navigator.gpu exists (see dawn.ts).
   await import('@tensorflow/tfjs-backend-webgpu');
+  registerWebGpuKernels();
   await activate('webgpu');
   const kind = adapter.software ? 'software adapter' : 'GPU';
   return { name: 'webgpu', detail: `${kind} ${adapterName(adapter)}`, adapter };
