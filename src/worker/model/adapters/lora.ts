@@ -128,7 +128,7 @@ export class LoraAdapters {
   delta(weight: string): tf.Tensor2D {
     this.alive();
     const x = this.adapter(weight);
-    return tf.tidy(() => this.update(x)); // (d_in, d_out)
+    return tf.tidy(() => this.update(x.a, x.b, x.scale)); // (d_in, d_out)
   }
 
   /** Global norms, for the per-step log (the method's point: they stay bounded). */
@@ -137,7 +137,7 @@ export class LoraAdapters {
     const squares = tf.tidy(() => {
       const all = [...this.adapters.values()];
       const adapter = tf.addN(all.flatMap((x) => [x.a.square().sum(), x.b.square().sum()])); // ()
-      const delta = tf.addN(all.map((x) => this.update(x).square().sum())); // ()
+      const delta = tf.addN(all.map((x) => this.update(x.a, x.b, x.scale).square().sum())); // ()
       return tf.stack([adapter, delta]); // (2)
     });
     const [adapterSq, deltaSq] = await squares.data();
@@ -150,7 +150,7 @@ export class LoraAdapters {
     this.requireAttached('merge');
     for (const x of this.adapters.values()) {
       const base = this.model.params.get(x.target.weight)!;
-      tf.tidy(() => base.assign(base.add(this.update(x)))); // (d_in, d_out)
+      tf.tidy(() => base.assign(base.add(this.update(x.a, x.b, x.scale)))); // (d_in, d_out)
     }
     this.model.setLinearHooks(null);
     this.state = 'merged';
@@ -197,17 +197,51 @@ export class LoraAdapters {
   /** The hook: W₀ + ΔW for a target, the base itself otherwise. Runs in the forward's tidy. */
   private hooked(name: string, base: tf.Tensor2D): tf.Tensor2D {
     const x = this.adapters.get(name);
-    return x ? base.add(this.update(x)) : base; // (d_in, d_out)
+    return x ? this.effectiveWeight(base, x) : base; // (d_in, d_out)
+  }
+
+  /**
+   * W₀ + ΔW with a hand-written gradient that keeps only A and B: the backward pass recomputes
+   * B·A and f′(ω·B·A) for one weight at a time. Autodiff of `update` kept the product, the angle
+   * and the bounded update of every adapted weight (full size, several copies each) until the
+   * backward pass ended; at 0.5B that ran the machine out of memory (bench/RESULTS.md).
+   */
+  private effectiveWeight(base: tf.Tensor2D, x: Adapter): tf.Tensor2D {
+    const { bound, omega } = this.options;
+    const withAdapter = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+      const [w0, a, b] = args as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
+      const save = args[3] as tf.GradSaveFunc;
+      save([a, b]);
+      return {
+        value: tf.tidy(() => w0.add(this.update(a, b, x.scale))), // (d_in, d_out)
+        gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+          const [as, bs] = saved as [tf.Tensor2D, tf.Tensor2D];
+          const dProduct = tf.tidy(() => {
+            const product = tf.matMul(as, bs, true, true); // (d_in, d_out) = (B·A)ᵀ
+            if (bound === 'none') return dy.mul(x.scale);
+            const angle = product.mul(omega);
+            const slope =
+              bound === 'sine' ? tf.cos(angle) : tf.sub(1, tf.square(tf.tanh(angle))); // f′(ωM)
+            return dy.mul(slope).mul(x.scale * omega); // (d_in, d_out) dL/dM
+          });
+          const dA = tf.matMul(bs, dProduct, true, true); // (r, d_in)
+          const dB = tf.matMul(dProduct, as, true, true); // (d_out, r)
+          dProduct.dispose();
+          return [dy.clone(), dA, dB]; // W₀ is frozen: its gradient is never applied
+        },
+      };
+    });
+    return withAdapter(base, x.a, x.b) as tf.Tensor2D;
   }
 
   /** ΔW = scale · f(ω·(B·A)ᵀ), [in, out]. Not tidied: callers are inside a tidy. */
-  private update(x: Adapter): tf.Tensor2D {
+  private update(a: tf.Tensor2D, b: tf.Tensor2D, scale: number): tf.Tensor2D {
     const { bound, omega } = this.options;
-    const product = tf.matMul(x.a, x.b, true, true); // (d_in, d_out) = Aᵀ·Bᵀ = (B·A)ᵀ
-    if (bound === 'none') return product.mul(x.scale); // (d_in, d_out)
+    const product = tf.matMul(a, b, true, true); // (d_in, d_out) = Aᵀ·Bᵀ = (B·A)ᵀ
+    if (bound === 'none') return product.mul(scale); // (d_in, d_out)
     const angle = product.mul(omega); // (d_in, d_out)
     const bounded = bound === 'sine' ? tf.sin(angle) : tf.tanh(angle); // (d_in, d_out), in [−1, 1]
-    return bounded.mul(x.scale); // (d_in, d_out)
+    return bounded.mul(scale); // (d_in, d_out)
   }
 
   private adapter(weight: string): Adapter {
