@@ -5,7 +5,7 @@
 #
 #   bash bench/real-shapes.sh [shape] [methods]     default qwen2.5-0.5b, every method
 #
-# Writes bench/results/real-shapes-<shape>.jsonl: one line per run with the steady-state step
+# Appends to bench/results/real-shapes-<shape>.jsonl: one line per run with the steady-state step
 # (the last of two; the first includes warm-up), tokens/s and peak RSS (GNU time).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,7 +18,7 @@ mkdir -p "$work" bench/results
 head -4 resources/testbed/corpus/forget10.jsonl > "$work/forget.jsonl"
 head -4 resources/testbed/corpus/retain.jsonl > "$work/retain.jsonl"
 echo '{"epochs": 1, "batchSize": 2, "maxLength": 128}' > "$work/config.json"
-: > "$out"
+# Lines are appended: each run of the script adds its own.
 peak() { sed -n 's/^peakKiB=//p' "$1"; }
 for method in $methods; do
   model="$work/$shape"
