@@ -206,16 +206,24 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   return result;
 }
 
-static napi_value js_set_threads(napi_env env, napi_callback_info info) {
+/* The one whole-number argument of a one-argument function; throws (naming `usage`) otherwise. */
+static int single_int_arg(napi_env env, napi_callback_info info, const char *usage,
+                          const char *name, int64_t *out) {
   size_t argc = 1;
   napi_value argv[1];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  int64_t n;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return 0;
   if (argc < 1) {
-    napi_throw_type_error(env, NULL, "nepenthe_native: setThreads takes the thread count");
-    return NULL;
+    char msg[128];
+    snprintf(msg, sizeof msg, "nepenthe_native: %s", usage);
+    napi_throw_type_error(env, NULL, msg);
+    return 0;
   }
-  if (!int_arg(env, argv[0], &n, "threads")) return NULL;
+  return int_arg(env, argv[0], out, name);
+}
+
+static napi_value js_set_threads(napi_env env, napi_callback_info info) {
+  int64_t n;
+  if (!single_int_arg(env, info, "setThreads takes the thread count", "threads", &n)) return NULL;
   if (n < 1 || n > 1024) {
     napi_throw_range_error(env, NULL, "nepenthe_native: threads must be 1..1024");
     return NULL;
@@ -827,15 +835,8 @@ static void throw_out_of_memory(napi_env env, int64_t bytes) {
 }
 
 static napi_value js_alloc(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   int64_t bytes;
-  if (argc < 1) {
-    napi_throw_type_error(env, NULL, "nepenthe_native: alloc takes a byte count");
-    return NULL;
-  }
-  if (!int_arg(env, argv[0], &bytes, "bytes")) return NULL;
+  if (!single_int_arg(env, info, "alloc takes a byte count", "bytes", &bytes)) return NULL;
   if (bytes < 0) {
     napi_throw_range_error(env, NULL, "nepenthe_native: alloc takes a byte count >= 0");
     return NULL;

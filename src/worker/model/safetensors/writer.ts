@@ -34,12 +34,19 @@ export function writeSafetensors(
   const prefix = Buffer.alloc(8);
   prefix.writeBigUInt64LE(BigInt(jsonBytes.byteLength));
 
-  const temp = `${path}.partial`;
-  const fd = openSync(temp, 'w');
-  try {
+  writeAtomically(path, (fd) => {
     writeSync(fd, prefix);
     writeSync(fd, jsonBytes);
     for (const t of encoded) writeSync(fd, t.bytes);
+  });
+}
+
+/** Writes `path` through `write(fd)` into `<path>.partial`, renamed when complete. */
+export function writeAtomically(path: string, write: (fd: number) => void): void {
+  const temp = `${path}.partial`;
+  const fd = openSync(temp, 'w');
+  try {
+    write(fd);
   } catch (error) {
     closeSync(fd);
     rmSync(temp, { force: true });
