@@ -30,6 +30,14 @@ import type { InspectReport } from './contracts.ts';
 const FLOAT = 4;
 const FULL_BYTES_PER_PARAMETER = 30;
 const LORA_BYTES_PER_ADAPTED_ELEMENT = 70;
+/**
+ * The native CPU backend (tensors in RAM, AdamW in place, bounded's update recomputed in
+ * backward), fitted on its measured peak RSS at the real shapes (bench/RESULTS.md "Real shapes":
+ * Qwen2.5-0.5B and SmolLM2-135M, GradDiff and bounded; each shape's estimate within 5 % of its
+ * measured peak with these two numbers).
+ */
+const NATIVE_FULL_BYTES_PER_PARAMETER = 22;
+const NATIVE_LORA_BYTES_PER_ADAPTED_ELEMENT = 21;
 const ADAPTER_BYTES_PER_ELEMENT = 16;
 /** Bytes per token per unit of each shape term; see the file comment. */
 const TRAIN_PER_TOKEN = { layerHidden: 195, layerHeadPosition: 17, vocab: 9.25 };
@@ -43,6 +51,13 @@ export interface EstimateInputs {
   readonly rank: number;
   /** Attention heads (the model's config); default hidden / 64, GPT-2's and Llama's head size. */
   readonly heads?: number;
+  /**
+   * Elements of the MLP weights bounded adapts, per layer (the model's config: GPT-2 2·h·I,
+   * the Llama family 3·h·I); default 8·hidden², GPT-2's.
+   */
+  readonly mlpElementsPerLayer?: number;
+  /** The run is on the native CPU backend (its own measured coefficients). */
+  readonly nativeCpu?: boolean;
   /** GPU memory when the engine runs on a GPU and the driver reports it. */
   readonly gpuMemoryBytes: number | null;
   readonly onGpu: boolean;
@@ -60,13 +75,17 @@ export function estimateMemory(
     c.layerHidden * layers * hidden + c.layerHeadPosition * layers * heads * T + c.vocab * vocab;
   const trainActivations = 2 * inputs.batchSize * T * perToken(TRAIN_PER_TOKEN);
   const evalActivations = inputs.batchSize * T * perToken(EVAL_PER_TOKEN);
-  const adaptedElements = layers * 8 * hidden * hidden; // c_fc (h, 4h) and c_proj (4h, h)
+  const adaptedElements = layers * (inputs.mlpElementsPerLayer ?? 8 * hidden * hidden); // MLP weights
   const adapterElements = layers * 2 * inputs.rank * (hidden + 4 * hidden);
+  const full = inputs.nativeCpu ? NATIVE_FULL_BYTES_PER_PARAMETER : FULL_BYTES_PER_PARAMETER;
+  const lora = inputs.nativeCpu
+    ? NATIVE_LORA_BYTES_PER_ADAPTED_ELEMENT
+    : LORA_BYTES_PER_ADAPTED_ELEMENT;
   return {
-    fullParameterBytes: Math.round(FULL_BYTES_PER_PARAMETER * parameters + trainActivations),
+    fullParameterBytes: Math.round(full * parameters + trainActivations),
     loraBytes: Math.round(
       FLOAT * parameters +
-        LORA_BYTES_PER_ADAPTED_ELEMENT * adaptedElements +
+        lora * adaptedElements +
         ADAPTER_BYTES_PER_ELEMENT * adapterElements +
         trainActivations,
     ),
@@ -74,8 +93,8 @@ export function estimateMemory(
     availableBytes: inputs.onGpu ? inputs.gpuMemoryBytes : inputs.systemMemoryBytes,
     availableKind: inputs.onGpu ? 'gpu' : 'cpu',
     basis:
-      `measured on the engine (bench/memory.ts): full = 30 B/param + activations; LoRA = ` +
-      `4 B/param + 70 B per adapted MLP weight + rank-${inputs.rank} adapters + activations; ` +
+      `measured on the engine (bench/memory.ts, bench/real-shapes.sh): full = ${full} B/param + activations; LoRA = ` +
+      `4 B/param + ${lora} B per adapted MLP weight + rank-${inputs.rank} adapters + activations; ` +
       `eval = 4 B/param + one batch's forward; training activations per token of forget + ` +
       `retain (2 × batch ${inputs.batchSize} × seq ${T}) ≈ 195 B·layers·hidden + ` +
       `17 B·layers·heads·seq + 9.25 B·vocab`,

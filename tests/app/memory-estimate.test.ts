@@ -44,6 +44,19 @@ describe('estimateMemory', () => {
     expect(m.basis).toContain('30 B/param');
   });
 
+  it('native CPU: 22 B/param full, 21 B per adapted element, over the MLP elements it is given', () => {
+    const m = estimateMemory(model(), {
+      ...inputs,
+      nativeCpu: true,
+      mlpElementsPerLayer: 3 * 128 * 344,
+    });
+    const train = 2 * 4 * 256 * (195 * 2 * 128 + 17 * 2 * 2 * 256 + 9.25 * 1000);
+    expect(m.fullParameterBytes).toBe(22e6 + train);
+    const adapters = 2 * 2 * 8 * (128 + 512);
+    expect(m.loraBytes).toBe(4e6 + 21 * 2 * 3 * 128 * 344 + 16 * adapters + train);
+    expect(m.basis).toContain('22 B/param');
+  });
+
   it('uses the heads it is given (attention grows with heads × positions)', () => {
     const two = estimateMemory(model(), inputs);
     const eight = estimateMemory(model(), { ...inputs, heads: 8 });

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, statSync } from 'node:fs';
 import os from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import type { ModelInfo } from '../../shared/app-api.ts';
-import { loadModelSpec } from '../../worker/model/config.ts';
+import { loadModelSpec, mlpElementsPerLayer } from '../../worker/model/config.ts';
 import { DEFAULT_CONFIG } from '../../worker/unlearn/config.ts';
 import { METHODS } from '../../worker/unlearn/methods/index.ts';
 import { ApiFailure, type Handlers } from '../ipc/dispatcher.ts';
@@ -14,12 +14,13 @@ type ModelHandlers = Pick<Handlers, 'model.inspect' | 'model.prune'>;
 
 const GPU_BACKENDS = new Set(['webgpu', 'tensorflow']);
 
-/** The model's attention heads from its config.json, for the memory estimate; undefined if unreadable. */
-function attentionHeads(folder: string): number | undefined {
+/** The model's attention heads and MLP size from its config.json, for the memory estimate. */
+function modelShape(folder: string): { heads?: number; mlpElementsPerLayer?: number } {
   try {
-    return loadModelSpec(folder).heads;
+    const spec = loadModelSpec(folder);
+    return { heads: spec.heads, mlpElementsPerLayer: mlpElementsPerLayer(spec) };
   } catch {
-    return undefined; // inspect already reported what is wrong with the model
+    return {}; // inspect already reported what is wrong with the model
   }
 }
 
@@ -29,7 +30,8 @@ export function modelHandlers(context: ServiceContext): ModelHandlers {
     const engine = await context.describeEngine();
     const bounded = METHODS.get('bounded')?.defaults ?? {};
     const memory = estimateMemory(inspect, {
-      heads: attentionHeads(path),
+      ...modelShape(path),
+      nativeCpu: engine.backend === 'native',
       batchSize: DEFAULT_CONFIG.batchSize,
       sequenceLength: DEFAULT_CONFIG.maxLength,
       rank: bounded.rank ?? DEFAULT_CONFIG.rank,

@@ -116,6 +116,11 @@ const LlamaFamilyConfig = z.object({
 const firstId = (id: number | number[] | null | undefined): number | null =>
   Array.isArray(id) ? (id[0] ?? null) : (id ?? null);
 
+/** Elements of a layer's MLP weights: GPT-2's c_fc and c_proj, the Llama family's gate, up, down. */
+export function mlpElementsPerLayer(spec: ModelSpec): number {
+  return (spec.family === 'llama' ? 3 : 2) * spec.hidden * spec.intermediate;
+}
+
 /** Reads and normalizes `<folder>/config.json`. */
 export function loadModelSpec(folder: string): ModelSpec {
   if (!existsSync(folder)) throw new UserInputError(folder, 'model folder does not exist');

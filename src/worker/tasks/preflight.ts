@@ -8,11 +8,13 @@
  * NEPENTHE_MEMORY_LIMIT (bytes) caps it, for machines shared with other work and for tests.
  */
 import { readFileSync } from 'node:fs';
-import { freemem } from 'node:os';
+import * as tf from '@tensorflow/tfjs';
+import { availableParallelism, freemem } from 'node:os';
 import { UserInputError } from '../../shared/errors.ts';
 import { estimateMemory } from '../../shared/memory-estimate.ts';
+import { loadNativeAddon } from '../engine/native/addon.ts';
 import { architectureFor } from '../model/architectures/index.ts';
-import type { ModelSpec } from '../model/config.ts';
+import { mlpElementsPerLayer, type ModelSpec } from '../model/config.ts';
 import type { RunConfig } from '../unlearn/config.ts';
 
 /** Methods that keep a frozen copy of the weights as their reference (4 B per parameter). */
@@ -46,6 +48,17 @@ export function availableMemoryBytes(): number {
   return available;
 }
 
+/**
+ * Whether the run's memory follows the native backend's coefficients: the engine is native, or
+ * (checked before any engine starts, as the CLI does) it will be, the addon being loadable.
+ * With another engine active (--backend wasm) the worker checks again with that one's numbers.
+ */
+function onNativeBackend(): boolean {
+  const active = tf.engine().backendName as string | null | undefined; // unset before the first backend
+  if (active !== null && active !== undefined) return active === 'native';
+  return loadNativeAddon(availableParallelism()).ok;
+}
+
 export interface MemoryNeed {
   readonly bytes: number;
   readonly availableBytes: number;
@@ -63,6 +76,8 @@ export function memoryNeed(spec: ModelSpec, method: string, config: RunConfig): 
       sequenceLength,
       rank: config.rank,
       heads: spec.heads,
+      mlpElementsPerLayer: mlpElementsPerLayer(spec),
+      nativeCpu: onNativeBackend(),
       gpuMemoryBytes: null,
       onGpu: false,
       systemMemoryBytes: 0,

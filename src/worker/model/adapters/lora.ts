@@ -220,8 +220,7 @@ export class LoraAdapters {
             const product = tf.matMul(as, bs, true, true); // (d_in, d_out) = (B·A)ᵀ
             if (bound === 'none') return dy.mul(x.scale);
             const angle = product.mul(omega);
-            const slope =
-              bound === 'sine' ? tf.cos(angle) : tf.sub(1, tf.square(tf.tanh(angle))); // f′(ωM)
+            const slope = bound === 'sine' ? tf.cos(angle) : tf.sub(1, tf.square(tf.tanh(angle))); // f′(ωM)
             return dy.mul(slope).mul(x.scale * omega); // (d_in, d_out) dL/dM
           });
           const dA = tf.matMul(bs, dProduct, true, true); // (r, d_in)
