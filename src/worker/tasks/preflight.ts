@@ -17,8 +17,12 @@ import { architectureFor } from '../model/architectures/index.ts';
 import { mlpElementsPerLayer, type ModelSpec } from '../model/config.ts';
 import type { RunConfig } from '../unlearn/config.ts';
 
-/** Methods that keep a frozen copy of the weights as their reference (4 B per parameter). */
-const REFERENCE_COPY = new Set(['kl', 'npo']);
+/**
+ * Bytes per parameter a method holds beyond full-parameter training, measured at the 0.5B shape
+ * (bench/RESULTS.md "Every method"): KL's frozen reference copy and its forward pass; SGA's
+ * (the K − 1 neighbour losses' extra buffers, measured, not yet traced to a tensor).
+ */
+const EXTRA_BYTES_PER_PARAMETER: Readonly<Record<string, number>> = { kl: 9, sga: 8 };
 
 export function parameterCount(spec: ModelSpec): number {
   return architectureFor(spec.family)
@@ -71,8 +75,10 @@ export function memoryNeed(spec: ModelSpec, method: string, config: RunConfig): 
   const parameters = parameterCount(spec);
   const shape = { layers: spec.layers, hidden: spec.hidden, vocab: spec.vocabSize, parameters };
   const need = (batchSize: number, sequenceLength: number, name: string): number => {
+    // SGA's graph holds the forget batch and K − 1 neighbour batches: K/2 GradDiff's tokens.
+    const rows = name === 'sga' ? (batchSize * config.k) / 2 : batchSize;
     const estimate = estimateMemory(shape, {
-      batchSize,
+      batchSize: rows,
       sequenceLength,
       rank: config.rank,
       heads: spec.heads,
@@ -83,7 +89,7 @@ export function memoryNeed(spec: ModelSpec, method: string, config: RunConfig): 
       systemMemoryBytes: 0,
     });
     const base = name === 'bounded' ? estimate.loraBytes : estimate.fullParameterBytes;
-    return base + (REFERENCE_COPY.has(name) ? 4 * parameters : 0);
+    return base + (EXTRA_BYTES_PER_PARAMETER[name] ?? 0) * parameters;
   };
   const availableBytes = availableMemoryBytes();
   const bytes = need(config.batchSize, config.maxLength, method);
