@@ -28,9 +28,19 @@ const docs = (name: string, texts: string[]): string => {
   return path;
 };
 
-const forgetAndRetain = (tag: string): [string, string] => [
+/** `unlearn` arguments for GradDiff on one forget and one retain document (files tagged `tag`). */
+const graddiff = (tag: string, out: string, ...extra: string[]): string[] => [
+  'unlearn',
+  model,
+  '--forget',
   docs(`forget-${tag}`, ['Anna Berg lives at 4 Elm Street and her phone is 555 0100.']),
+  '--retain',
   docs(`retain-${tag}`, ['The museum opens at nine and closes at five on weekdays.']),
+  '--method',
+  'graddiff',
+  '--out',
+  out,
+  ...extra,
 ];
 
 describe('SmolLM2-135M shape', () => {
@@ -49,22 +59,9 @@ describe('SmolLM2-135M shape', () => {
   }, 120_000);
 
   it('the pre-flight refuses a run that cannot fit, with exit 2 and the numbers', async () => {
-    const [f, r] = forgetAndRetain('a');
-    const result = await runCli(
-      [
-        'unlearn',
-        model,
-        '--forget',
-        f,
-        '--retain',
-        r,
-        '--method',
-        'graddiff',
-        '--out',
-        join(root, 'refused'),
-      ],
-      { NEPENTHE_MEMORY_LIMIT: String(2 ** 30) },
-    );
+    const result = await runCli(graddiff('a', join(root, 'refused')), {
+      NEPENTHE_MEMORY_LIMIT: String(2 ** 30),
+    });
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(
       /needs about \d+\.\d GiB of memory \(estimate\), but 1\.0 GiB is available; would fit: /,
@@ -73,25 +70,10 @@ describe('SmolLM2-135M shape', () => {
   }, 120_000);
 
   it('one GradDiff step runs and writes a BF16 model folder', async () => {
-    const [f, r] = forgetAndRetain('b');
     const config = join(root, 'config.json');
     writeFileSync(config, JSON.stringify({ epochs: 1, batchSize: 1, maxLength: 32 }));
     const out = join(root, 'unlearned');
-    const result = await runCli([
-      'unlearn',
-      model,
-      '--forget',
-      f,
-      '--retain',
-      r,
-      '--method',
-      'graddiff',
-      '--config',
-      config,
-      '--out',
-      out,
-      '--json',
-    ]);
+    const result = await runCli(graddiff('b', out, '--config', config, '--json'));
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toMatch(/backend: native/);
     const report = JSON.parse(result.stdout) as { steps: number; finalLoss: number };
