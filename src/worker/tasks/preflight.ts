@@ -74,6 +74,7 @@ export interface MemoryNeed {
 export function memoryNeed(spec: ModelSpec, method: string, config: RunConfig): MemoryNeed {
   const parameters = parameterCount(spec);
   const shape = { layers: spec.layers, hidden: spec.hidden, vocab: spec.vocabSize, parameters };
+  const nativeCpu = onNativeBackend();
   const need = (batchSize: number, sequenceLength: number, name: string): number => {
     // SGA's graph holds the forget batch and K − 1 neighbour batches: K/2 GradDiff's tokens.
     const rows = name === 'sga' ? (batchSize * config.k) / 2 : batchSize;
@@ -83,7 +84,7 @@ export function memoryNeed(spec: ModelSpec, method: string, config: RunConfig): 
       rank: config.rank,
       heads: spec.heads,
       mlpElementsPerLayer: mlpElementsPerLayer(spec),
-      nativeCpu: onNativeBackend(),
+      nativeCpu,
       gpuMemoryBytes: null,
       onGpu: false,
       systemMemoryBytes: 0,

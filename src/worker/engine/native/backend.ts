@@ -28,10 +28,8 @@ import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { registerCpuKernels } from '../cpu-kernels/index.ts';
 import { nativeAddon, setNativeAddon } from '../wasm-kernels/native-active.ts';
 import { nativeAdamWConfig } from '../wasm-kernels/native-adamw.ts';
-import {
-  nativeBinaryKernels,
-  nativeElementwiseKernels,
-} from '../wasm-kernels/native-elementwise.ts';
+import { nativeBinaryKernels } from '../wasm-kernels/native-binary.ts';
+import { nativeElementwiseKernels } from '../wasm-kernels/native-elementwise.ts';
 import { nativeHeadKernels } from '../wasm-kernels/native-head.ts';
 import { nativeLayerKernels } from '../wasm-kernels/native-layers.ts';
 import { nativeBatchMatMul } from '../wasm-kernels/native-mat-mul.ts';

@@ -47,7 +47,7 @@ export const nativeAdamWConfig: KernelConfig = {
     const outs = writable ? [param, m, v] : [0, 1, 2].map(() => mem.output(param.shape, 'float32'));
     const n = util.sizeFromShape(param.shape);
     if (n > 0) {
-      const at = (t: TensorInfo): number => mem.at(t);
+      const at = mem.at;
       addon.adamw(
         mem.heap(),
         at(param),
@@ -78,7 +78,11 @@ export function nativeSumOfSquares(tensors: readonly TensorInfo[]): number | nul
   const offsets = new Float64Array(tensors.length);
   const sizes = new Float64Array(tensors.length);
   for (const [i, t] of tensors.entries()) {
-    offsets[i] = mem.at(t);
+    try {
+      offsets[i] = mem.at(t);
+    } catch {
+      return null; // not on this backend's memory
+    }
     sizes[i] = util.sizeFromShape(t.shape);
   }
   return addon.sumSquares(mem.heap(), offsets, sizes);

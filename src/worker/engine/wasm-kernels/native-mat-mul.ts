@@ -31,9 +31,8 @@ export function nativeBatchMatMul(
   const size = util.sizeFromShape(outShape);
   if (size === 0) return out;
   // Offsets are read after makeOutput: an allocation may grow (and replace) the heap.
-  const at = (t: TensorInfo): number => mem.at(t);
-  const [aBase, bBase, outBase] = [at(a), at(b), at(out)];
-  const biasBase = bias === undefined ? undefined : at(bias);
+  const [aBase, bBase, outBase] = [mem.at(a), mem.at(b), mem.at(out)];
+  const biasBase = bias === undefined ? undefined : mem.at(bias);
   const heap = mem.heap();
   if (k === 0) {
     const values = mem.floats(out);
