@@ -1,7 +1,10 @@
 /**
  * Training checkpoints: the trainable variables, AdamW's moments and step, and the step records
- * so far, in a folder that is replaced atomically (written beside it, then renamed). A run is
- * resumed only with the same method, configuration and data (a fingerprint of all three).
+ * so far, in a folder that is replaced without a moment with no complete checkpoint: the new one
+ * is written beside it, the old one renamed to `<folder>.previous`, the new one renamed into
+ * place, and only then the old one removed; a run killed between the two renames resumes from
+ * `.previous`. A run is resumed only with the same method, configuration and data (a
+ * fingerprint of all three).
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -58,12 +61,24 @@ export async function saveCheckpoint(
   await add('adamw.v:', v);
   writeSafetensors(join(staged, TENSORS), tensors, 'F32', { optimizerStep: String(step) });
   writeFileSync(join(staged, STATE), JSON.stringify(state));
-  rmSync(folder, { recursive: true, force: true });
+  const previous = `${folder}.previous`;
+  rmSync(previous, { recursive: true, force: true });
+  if (existsSync(folder)) renameSync(folder, previous);
   renameSync(staged, folder);
+  rmSync(previous, { recursive: true, force: true });
+}
+
+const complete = (folder: string): boolean =>
+  existsSync(join(folder, STATE)) && existsSync(join(folder, TENSORS));
+
+/** The folder holding the checkpoint: `folder`, or its `.previous` when a save was cut short. */
+function checkpointIn(folder: string): string {
+  const previous = `${folder}.previous`;
+  return !complete(folder) && complete(previous) ? previous : folder;
 }
 
 export function hasCheckpoint(folder: string): boolean {
-  return existsSync(join(folder, STATE)) && existsSync(join(folder, TENSORS));
+  return complete(checkpointIn(folder));
 }
 
 /**
@@ -76,6 +91,7 @@ export function restoreCheckpoint(
   trainable: ReadonlyMap<string, tf.Variable>,
   optimizer: AdamW,
 ): CheckpointState {
+  folder = checkpointIn(folder);
   let state: CheckpointState;
   try {
     state = CheckpointState.parse(JSON.parse(readFileSync(join(folder, STATE), 'utf8')));
