@@ -69,6 +69,19 @@ describe('SmolLM2-135M shape', () => {
     expect(result.stderr).not.toMatch(/Error:|\n\s+at /);
   }, 120_000);
 
+  it('an allocation that fails inside a kernel is reported as out of memory, with advice', async () => {
+    const config = join(root, 'config-oom.json');
+    writeFileSync(config, JSON.stringify({ epochs: 1, batchSize: 1, maxLength: 32 }));
+    const result = await runCli(graddiff('c', join(root, 'oom'), '--config', config), {
+      NEPENTHE_ALLOC_LIMIT: String(64 * 2 ** 20), // the 113 MiB embedding gradient cannot fit
+    });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(
+      /failed: out of memory: could not allocate \d+ MiB for a tensor; use fewer tokens per step/,
+    );
+    expect(result.stderr).not.toMatch(/Aborted|memory access out of bounds/);
+  }, 120_000);
+
   it('one GradDiff step runs and writes a BF16 model folder', async () => {
     const config = join(root, 'config.json');
     writeFileSync(config, JSON.stringify({ epochs: 1, batchSize: 1, maxLength: 32 }));
