@@ -550,6 +550,27 @@ static napi_value js_xent_forward(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* tokenStats(heap, z, targets (int32), out (n, 4), n, v). */
+static napi_value js_token_stats(napi_env env, napi_callback_info info) {
+  napi_value argv[6];
+  if (!args_with_heap(env, info, 6, argv, "tokenStats")) return NULL;
+  int64_t a[5];
+  if (!sizes_arg(env, argv, 1, 5, a)) return NULL;
+  int64_t n = a[3], v = a[4];
+  if (!in_bounds(env, (double)a[0], (double)n * v, "z") ||
+      !in_bounds(env, (double)a[1], n, "targets") ||
+      !in_bounds(env, (double)a[2], (double)n * 4, "out"))
+    return NULL;
+  long bad = nep_token_stats(AT(a[0]), (const int32_t *)AT(a[1]), AT(a[2]), (size_t)n, (size_t)v);
+  if (bad >= 0) {
+    char msg[128];
+    snprintf(msg, sizeof msg, "nepenthe_native: target %d of row %ld is not in [0, %lld)",
+             ((const int32_t *)AT(a[1]))[bad], bad, (long long)v);
+    napi_throw_range_error(env, NULL, msg);
+  }
+  return NULL;
+}
+
 /* xentBackward(heap, e, s, targets (int32, checked by the forward pass), dy, dz, n, v). */
 static napi_value js_xent_backward(napi_env env, napi_callback_info info) {
   napi_value argv[8];
@@ -932,6 +953,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"copyBlocks", NULL, js_copy_blocks, NULL, NULL, NULL, napi_default, NULL},
       {"gatherRows", NULL, js_gather_rows, NULL, NULL, NULL, napi_default, NULL},
       {"xentForward", NULL, js_xent_forward, NULL, NULL, NULL, napi_default, NULL},
+      {"tokenStats", NULL, js_token_stats, NULL, NULL, NULL, napi_default, NULL},
       {"xentBackward", NULL, js_xent_backward, NULL, NULL, NULL, napi_default, NULL},
       {"layerNorm", NULL, js_layer_norm, NULL, NULL, NULL, napi_default, NULL},
       {"layerNormGrad", NULL, js_layer_norm_grad, NULL, NULL, NULL, napi_default, NULL},

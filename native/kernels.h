@@ -66,6 +66,9 @@ long nep_xent_forward(const float *z, const int32_t *targets, float *loss, float
 void nep_xent_backward(const float *e, const float *s, const int32_t *targets, const float *dy,
                        float *dz, size_t n, size_t v);
 
+/* Next-token statistics rows (token-stats.c): out (n, 4); -1, or the row whose target is bad. */
+long nep_token_stats(const float *z, const int32_t *targets, float *out, size_t n, size_t v);
+
 /* Row softmax of x (rows, s) plus mask row (r % t) when mask is not NULL; and its gradient. */
 void nep_masked_softmax(const float *x, const float *mask, float *y, size_t rows, size_t s,
                         size_t t);

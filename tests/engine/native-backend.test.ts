@@ -218,3 +218,55 @@ describe('chunked head cross-entropy', () => {
     }
   }, 120_000);
 });
+
+describe('chunked head next-token statistics', () => {
+  it('give float64 statistics of the full logits over several chunks, tied and untied', async () => {
+    const { nextTokenStats } =
+      await import('../../src/worker/model/architectures/next-token-stats.ts');
+    const { headChunkRows } = await import('../../src/worker/engine/wasm-kernels/native-head.ts');
+    const [n, c, v] = [300, 16, 200_000];
+    expect(headChunkRows(v, n)).toBeLessThan(n / 1.5); // two chunks
+    for (const tied of [true, false]) {
+      const h = tf.randomNormal([n, c], 0, 1, 'float32', 11) as tf.Tensor2D;
+      const w = tf.randomNormal(tied ? [v, c] : [c, v], 0, 0.5, 'float32', 12) as tf.Tensor2D;
+      // Half the targets the argmax, so the flag is tested both ways.
+      const logits = tf.matMul(h, w, false, tied);
+      const argmax = logits.argMax(-1).dataSync();
+      const z = logits.dataSync() as Float32Array;
+      logits.dispose();
+      const targetIds = Int32Array.from({ length: n }, (_, i) =>
+        i % 2 === 0 ? argmax[i]! : (i * 7919) % v,
+      );
+      const targets = tf.tensor1d(targetIds, 'int32');
+      const counted = countNativeCalls();
+      if (typeof counted === 'string') throw new Error(counted);
+      useNativeKernels(counted.counting);
+      let got: Float32Array;
+      try {
+        const stats = nextTokenStats(h, w, targets, tied);
+        got = stats.dataSync() as Float32Array;
+        stats.dispose();
+      } finally {
+        useNativeKernels(counted.real);
+      }
+      expect(counted.calls.get('tokenStats')).toBe(2); // one per chunk, no (N, V) composition
+      for (let i = 0; i < n; i++) {
+        const row = z.subarray(i * v, (i + 1) * v);
+        let max = -Infinity;
+        for (const x of row) max = Math.max(max, x);
+        let s = 0;
+        for (const x of row) s += Math.exp(x - max);
+        const logZ = max + Math.log(s);
+        let mu = 0;
+        for (const x of row) mu += Math.exp(x - logZ) * (x - logZ);
+        let variance = 0;
+        for (const x of row) variance += Math.exp(x - logZ) * (x - logZ - mu) ** 2;
+        expect(Math.abs(got[4 * i]! - (row[targetIds[i]!]! - logZ))).toBeLessThan(1e-4);
+        expect(got[4 * i + 1]).toBe(targetIds[i] === argmax[i] ? 1 : 0);
+        expect(Math.abs(got[4 * i + 2]! - mu)).toBeLessThan(1e-4);
+        expect(Math.abs(got[4 * i + 3]! - Math.sqrt(variance))).toBeLessThan(1e-4);
+      }
+      tf.dispose([h, w, targets]);
+    }
+  }, 120_000);
+});

@@ -60,7 +60,7 @@ function argmax(row: Float64Array): number {
   return best;
 }
 
-describe.each(['cpu', 'wasm'] as const)('computeTokenStats on %s', (backend) => {
+describe.each(['cpu', 'wasm', 'native'] as const)('computeTokenStats on %s', (backend) => {
   it('matches PyTorch and a direct computation, padded in one batch, without leaks', async () => {
     await selectBackend(backend);
     const { model } = loadModel(LLAMA);

@@ -92,8 +92,11 @@ describe("GPT-2 tokenizer.json built from OpenAI's BPE files", () => {
     expect(explicit.eosId).toBe(50256);
   });
 
-  it('refuses ids outside the vocabulary', () => {
-    expect(() => tokenizer.decode([50257])).toThrow(RangeError);
+  it('drops ids beyond the vocabulary (a padded embedding), as HF fast tokenizers; refuses non-ids', () => {
+    const hello = tokenizer.encode('Hello world', { addSpecialTokens: false });
+    expect(tokenizer.decode([50257, ...hello, 60000])).toBe('Hello world');
+    expect(tokenizer.decode([50257])).toBe('');
     expect(() => tokenizer.decode([-1])).toThrow(RangeError);
+    expect(() => tokenizer.decode([1.5])).toThrow(RangeError);
   });
 });

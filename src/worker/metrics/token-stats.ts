@@ -12,9 +12,9 @@
  * Sequences are batched by length (to waste little on padding), right-padded to the batch's
  * longest, and put back in input order. Right padding never reaches a real position of a causal
  * model, so a sequence's statistics do not depend on what it is batched with (up to float
- * rounding). Per batch one (B, T, V) logits tensor is made; it is freed once its log-softmax
- * exists, and every (B, T, V) temporary after it is freed at its last use, so at most three
- * (B, T, V) float tensors are alive at once (log p, p and one product). Only (B, T) results
+ * rounding). The model computes the statistics from its final hidden states
+ * (`CausalLM.nextTokenStats`: on the native kernels in chunks, never the (B, T, V) logits); only
+ * the (B·T, 4) results
  * are read back.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -126,37 +126,13 @@ async function batchStats(
     }
   });
 
-  // (4, B, T): log-prob of the target, argmax = target (0/1), μ, σ.
-  const packed = tf.tidy(() => {
-    const input = tf.tensor2d(inputs, [B, T], 'int32');
-    const target = tf.tensor2d(targets, [B, T], 'int32');
-    const logits = model.logits(input); // (B, T, V)
-    const logZ = tf.logSumExp(logits, -1, true); // (B, T, 1)
-    const V = logits.shape[2];
-
-    // Target logit by a gather at flat indices (b·T + t)·V + x: no (B, T, V) one-hot. (tf.gather
-    // with batchDims crashes the wasm kernel.)
-    const flatLogits = logits.reshape([-1]);
-    const picked = tf.gather(flatLogits, flatIndices(targets, V)).reshape([B, T]);
-    const logProb = tf.sub(picked, logZ.squeeze([2])); // (B, T)
-    const correct = tf.cast(tf.equal(tf.argMax(logits, -1), target), 'float32'); // (B, T)
-
-    // Moments, two passes (as `vocabMoments`), freeing each (B, T, V) tensor after its last use.
-    const logp = tf.sub(logits, logZ); // (B, T, V)
-    flatLogits.dispose();
-    logits.dispose();
-    const p = tf.exp(logp); // (B, T, V)
-    const mu = sumLast(tf.mul(p, logp)); // (B, T)
-    const centred = tf.sub(logp, mu.expandDims(-1)); // (B, T, V)
-    logp.dispose();
-    const squared = tf.square(centred);
-    centred.dispose();
-    const variance = sumLast(tf.mul(p, squared)); // (B, T)
-    squared.dispose();
-    p.dispose();
-    const sigma = tf.sqrt(tf.relu(variance));
-    return tf.stack([logProb, correct, mu, sigma]);
-  });
+  // (B*T, 4): log-prob of the target, argmax = target (0/1), μ, σ.
+  const packed = tf.tidy(() =>
+    model.nextTokenStats(
+      tf.tensor2d(inputs, [B, T], 'int32'),
+      tf.tensor2d(targets, [B, T], 'int32'),
+    ),
+  );
   let values: Float32Array;
   try {
     values = (await packed.data()) as Float32Array;
@@ -164,36 +140,15 @@ async function batchStats(
     packed.dispose();
   }
 
-  const plane = B * T;
   return rows.map((row, b) => {
     const n = row.length - 1;
-    const slice = (k: number) =>
-      Array.from(values.subarray(k * plane + b * T, k * plane + b * T + n));
+    const column = (k: number) =>
+      Array.from({ length: n }, (_, t) => values[(b * T + t) * 4 + k] as number);
     return {
-      logProbs: slice(0),
-      argmaxCorrect: slice(1).map((v) => v > 0.5),
-      mu: slice(2),
-      sigma: slice(3),
+      logProbs: column(0),
+      argmaxCorrect: column(1).map((v) => v > 0.5),
+      mu: column(2),
+      sigma: column(3),
     };
   });
-}
-
-/** Flat index (i·V + target_i) of each target in the flattened (B, T, V) logits. */
-function flatIndices(targets: Int32Array, V: number): tf.Tensor1D {
-  if (targets.length * V > 2 ** 31 - 1) {
-    throw new Error(
-      `token stats: a batch of ${targets.length} positions × ${V} vocabulary entries is too large; lower batchSize`,
-    );
-  }
-  return tf.tensor1d(
-    targets.map((x, i) => i * V + x),
-    'int32',
-  );
-}
-
-/** Σ over the last axis of a (B, T, V) temporary, which it frees. */
-function sumLast(x: tf.Tensor): tf.Tensor {
-  const s = tf.sum(x, -1);
-  x.dispose();
-  return s;
 }

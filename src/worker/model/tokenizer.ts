@@ -278,16 +278,20 @@ class FolderTokenizer implements Tokenizer {
     return [...this.prefixIds, ...ids, ...this.suffixIds];
   }
 
+  /**
+   * Ids at or above the tokenizer's vocabulary are dropped, as Hugging Face's fast tokenizers
+   * drop ids they have no token for: a model's embedding is often padded beyond its tokenizer
+   * (Qwen2.5: 151,936 rows, 151,665 tokens), and greedy decoding may pick such a row.
+   */
   decode(ids: readonly number[], options: DecodeOptions = {}): string {
-    if (ids.length === 0) return '';
     for (const id of ids) {
-      if (!Number.isInteger(id) || id < 0 || id >= this.vocabSize) {
-        throw new RangeError(
-          `token id ${id} is outside the vocabulary [0, ${this.vocabSize}) of ${this.folder}`,
-        );
+      if (!Number.isInteger(id) || id < 0) {
+        throw new RangeError(`token id ${id} is not a token id of ${this.folder}`);
       }
     }
-    return this.hf.decode([...ids], {
+    const known = ids.filter((id) => id < this.vocabSize);
+    if (known.length === 0) return '';
+    return this.hf.decode(known, {
       skip_special_tokens: options.skipSpecialTokens ?? false,
       clean_up_tokenization_spaces: this.cleanUpSpaces,
     });

@@ -66,12 +66,25 @@ function onNativeBackend(): boolean {
 export interface MemoryNeed {
   readonly bytes: number;
   readonly availableBytes: number;
+  /** The tokens per sequence the estimate assumed: maxLength, or the longest sequence if shorter. */
+  readonly sequenceLength: number;
   readonly fits: boolean;
   /** What would fit instead, in words (empty when nothing smaller does). */
   readonly alternatives: string[];
 }
 
-export function memoryNeed(spec: ModelSpec, method: string, config: RunConfig): MemoryNeed {
+/**
+ * `longestSequence`: the longest token sequence the run will batch (its documents' chunks, each
+ * at most maxLength). Batches are padded to their longest row, not to maxLength, so a run on
+ * short documents needs the memory of its real lengths; without it, maxLength is assumed.
+ */
+export function memoryNeed(
+  spec: ModelSpec,
+  method: string,
+  config: RunConfig,
+  longestSequence?: number,
+): MemoryNeed {
+  const length = Math.min(config.maxLength, longestSequence ?? config.maxLength);
   const parameters = parameterCount(spec);
   const shape = { layers: spec.layers, hidden: spec.hidden, vocab: spec.vocabSize, parameters };
   const nativeCpu = onNativeBackend();
@@ -93,21 +106,25 @@ export function memoryNeed(spec: ModelSpec, method: string, config: RunConfig): 
     return base + (EXTRA_BYTES_PER_PARAMETER[name] ?? 0) * parameters;
   };
   const availableBytes = availableMemoryBytes();
-  const bytes = need(config.batchSize, config.maxLength, method);
+  const bytes = need(config.batchSize, length, method);
   const alternatives: string[] = [];
   if (bytes > availableBytes) {
     const fitting = (b: number) => b <= availableBytes;
-    if (config.batchSize > 1 && fitting(need(1, config.maxLength, method)))
-      alternatives.push(`batchSize 1 (${gib(need(1, config.maxLength, method))})`);
-    if (config.maxLength > 32 && fitting(need(config.batchSize, 32, method)))
+    if (config.batchSize > 1 && fitting(need(1, length, method)))
+      alternatives.push(`batchSize 1 (${gib(need(1, length, method))})`);
+    if (length > 32 && fitting(need(config.batchSize, 32, method)))
       alternatives.push(`maxLength 32 (${gib(need(config.batchSize, 32, method))})`);
-    if (method !== 'bounded' && fitting(need(config.batchSize, config.maxLength, 'bounded')))
-      alternatives.push(
-        `the bounded method (${gib(need(config.batchSize, config.maxLength, 'bounded'))})`,
-      );
+    if (method !== 'bounded' && fitting(need(config.batchSize, length, 'bounded')))
+      alternatives.push(`the bounded method (${gib(need(config.batchSize, length, 'bounded'))})`);
     alternatives.push('a machine with more memory or a GPU (--backend webgpu)');
   }
-  return { bytes, availableBytes, fits: bytes <= availableBytes, alternatives };
+  return {
+    bytes,
+    availableBytes,
+    sequenceLength: length,
+    fits: bytes <= availableBytes,
+    alternatives,
+  };
 }
 
 /** Throws exit-2 UserInputError naming `folder` when the run cannot fit this machine. */
@@ -116,12 +133,17 @@ export function checkMemoryFits(
   spec: ModelSpec,
   method: string,
   config: RunConfig,
+  longestSequence?: number,
 ): void {
-  const need = memoryNeed(spec, method, config);
+  const need = memoryNeed(spec, method, config, longestSequence);
   if (need.fits) return;
+  const lengths =
+    need.sequenceLength < config.maxLength
+      ? `sequences of up to ${need.sequenceLength} tokens (maxLength ${config.maxLength})`
+      : `maxLength ${config.maxLength}`;
   throw new UserInputError(
     folder,
-    `${method} on this model with batchSize ${config.batchSize} and maxLength ${config.maxLength} needs about ${gib(need.bytes)} of memory (estimate), but ${gib(need.availableBytes)} is available; would fit: ${need.alternatives.join('; ')}`,
+    `${method} on this model with batchSize ${config.batchSize} and ${lengths} needs about ${gib(need.bytes)} of memory (estimate), but ${gib(need.availableBytes)} is available; would fit: ${need.alternatives.join('; ')}`,
   );
 }
 

@@ -114,7 +114,8 @@ export async function readUnlearnInputs(request: UnlearnRequest): Promise<Unlear
       );
   }
   checkOutputFolder(request.out);
-  checkMemoryFits(request.model, spec, method.name, config);
+  const longest = Math.max(...[...forget, ...retain].map((s) => s.ids.length));
+  checkMemoryFits(request.model, spec, method.name, config, longest);
   return { method, config, forget, retain };
 }
 

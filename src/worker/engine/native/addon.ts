@@ -170,6 +170,11 @@ export interface NativeAddon {
     n: number,
     v: number,
   ): void;
+  /**
+   * Next-token statistics of n rows of v logits (native/token-stats.c): out (n, 4) =
+   * log p(target), argmax = target (0/1), μ = Σ p log p, σ = sd of log p under p.
+   */
+  tokenStats(heap: AddonHeap, z: number, targets: number, out: number, n: number, v: number): void;
   /** dz = e · (dy / s), minus dy at each row's target. */
   xentBackward(
     heap: AddonHeap,

@@ -9,6 +9,9 @@
  *   NepentheHeadXent     h (N, C), weight (V, C) tied | (C, V) untied, targets (N, int32);
  *                        attr tied → loss (N) = logsumexp(h·Wᵀ) − (h·Wᵀ)[t]
  *   NepentheHeadXentGrad h, weight, targets, dy (N); attr tied → dh (N, C), dWeight (weight's shape)
+ *   NepentheHeadStats    h, weight, targets; attr tied → (N, 4): log p(target), argmax = target,
+ *                        μ = Σ p log p, σ (native/token-stats.c) — the evaluation's per-token
+ *                        statistics, no gradient
  *
  * Same arithmetic as the head product followed by NepentheSoftmaxXent (native-layers.ts),
  * checked against PyTorch by the golden tests.
@@ -20,6 +23,7 @@ import type { NativeAddon } from '../native/addon.ts';
 
 export const HEAD_XENT = 'NepentheHeadXent';
 export const HEAD_XENT_GRAD = 'NepentheHeadXentGrad';
+export const HEAD_STATS = 'NepentheHeadStats';
 
 /** Logits per chunk at most this many bytes (a few rows at a 150k vocabulary). */
 const CHUNK_BYTES = 128 * 2 ** 20;
@@ -206,7 +210,43 @@ function backward(name: string): KernelFunc {
   };
 }
 
+/** (N, 4) next-token statistics, one chunk of logits at a time. */
+function stats(name: string): KernelFunc {
+  return (args) => {
+    const addon = nativeAddon();
+    if (addon === null) throw new Error(`${name}: the native kernels are not active`);
+    const { h, weight, targets } = args.inputs as Record<'h' | 'weight' | 'targets', TensorInfo>;
+    const tied = (args.attrs as { tied: boolean }).tied;
+    const s = shapesOf(name, h, weight, targets, tied);
+    const mem = kernelMemory(args.backend);
+    const out = mem.output([s.n, 4], 'float32');
+    if (s.n === 0 || s.v === 0) return out;
+    const z = mem.output([s.rows, s.v], 'float32');
+    try {
+      for (let r0 = 0; r0 < s.n; r0 += s.rows) {
+        const rows = Math.min(s.rows, s.n - r0);
+        chunkLogits(addon, mem, h, weight, z, s, r0, rows, tied);
+        addon.tokenStats(
+          mem.heap(),
+          mem.at(z),
+          mem.at(targets) + r0 * 4,
+          mem.at(out) + r0 * 16,
+          rows,
+          s.v,
+        );
+      }
+    } catch (error) {
+      mem.dispose(out);
+      throw error;
+    } finally {
+      mem.dispose(z);
+    }
+    return out;
+  };
+}
+
 export const nativeHeadKernels: readonly KernelConfig[] = [
+  { kernelName: HEAD_STATS, backendName: 'wasm', kernelFunc: stats(HEAD_STATS) },
   { kernelName: HEAD_XENT, backendName: 'wasm', kernelFunc: forward(HEAD_XENT) },
   { kernelName: HEAD_XENT_GRAD, backendName: 'wasm', kernelFunc: backward(HEAD_XENT_GRAD) },
 ];

@@ -10,6 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { ModelSpec } from '../config.ts';
 import { causalMask, LayerKvCache } from './attention.ts';
 import { fusedHeadCrossEntropy, fusedLayersAvailable } from './fused-ops.ts';
+import { nextTokenStats } from './next-token-stats.ts';
 import { linear, maskedMean, tokenCrossEntropy } from './ops.ts';
 import {
   internalShape,
@@ -141,6 +142,16 @@ export abstract class TransformerLM<Positions> implements CausalLM {
     return tf.tidy(() => {
       const [B, T] = ids.shape;
       return this.head(this.hidden(ids, null)).reshape([B, T, this.spec.vocabSize]); // (B, T, V)
+    });
+  }
+
+  nextTokenStats(ids: tf.Tensor2D, targets: tf.Tensor2D): tf.Tensor2D {
+    const [B, T] = ids.shape;
+    return tf.tidy(() => {
+      const tied = this.spec.tieWordEmbeddings;
+      const weight = this.param<tf.Tensor2D>(tied ? this.embeddingName : 'lm_head.weight');
+      const flatTargets = targets.reshape<tf.Tensor1D>([B * T]); // (B*T)
+      return nextTokenStats(this.hidden(ids, null), weight, flatTargets, tied); // (B*T, 4)
     });
   }
 

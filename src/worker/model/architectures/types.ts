@@ -57,6 +57,12 @@ export interface CausalLM {
   /** (B, T) int32 → (B, T, V). Causal; no padding mask (right padding never reaches real positions). */
   logits(ids: tf.Tensor2D): tf.Tensor3D;
   /**
+   * Teacher-forced next-token statistics: ids (B, T) and targets (B, T) int32 → (B*T, 4) rows
+   * [log p(target), argmax = target (0/1), μ = Σ p log p, σ of log p under p]
+   * (next-token-stats.ts); never holds the (B, T, V) logits on the native kernels.
+   */
+  nextTokenStats(ids: tf.Tensor2D, targets: tf.Tensor2D): tf.Tensor2D;
+  /**
    * Mean next-token NLL over the positions whose TARGET has mask 1 (mask (B, T) float, 1 = real
    * token; as HF with labels = -100 on padding). Zero when no target is real.
    */
