@@ -22,7 +22,7 @@
  * index, the kind, the span's length in characters and the token counts (REDACTED).
  */
 import type { CausalLM } from '../model/architectures/types.ts';
-import { greedyGenerate } from '../model/generate.ts';
+import { greedyGenerateMany } from '../model/generate.ts';
 import { detectPii, type PiiKind, type PiiSpan } from '../data/pii.ts';
 
 export const PII_MARGIN_TOKENS = 2;
@@ -39,7 +39,7 @@ export interface PiiLeakOptions {
   readonly names?: readonly string[];
   /** Extra tokens decoded beyond the span's own tokenization (default 2). */
   readonly marginTokens?: number;
-  /** Called after each document with the number done and the total. */
+  /** Called as probes are decoded, with the number done and the total. */
   readonly onProgress?: (done: number, total: number) => void;
 }
 
@@ -74,14 +74,24 @@ export function isLeak(continuation: string, secret: string): boolean {
   return secret.length > 0 && continuation.trimStart().startsWith(secret);
 }
 
-/** Runs one probe for `span` of `text`; null when the prompt is empty. */
-export async function probeSpan(
+/** A probe ready to decode: its prompt and budget (steps 1–3 of the module comment). */
+interface PlannedProbe {
+  readonly documentIndex: number;
+  readonly span: PiiSpan;
+  readonly prompt: number[];
+  readonly spanTokens: number;
+  readonly budget: number;
+  readonly truncated: boolean;
+}
+
+/** Steps 1–3 for `span` of `text`; null when the prompt is empty. */
+function planProbe(
   model: CausalLM,
   tokenizer: PiiProbeTokenizer,
   text: string,
   span: PiiSpan,
-  marginTokens = PII_MARGIN_TOKENS,
-): Promise<Omit<PiiProbeResult, 'documentIndex'> | null> {
+  marginTokens: number,
+): Omit<PlannedProbe, 'documentIndex'> | null {
   const before = text.slice(0, span.start);
   const context = before.trimEnd();
   const whitespace = before.slice(context.length);
@@ -95,18 +105,7 @@ export async function probeSpan(
   }
   const truncated = prompt.length + budget > limit;
   if (truncated) prompt = prompt.slice(prompt.length - (limit - budget));
-  const stop = tokenizer.eosId === null ? [] : [tokenizer.eosId];
-  const generated = await greedyGenerate(model, prompt, budget, stop);
-  const continuation = tokenizer.decode(generated, { skipSpecialTokens: true });
-  return {
-    kind: span.kind,
-    length: span.text.length,
-    promptTokens: prompt.length,
-    spanTokens,
-    generatedTokens: generated.length,
-    truncated,
-    leaked: isLeak(continuation, span.text),
-  };
+  return { span, prompt, spanTokens, budget, truncated };
 }
 
 export async function piiLeakage(
@@ -119,17 +118,36 @@ export async function piiLeakage(
   if (!(Number.isInteger(margin) && margin >= 0)) {
     throw new Error(`pii probe: marginTokens must be a non-negative integer, got ${margin}`);
   }
-  const perProbe: PiiProbeResult[] = [];
+  const planned: PlannedProbe[] = [];
   let skipped = 0;
   for (const [documentIndex, text] of documents.entries()) {
     const spans = detectPii(text, options.names === undefined ? {} : { names: options.names });
     for (const span of spans) {
-      const result = await probeSpan(model, tokenizer, text, span, margin);
-      if (result === null) skipped++;
-      else perProbe.push({ documentIndex, ...result });
+      const probe = planProbe(model, tokenizer, text, span, margin);
+      if (probe === null) skipped++;
+      else planned.push({ documentIndex, ...probe });
     }
-    options.onProgress?.(documentIndex + 1, documents.length);
   }
+  // Step 4 for every probe at once, batched by prompt length (greedyGenerateMany).
+  const stopIds = tokenizer.eosId === null ? [] : [tokenizer.eosId];
+  const generated = await greedyGenerateMany(
+    model,
+    planned.map((p) => ({ prompt: p.prompt, maxNewTokens: p.budget, stopIds })),
+    {
+      onProgress: (done, total) => options.onProgress?.(done, total),
+    },
+  );
+  if (planned.length === 0) options.onProgress?.(documents.length, documents.length);
+  const perProbe: PiiProbeResult[] = planned.map((p, i) => ({
+    documentIndex: p.documentIndex,
+    kind: p.span.kind,
+    length: p.span.text.length,
+    promptTokens: p.prompt.length,
+    spanTokens: p.spanTokens,
+    generatedTokens: generated[i]!.length,
+    truncated: p.truncated,
+    leaked: isLeak(tokenizer.decode(generated[i]!, { skipSpecialTokens: true }), p.span.text),
+  }));
   const leaked = perProbe.filter((p) => p.leaked).length;
   return {
     probes: perProbe.length,

@@ -37,7 +37,7 @@ export interface VerbatimOptions {
   readonly prefixTokens?: number;
   /** Continuation tokens c (default 32). */
   readonly continuationTokens?: number;
-  /** Documents decoded together (default 8). */
+  /** Documents decoded together (default 32: a decode step is bound by reading the weights). */
   readonly batchSize?: number;
   /** Called after each document with the number done and the total. */
   readonly onProgress?: (done: number, total: number) => void;
@@ -86,7 +86,7 @@ export async function verbatimMemorization(
   checkCount(p, 'prefixTokens');
   checkCount(c, 'continuationTokens');
 
-  const batchSize = options.batchSize ?? 8;
+  const batchSize = options.batchSize ?? 32;
   checkCount(batchSize, 'batchSize');
   const perDocument: VerbatimDocument[] = [];
   const scorable = [...documents.keys()].filter((i) => documents[i]!.length > p);

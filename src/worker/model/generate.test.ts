@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CausalLM } from './architectures/types.ts';
-import { greedyGenerate, greedyGenerateBatch } from './generate.ts';
+import { greedyGenerate, greedyGenerateBatch, greedyGenerateMany } from './generate.ts';
 import { loadModel } from './load.ts';
 
 const FIXTURES = join(import.meta.dirname, '..', '..', '..', 'tests', 'fixtures', 'golden');
@@ -79,6 +79,34 @@ describe.each(['gpt2-tiny', 'llama-gqa-tiny', 'qwen2-tiny'])('%s', (name) => {
     expect(batched).toEqual(expected);
     expect(new Set(expected.map((e) => e.join())).size).toBeGreaterThan(1); // rows really differ
     await expect(greedyGenerateBatch(model, [PROMPT, [1, 2]], 3)).rejects.toThrow(/one length/);
+  });
+
+  it('many: prompts of several lengths, budgets and stops, each as its own greedy decoding', async () => {
+    const free = await greedyGenerate(model, PROMPT, 8);
+    const requests = [
+      { prompt: PROMPT, maxNewTokens: 8, stopIds: [free[2]!] }, // stops early
+      { prompt: [3, 9], maxNewTokens: 5 },
+      { prompt: [88, 19, 3, 42, 7], maxNewTokens: 3 },
+      { prompt: [1, 2, 3, 4, 5], maxNewTokens: 9 },
+      { prompt: [5, 6], maxNewTokens: 0 },
+      { prompt: [6, 5], maxNewTokens: 4 },
+      { prompt: [11], maxNewTokens: 6 },
+    ];
+    const expected = await Promise.all(
+      requests.map((r) => greedyGenerate(model, r.prompt, r.maxNewTokens, r.stopIds ?? [])),
+    );
+    expect(expected[0]!.length).toBeLessThan(8);
+    const before = tf.memory().numTensors;
+    const progress: number[] = [];
+    const many = await greedyGenerateMany(model, requests, {
+      batchSize: 2,
+      onProgress: (done) => progress.push(done),
+    });
+    expect(tf.memory().numTensors).toBe(before);
+    expect(many).toEqual(expected);
+    expect(progress.at(-1)).toBe(requests.length);
+    expect(progress.length).toBeGreaterThan(3); // batches of at most 2, one length each
+    expect(await greedyGenerateMany(model, requests)).toEqual(expected);
   });
 
   it('stops after a stop token, which it keeps', async () => {

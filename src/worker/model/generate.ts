@@ -2,14 +2,40 @@
  * Greedy decoding with a key/value cache: the prompt is run once, then each new token costs one
  * position of attention over the cached keys and values instead of a pass over the whole prefix.
  * Token for token the same as re-running the full sequence and taking the argmax (tested).
+ *
+ * Decoding is batched: rows of one prompt length go through the model together, one decode step
+ * per position for all of them. A decode step of a large model is bound by reading its weights,
+ * so B rows cost little more than one. Each row is its own greedy decoding (rows never attend to
+ * each other), equal to decoding it alone up to float summation order in the batched products.
+ * Only the last position's logits are computed (`decodeNext`), never (B, T, V) for a prompt.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { CausalLM } from './architectures/types.ts';
 
+/** One greedy continuation to produce. */
+export interface GenerationRequest {
+  readonly prompt: readonly number[];
+  readonly maxNewTokens: number;
+  /** Tokens that end the continuation; the stop token is kept (as HF `generate` keeps EOS). */
+  readonly stopIds?: readonly number[];
+}
+
+export interface GenerateManyOptions {
+  /** Rows per batched decoding (default 32). */
+  readonly batchSize?: number;
+  /** Called after each batch with the requests done and the total. */
+  readonly onProgress?: (done: number, total: number) => void;
+}
+
+/** Positions a continuation may reach: the model's, and its sliding window (attention is full). */
+function positionLimit(model: CausalLM): number {
+  return Math.min(model.spec.maxPositions, model.spec.slidingWindow ?? Infinity);
+}
+
 /**
  * The new tokens after `promptIds`, at most `maxNewTokens`, ending with the stop token when one
- * is produced (as HF `generate` keeps the EOS). Stops early, too, at the model's
- * `max_position_embeddings` / `n_positions` or its sliding window. Ties go to the lowest token id.
+ * is produced. Stops early, too, at the model's `max_position_embeddings` / `n_positions` or its
+ * sliding window. Ties go to the lowest token id.
  */
 export async function greedyGenerate(
   model: CausalLM,
@@ -19,42 +45,13 @@ export async function greedyGenerate(
 ): Promise<number[]> {
   if (promptIds.length === 0)
     throw new RangeError('greedyGenerate needs at least one prompt token');
-  // Attention is computed in full, which equals sliding-window attention only within the window.
-  const limit = Math.min(model.spec.maxPositions, model.spec.slidingWindow ?? Infinity);
-  const budget = Math.min(maxNewTokens, limit - promptIds.length);
-  const out: number[] = [];
-  if (budget <= 0) return out;
-  const stop = new Set(stopIds);
-  const cache = model.createCache();
-  try {
-    let input = tf.tensor2d([...promptIds], [1, promptIds.length], 'int32'); // (1, P)
-    for (;;) {
-      const next = tf.tidy(() => {
-        const logits = model.decode(input, cache); // (1, T, V)
-        const T = logits.shape[1];
-        return logits
-          .slice([0, T - 1, 0], [1, 1, -1])
-          .reshape([-1])
-          .argMax(); // ()
-      });
-      input.dispose();
-      const token = (await next.data())[0]!;
-      next.dispose();
-      out.push(token);
-      if (stop.has(token) || out.length >= budget) return out;
-      input = tf.tensor2d([[token]], [1, 1], 'int32'); // (1, 1)
-    }
-  } finally {
-    cache.dispose();
-  }
+  const [out] = await decodeRows(model, [{ prompt: promptIds, maxNewTokens, stopIds }]);
+  return out!;
 }
 
 /**
  * Greedy continuations of several prompts of the SAME length at once, `maxNewTokens` each (no
- * stop tokens: verbatim memorization compares fixed-length continuations). One batched decode
- * per position instead of one per prompt and position; each row is its own greedy decoding
- * (rows never attend to each other), so row i equals `greedyGenerate(model, prompts[i], n)` up
- * to float summation order in the batched products.
+ * stop tokens: verbatim memorization compares fixed-length continuations).
  */
 export async function greedyGenerateBatch(
   model: CausalLM,
@@ -62,36 +59,97 @@ export async function greedyGenerateBatch(
   maxNewTokens: number,
 ): Promise<number[][]> {
   if (prompts.length === 0) return [];
-  const P = prompts[0]!.length;
-  if (P === 0) throw new RangeError('greedyGenerateBatch needs at least one prompt token');
-  if (prompts.some((p) => p.length !== P))
+  if (prompts[0]!.length === 0)
+    throw new RangeError('greedyGenerateBatch needs at least one prompt token');
+  if (prompts.some((p) => p.length !== prompts[0]!.length))
     throw new RangeError('greedyGenerateBatch needs prompts of one length');
-  const limit = Math.min(model.spec.maxPositions, model.spec.slidingWindow ?? Infinity);
-  const budget = Math.min(maxNewTokens, limit - P);
-  const B = prompts.length;
-  const out: number[][] = prompts.map(() => []);
-  if (budget <= 0) return out;
+  return decodeRows(
+    model,
+    prompts.map((prompt) => ({ prompt, maxNewTokens })),
+  );
+}
+
+/**
+ * Every request's greedy continuation, in input order: requests are grouped by prompt length
+ * and decoded `batchSize` rows at a time, each row as `greedyGenerate` would.
+ */
+export async function greedyGenerateMany(
+  model: CausalLM,
+  requests: readonly GenerationRequest[],
+  options: GenerateManyOptions = {},
+): Promise<number[][]> {
+  const batchSize = options.batchSize ?? 32;
+  if (!(Number.isInteger(batchSize) && batchSize >= 1))
+    throw new RangeError(
+      `greedyGenerateMany: batchSize must be a positive integer, got ${batchSize}`,
+    );
+  if (requests.some((r) => r.prompt.length === 0))
+    throw new RangeError('greedyGenerateMany needs at least one prompt token per request');
+  const out: number[][] = requests.map(() => []);
+  const order = [...requests.keys()].sort(
+    (a, b) => requests[a]!.prompt.length - requests[b]!.prompt.length || a - b,
+  );
+  let done = 0;
+  for (let start = 0; start < order.length;) {
+    const length = requests[order[start]!]!.prompt.length;
+    let end = start;
+    while (
+      end < order.length &&
+      end - start < batchSize &&
+      requests[order[end]!]!.prompt.length === length
+    )
+      end++;
+    const rows = order.slice(start, end);
+    const generated = await decodeRows(
+      model,
+      rows.map((i) => requests[i]!),
+    );
+    rows.forEach((i, r) => (out[i] = generated[r]!));
+    done += rows.length;
+    options.onProgress?.(done, requests.length);
+    start = end;
+  }
+  return out;
+}
+
+/**
+ * Greedy continuations of requests whose prompts share one length, as one batch: decodes until
+ * every row has its budget or its stop token, then cuts each row to its own.
+ */
+async function decodeRows(
+  model: CausalLM,
+  requests: readonly GenerationRequest[],
+): Promise<number[][]> {
+  const B = requests.length;
+  const P = requests[0]!.prompt.length;
+  const room = positionLimit(model) - P;
+  const budgets = requests.map((r) => Math.max(0, Math.min(r.maxNewTokens, room)));
+  const stops = requests.map((r) => new Set(r.stopIds ?? []));
+  const out: number[][] = requests.map(() => []);
+  const finished = budgets.map((b) => b === 0);
+  if (finished.every(Boolean)) return out;
   const cache = model.createCache();
+  let input = tf.tensor2d(
+    requests.flatMap((r) => [...r.prompt]),
+    [B, P],
+    'int32',
+  ); // (B, P)
   try {
-    let input = tf.tensor2d(prompts.flat(), [B, P], 'int32'); // (B, P)
-    for (let step = 0; step < budget; step++) {
-      const next = tf.tidy(() => {
-        const logits = model.decode(input, cache); // (B, T, V)
-        const T = logits.shape[1];
-        return logits
-          .slice([0, T - 1, 0], [B, 1, -1])
-          .reshape([B, -1])
-          .argMax(1); // (B)
-      });
+    for (;;) {
+      const next = tf.tidy(() => model.decodeNext(input, cache).argMax(1)); // (B)
       input.dispose();
       const tokens = Array.from(await next.data());
       next.dispose();
-      tokens.forEach((t, i) => out[i]!.push(t));
+      tokens.forEach((token, r) => {
+        if (finished[r]) return;
+        out[r]!.push(token);
+        if (stops[r]!.has(token) || out[r]!.length >= budgets[r]!) finished[r] = true;
+      });
+      if (finished.every(Boolean)) return out;
       input = tf.tensor2d(tokens, [B, 1], 'int32'); // (B, 1)
     }
-    input.dispose();
-    return out;
   } finally {
+    input.dispose();
     cache.dispose();
   }
 }

@@ -6,7 +6,7 @@
  */
 import type { QaPair } from '../../data/documents.ts';
 import type { CausalLM } from '../../model/architectures/types.ts';
-import { greedyGenerate } from '../../model/generate.ts';
+import { greedyGenerateMany } from '../../model/generate.ts';
 import type { Tokenizer } from '../../model/tokenizer.ts';
 import { rougeL } from '../formulas/rouge.ts';
 import type { MetricFamily } from './family.ts';
@@ -31,26 +31,36 @@ export const knowledge: MetricFamily = {
         skipped.push({ metric: `knowledge.${name}`, reason: `no ${name} QA pairs given` });
         continue;
       }
-      let sum = 0;
-      for (const [i, pair] of pairs.entries()) {
-        sum += await answerRecall(model, tokenizer, pair);
-        progress(`knowledge ${name}`, i + 1, pairs.length);
-      }
+      const stopIds = tokenizer.eosId === null ? [] : [tokenizer.eosId];
+      const answers = await greedyGenerateMany(
+        model,
+        pairs.map((pair) => ({
+          prompt: answerPrompt(model, tokenizer, pair),
+          maxNewTokens: QA_ANSWER_TOKENS,
+          stopIds,
+        })),
+        { onProgress: (done, total) => progress(`knowledge ${name}`, done, total) },
+      );
+      const sum = pairs.reduce(
+        (total, pair, i) => total + answerRecall(tokenizer, pair, answers[i]!),
+        0,
+      );
       result[name] = { rougeL: sum / pairs.length, pairs: pairs.length };
     }
     report.knowledge = result;
   },
 };
 
-/** ROUGE-L recall of the greedy answer to `pair.question` against `pair.answer`. */
-async function answerRecall(model: CausalLM, tokenizer: Tokenizer, pair: QaPair): Promise<number> {
+/** encode(question + "\n"), its last tokens when it would not leave room for the answer. */
+function answerPrompt(model: CausalLM, tokenizer: Tokenizer, pair: QaPair): number[] {
   const limit = Math.min(model.spec.maxPositions, model.spec.slidingWindow ?? Infinity);
-  let prompt = tokenizer.encode(`${pair.question}\n`);
-  if (prompt.length + QA_ANSWER_TOKENS > limit) {
-    prompt = prompt.slice(prompt.length - Math.max(1, limit - QA_ANSWER_TOKENS));
-  }
-  const stop = tokenizer.eosId === null ? [] : [tokenizer.eosId];
-  const generated = await greedyGenerate(model, prompt, QA_ANSWER_TOKENS, stop);
+  const prompt = tokenizer.encode(`${pair.question}\n`);
+  if (prompt.length + QA_ANSWER_TOKENS <= limit) return prompt;
+  return prompt.slice(prompt.length - Math.max(1, limit - QA_ANSWER_TOKENS));
+}
+
+/** ROUGE-L recall against `pair.answer` of the greedy answer, cut at the first blank line. */
+function answerRecall(tokenizer: Tokenizer, pair: QaPair, generated: readonly number[]): number {
   const text = tokenizer.decode(generated, { skipSpecialTokens: true });
   const answer = text.split(/\n\s*\n/)[0] ?? '';
   return rougeL(answer, pair.answer).recall;

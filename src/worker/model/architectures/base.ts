@@ -204,6 +204,20 @@ export abstract class TransformerLM<Positions> implements CausalLM {
     });
   }
 
+  decodeNext(ids: tf.Tensor2D, cache: KvCache): tf.Tensor2D {
+    if (!(cache instanceof LayerKvCache))
+      throw new TypeError("decode needs a cache from this model's createCache()");
+    return tf.tidy(() => {
+      const [B, T] = ids.shape;
+      const C = this.spec.hidden;
+      const last = this.hidden(ids, cache) // (B*T, C)
+        .reshape([B, T, C])
+        .slice([0, T - 1, 0], [B, 1, C])
+        .reshape<tf.Tensor2D>([B, C]); // (B, C)
+      return this.head(last); // (B, V)
+    });
+  }
+
   async exportWeights(): Promise<ExportedTensor[]> {
     const out: ExportedTensor[] = [];
     for (const p of this.layout) {

@@ -77,6 +77,8 @@ export interface CausalLM {
   createCache(): KvCache;
   /** Logits (B, T, V) of `ids`, which continue the sequence in `cache`; appends their keys and values. */
   decode(ids: tf.Tensor2D, cache: KvCache): tf.Tensor3D;
+  /** As `decode`, but only the last position's logits (B, V): what greedy decoding reads. */
+  decodeNext(ids: tf.Tensor2D, cache: KvCache): tf.Tensor2D;
   /** Every parameter in HF layout and naming (tied heads omitted, as HF saves them). */
   exportWeights(): Promise<ExportedTensor[]>;
   dispose(): void;
