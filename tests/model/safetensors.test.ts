@@ -7,6 +7,7 @@ import {
   Checkpoint,
   SafetensorsFile,
   bfloat16ToFloat,
+  countZeroFloats,
   decodeFloats,
   encodeFloats,
   floatToBfloat16,
@@ -220,5 +221,22 @@ describe('safetensors files', () => {
 
   it('says what to do when a folder has no weights', () => {
     expectInputError(() => Checkpoint.open(tmp()), 'no model.safetensors');
+  });
+});
+
+describe('countZeroFloats', () => {
+  it('counts +0 and −0 from the stored bits of F32, F16 and BF16, and nothing else', () => {
+    const values = Float32Array.of(0, -0, 1e-40, -2, 0, 3.5, 1.5e-45, -0); // 1.5e-45: float32's smallest subnormal
+    for (const dtype of ['F32', 'F16', 'BF16'] as const) {
+      const bytes = encodeFloats(values, dtype);
+      const decoded = decodeFloats(bytes, dtype);
+      const expected = decoded.filter((v) => v === 0).length; // F16 flushes 1e-40 to 0
+      expect(countZeroFloats(bytes, dtype)).toBe(expected);
+      // The same bytes at an odd offset of a bigger buffer (a shard's data need not be aligned).
+      const shifted = new Uint8Array(bytes.length + 1);
+      shifted.set(bytes, 1);
+      expect(countZeroFloats(shifted.subarray(1), dtype)).toBe(expected);
+    }
+    expect(countZeroFloats(encodeFloats(values, 'F32'), 'F32')).toBe(4);
   });
 });

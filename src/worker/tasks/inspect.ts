@@ -28,7 +28,7 @@ export async function inspectModel(folder: string): Promise<InspectReport> {
       parameters += elements;
       if (isBlockLinearWeight(p.name)) {
         linearElements += elements;
-        linearZeros += countZeros(checkpoint.readFloat32(keys.get(p.name)!));
+        linearZeros += checkpoint.countZeros(keys.get(p.name)!);
       }
     }
     const dtype = checkpoint.dominantDtype();
@@ -45,12 +45,6 @@ export async function inspectModel(folder: string): Promise<InspectReport> {
   } finally {
     checkpoint.close();
   }
-}
-
-function countZeros(values: Float32Array): number {
-  let zeros = 0;
-  for (let i = 0; i < values.length; i++) if (values[i] === 0) zeros++;
-  return zeros;
 }
 
 /** sha256 over the weight files' bytes, concatenated in file-name order (DESIGN.md §5). */

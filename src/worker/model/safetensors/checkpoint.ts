@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { UserInputError } from '../../../shared/errors.ts';
-import type { SafetensorsDtype } from './dtype.ts';
+import { countZeroFloats, isFloatDtype, type SafetensorsDtype } from './dtype.ts';
 import { SafetensorsFile } from './file.ts';
 import type { TensorEntry } from './header.ts';
 
@@ -113,6 +113,19 @@ export class Checkpoint {
     const file = this.byTensor.get(name);
     if (!file) throw new UserInputError(this.folder, `checkpoint has no tensor "${name}"`);
     return file.readFloat32(name);
+  }
+
+  /** Zero elements (+0 or −0) of a float tensor, counted on its stored bytes. */
+  countZeros(name: string): number {
+    const file = this.byTensor.get(name);
+    if (!file) throw new UserInputError(this.folder, `checkpoint has no tensor "${name}"`);
+    const entry = file.entry(name)!;
+    if (!isFloatDtype(entry.dtype))
+      throw new UserInputError(
+        file.path,
+        `tensor "${name}" has dtype ${entry.dtype}; Nepenthe reads F32, F16 and BF16 weights only`,
+      );
+    return countZeroFloats(file.readBytes(name), entry.dtype);
   }
 
   /** The float dtype most of the weights are stored in (by element count). */

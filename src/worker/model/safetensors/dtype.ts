@@ -110,6 +110,25 @@ function words16(bytes: Uint8Array): Uint16Array {
 // The typed-array paths below assume a little-endian host, as every platform Node ships on is.
 
 /** Little-endian raw bytes of one tensor → float32 values. */
+/**
+ * Elements equal to zero (+0 or −0) of little-endian float bytes, read from the bit patterns
+ * without widening: a float is zero exactly when every bit but the sign is 0.
+ */
+export function countZeroFloats(bytes: Uint8Array, dtype: FloatDtype): number {
+  const aligned = bytes.byteOffset % 4 === 0 && bytes.byteLength % 4 === 0;
+  const data = aligned ? bytes : bytes.slice();
+  let zeros = 0;
+  if (dtype === 'F32') {
+    const words = new Uint32Array(data.buffer, data.byteOffset, data.byteLength / 4);
+    for (let i = 0; i < words.length; i++) if ((words[i]! & 0x7fffffff) === 0) zeros++;
+    return zeros;
+  }
+  // F16 and BF16: one sign bit on top of 15 others in each 16-bit half.
+  const halves = new Uint16Array(data.buffer, data.byteOffset, Math.floor(data.byteLength / 2));
+  for (let i = 0; i < halves.length; i++) if ((halves[i]! & 0x7fff) === 0) zeros++;
+  return zeros;
+}
+
 export function decodeFloats(bytes: Uint8Array, dtype: FloatDtype): Float32Array {
   if (dtype === 'F32') {
     const out = new Float32Array(bytes.byteLength / 4);
