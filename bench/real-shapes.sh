@@ -48,7 +48,7 @@ for method in $methods; do
   ' "$work/out-$method/training.json" "$(peak "$work/time-$method")" "$shape" "$method" >> "$out"
   tail -1 "$out" >&2
 done
-for mode in full lora eval; do
+for mode in ${PEER_MODES-full lora eval}; do
   /usr/bin/python3 bench/torch_llama_peer.py --shape "$shape" --mode "$mode" --steps 2 --threads 2 >> "$out" 2>/dev/null ||
     echo "{\"peer\":\"pytorch\",\"mode\":\"$mode\",\"error\":true}" >> "$out"
   tail -1 "$out" >&2

@@ -34,10 +34,11 @@ const LORA_BYTES_PER_ADAPTED_ELEMENT = 70;
  * The native CPU backend (tensors in RAM, AdamW in place, bounded's update recomputed in
  * backward), fitted on its measured peak RSS at the real shapes (bench/RESULTS.md "Real shapes":
  * Qwen2.5-0.5B and SmolLM2-135M, GradDiff and bounded; each shape's estimate within 5 % of its
- * measured peak with these two numbers).
+ * measured peak with these two numbers). Bounded's was refitted at 0.5B (10.72 → 9.67 GiB
+ * measured) when its projection stopped keeping W₀ + ΔW and W₀'s gradient (adapters/lora.ts).
  */
 const NATIVE_FULL_BYTES_PER_PARAMETER = 22;
-const NATIVE_LORA_BYTES_PER_ADAPTED_ELEMENT = 21;
+const NATIVE_LORA_BYTES_PER_ADAPTED_ELEMENT = 17.5;
 const ADAPTER_BYTES_PER_ELEMENT = 16;
 /** Bytes per token per unit of each shape term; see the file comment. */
 const TRAIN_PER_TOKEN = { layerHidden: 195, layerHeadPosition: 17, vocab: 9.25 };

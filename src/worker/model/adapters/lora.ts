@@ -114,7 +114,7 @@ export class LoraAdapters {
       return { target, a, b, scale };
     });
     const lora = new LoraAdapters(model, { ...options }, adapters);
-    model.setLinearHooks({ weight: (name, base) => lora.hooked(name, base) });
+    model.setLinearHooks({ project: (name, x, base) => lora.projected(name, x, base) });
     return lora;
   }
 
@@ -194,43 +194,47 @@ export class LoraAdapters {
     return { spec: this.model.spec, targets: this.targets, rank, alpha, omega, bound, seed };
   }
 
-  /** The hook: W₀ + ΔW for a target, the base itself otherwise. Runs in the forward's tidy. */
-  private hooked(name: string, base: tf.Tensor2D): tf.Tensor2D {
-    const x = this.adapters.get(name);
-    return x ? this.effectiveWeight(base, x) : base; // (d_in, d_out)
-  }
-
   /**
-   * W₀ + ΔW with a hand-written gradient that keeps only A and B: the backward pass recomputes
-   * B·A and f′(ω·B·A) for one weight at a time. Autodiff of `update` kept the product, the angle
-   * and the bounded update of every adapted weight (full size, several copies each) until the
-   * backward pass ended; at 0.5B that ran the machine out of memory (bench/RESULTS.md).
+   * The hook: x · (W₀ + ΔW) for a target (null for any other weight, which keeps the plain
+   * product), with a hand-written gradient that keeps only x, A and B. Neither the effective
+   * weight nor its gradient outlives one projection: the backward pass recomputes B·A, W₀ + ΔW
+   * and f′(ω·B·A) for one weight at a time, and reduces xᵀ·dy to dA and dB at once. Letting
+   * tfjs differentiate the product kept every adapted weight's W₀ + ΔW for the backward pass
+   * and made a full-size gradient for the frozen W₀ (21 B per adapted element at 0.5B,
+   * bench/RESULTS.md). W₀ is not an input: it gets no gradient.
    */
-  private effectiveWeight(base: tf.Tensor2D, x: Adapter): tf.Tensor2D {
+  private projected(name: string, input: tf.Tensor2D, base: tf.Tensor2D): tf.Tensor2D | null {
+    const x = this.adapters.get(name);
+    if (!x) return null;
     const { bound, omega } = this.options;
-    const withAdapter = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-      const [w0, a, b] = args as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
+    const product = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+      const [xs, a, b] = args as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
       const save = args[3] as tf.GradSaveFunc;
-      save([a, b]);
+      save([xs, a, b]);
       return {
-        value: tf.tidy(() => w0.add(this.update(a, b, x.scale))), // (d_in, d_out)
+        value: tf.tidy(() => tf.matMul(xs, base.add(this.update(a, b, x.scale)))), // (N, d_out)
         gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-          const [as, bs] = saved as [tf.Tensor2D, tf.Tensor2D];
-          const dProduct = tf.tidy(() => {
-            const product = tf.matMul(as, bs, true, true); // (d_in, d_out) = (B·A)ᵀ
-            if (bound === 'none') return dy.mul(x.scale);
-            const angle = product.mul(omega);
-            const slope = bound === 'sine' ? tf.cos(angle) : tf.sub(1, tf.square(tf.tanh(angle))); // f′(ωM)
-            return dy.mul(slope).mul(x.scale * omega); // (d_in, d_out) dL/dM
+          const [xs0, as, bs] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
+          return tf.tidy(() => {
+            const m = tf.matMul(as, bs, true, true); // (d_in, d_out) = (B·A)ᵀ
+            const angle = bound === 'none' ? m : m.mul(omega);
+            const f = bound === 'none' ? m : bound === 'sine' ? tf.sin(angle) : tf.tanh(angle);
+            const dx = tf.matMul(dy as tf.Tensor2D, base.add(f.mul(x.scale)), false, true); // (N, d_in)
+            const dW = tf.matMul(xs0, dy as tf.Tensor2D, true, false); // (d_in, d_out)
+            const dProduct =
+              bound === 'none'
+                ? dW.mul(x.scale)
+                : dW
+                    .mul(bound === 'sine' ? tf.cos(angle) : tf.sub(1, tf.square(f))) // f′(ωM)
+                    .mul(x.scale * omega); // (d_in, d_out) dL/dM
+            const dA = tf.matMul(bs, dProduct, true, true); // (r, d_in)
+            const dB = tf.matMul(dProduct, as, true, true); // (d_out, r)
+            return [dx, dA, dB];
           });
-          const dA = tf.matMul(bs, dProduct, true, true); // (r, d_in)
-          const dB = tf.matMul(dProduct, as, true, true); // (d_out, r)
-          dProduct.dispose();
-          return [dy.clone(), dA, dB]; // W₀ is frozen: its gradient is never applied
         },
       };
     });
-    return withAdapter(base, x.a, x.b) as tf.Tensor2D;
+    return product(input, x.a, x.b) as tf.Tensor2D;
   }
 
   /** ΔW = scale · f(ω·(B·A)ᵀ), [in, out]. Not tidied: callers are inside a tidy. */

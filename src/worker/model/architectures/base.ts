@@ -89,9 +89,12 @@ export abstract class TransformerLM<Positions> implements CausalLM {
     const name = `${prefix}.weight`;
     const base = this.param<tf.Tensor2D>(name);
     this.hooks?.observeInput?.(name, x);
-    const weight = this.hooks?.weight ? this.hooks.weight(name, base) : base; // (in, out)
     const biasName = `${prefix}.bias`;
-    return linear(x, weight, this.params.has(biasName) ? this.param(biasName) : undefined); // (N, out)
+    const bias = this.params.has(biasName) ? this.param<tf.Tensor1D>(biasName) : undefined;
+    const hooked = this.hooks?.project?.(name, x, base) ?? null; // (N, out)
+    if (hooked !== null) return bias ? hooked.add<tf.Tensor2D>(bias) : hooked;
+    const weight = this.hooks?.weight ? this.hooks.weight(name, base) : base; // (in, out)
+    return linear(x, weight, bias); // (N, out)
   }
 
   setLinearHooks(hooks: LinearHooks | null): void {

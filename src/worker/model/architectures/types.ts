@@ -44,6 +44,12 @@ export interface KvCache {
 export interface LinearHooks {
   /** The weight to use, internal layout [in, out], instead of `base` (same layout). */
   weight?(name: string, base: tf.Tensor2D): tf.Tensor2D;
+  /**
+   * The product x (N, in) · W (N, out) for `name`, computed by the hook instead of
+   * x · weight(name, base) (LoRA: a product whose backward pass recomputes W); null where it
+   * does not apply. The bias, if any, is added after it.
+   */
+  project?(name: string, x: tf.Tensor2D, base: tf.Tensor2D): tf.Tensor2D | null;
   /** Sees the input (N, in) of the projection. */
   observeInput?(name: string, x: tf.Tensor2D): void;
 }
