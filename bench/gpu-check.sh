@@ -37,7 +37,7 @@ fi
 rows=()
 row() { rows+=("$(printf '| %s | %s | %s | %s |' "$@")"); }
 
-npx vitest run tests/golden/webgpu.test.ts tests/engine/webgpu-device.test.ts > "$work/golden.log" 2>&1
+npx vitest run tests/golden/webgpu.test.ts tests/golden/webgpu-128k.test.ts tests/engine/webgpu-device.test.ts > "$work/golden.log" 2>&1
 golden=$?
 row "golden + device tests (webgpu)" "-" "$([ $golden = 0 ] && echo pass || echo FAIL)" "$(grep -E 'Tests +[0-9]' "$work/golden.log" | tr -s ' ' | head -1)"
 
