@@ -191,7 +191,9 @@ async function main(): Promise<void> {
       return 0;
     };
     const step = (): Promise<number> =>
-      options.phase === 'eval' ? forward() : gradDiffStep(model, optimizer, ids(), ids());
+      options.phase === 'eval'
+        ? forward()
+        : gradDiffStep(model, optimizer, ids(), ids()).then((s) => s.loss);
     await step(); // warm-up
     const tensorsBefore = tf.memory().numTensors;
     const start = performance.now();

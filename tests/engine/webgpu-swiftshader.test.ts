@@ -10,13 +10,8 @@ import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { selectBackend } from '../../src/worker/engine/backend.ts';
 import { floats, relativeError, valueAndGrads } from './compare.ts';
+import { haveSwiftShader } from './swiftshader.ts';
 import { toyTraining } from './toy-training.ts';
-
-const haveSwiftShader = [
-  '/usr/lib/chromium',
-  '/usr/lib64/chromium',
-  '/usr/lib/chromium-browser',
-].some((dir) => existsSync(`${dir}/vk_swiftshader_icd.json`));
 
 describe.skipIf(!haveSwiftShader)('webgpu on SwiftShader', () => {
   it('starts on the SwiftShader adapter through an ICD copy with an absolute library path', async () => {

@@ -24,6 +24,7 @@ import { registerCpuKernels } from './cpu-kernels/index.ts';
 import { loadNativeAddon } from './native/addon.ts';
 import { registerNativeBackend } from './native/backend.ts';
 import { registerWebGpuKernels } from './webgpu-kernels/add-n.ts';
+import { registerWatchedWebGpuBackend } from './webgpu-device.ts';
 import { registerWasmKernels, useNativeKernels } from './wasm-kernels/index.ts';
 import { setWasmBackendThreaded } from './wasm-kernels/threads.ts';
 
@@ -128,6 +129,7 @@ async function startWebGpu(swiftshader: boolean): Promise<Started> {
   }
   // Registers the backend only now that navigator.gpu exists (see dawn.ts).
   await import('@tensorflow/tfjs-backend-webgpu');
+  await registerWatchedWebGpuBackend(); // our device request and its error watch (webgpu-device.ts)
   registerWebGpuKernels();
   await activate('webgpu');
   const kind = adapter.software ? 'software adapter' : 'GPU';

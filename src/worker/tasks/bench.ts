@@ -133,23 +133,31 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
   }
 }
 
-/** One GradDiff step: −NLL(forget) + NLL(retain), clip to 1.0, AdamW. Returns the loss. */
+/** What one GradDiff step measured, before its update. */
+export interface GradDiffStepResult {
+  /** NLL(retain) − NLL(forget). */
+  readonly loss: number;
+  /** The global L2 norm of the gradients before clipping. */
+  readonly gradNorm: number;
+}
+
+/** One GradDiff step: −NLL(forget) + NLL(retain), clip to 1.0, AdamW. */
 export async function gradDiffStep(
   model: CausalLM,
   optimizer: AdamW,
   forget: tf.Tensor2D,
   retain: tf.Tensor2D,
-): Promise<number> {
+): Promise<GradDiffStepResult> {
   const { value, grads } = tf.variableGrads(
     () => tf.sub(model.nll(retain), model.nll(forget)) as tf.Scalar,
     [...model.params.values()],
   );
   const byName = new Map([...model.params].map(([name, v]) => [name, grads[v.name]!]));
-  const { scale } = await clipScale(byName, 1.0); // as the trainer: clipped inside AdamW
+  const { norm, scale } = await clipScale(byName, 1.0); // as the trainer: clipped inside AdamW
   optimizer.apply(model.params, byName, scale);
   const loss = (await value.data())[0]!;
   tf.dispose([value, forget, retain, ...Object.values(grads)]);
-  return loss;
+  return { loss, gradNorm: norm };
 }
 
 const round1 = (x: number) => Math.round(x * 10) / 10;
