@@ -11,6 +11,37 @@ export function meanNll(model: CausalLM, batch: Batch): tf.Scalar {
   return model.nll(batch.ids, batch.mask);
 }
 
+/**
+ * The mean NLLs of two batches from ONE forward pass over both (rows stacked, the narrower
+ * batch right-padded with masked positions): [ℓ(a), ℓ(b)], each as `meanNll` of its batch
+ * (Σ of its rows' summed NLL / its real targets). One pass instead of two makes one LM head,
+ * one embedding gather and so one embedding-sized gradient of each kind instead of two; at
+ * the 0.5B shape those (151,936 × 896) gradients and their sums were the step's largest
+ * buffers (bench/RESULTS.md).
+ */
+export function jointMeanNll(model: CausalLM, a: Batch, b: Batch): [tf.Scalar, tf.Scalar] {
+  const [Ba, Ta] = a.ids.shape;
+  const [Bb, Tb] = b.ids.shape;
+  const T = Math.max(Ta, Tb);
+  const widen = <R extends tf.Tensor2D>(x: R, t: number): tf.Tensor2D =>
+    t === T
+      ? x
+      : tf.pad(x, [
+          [0, 0],
+          [0, T - t],
+        ]); // (B, T), padding masked out
+  const ids = tf.concat([widen(a.ids, Ta), widen(b.ids, Tb)]); // (Ba+Bb, T)
+  const mask = tf.concat([widen(a.mask, Ta), widen(b.mask, Tb)]); // (Ba+Bb, T)
+  const perRow = model.sequenceNll(ids, mask); // (Ba+Bb)
+  const targets = mask.slice([0, 1], [Ba + Bb, T - 1]).sum(1); // (Ba+Bb)
+  const mean = (start: number, rows: number): tf.Scalar =>
+    perRow
+      .slice([start], [rows])
+      .sum()
+      .div(tf.maximum(targets.slice([start], [rows]).sum(), 1)) as tf.Scalar;
+  return [mean(0, Ba), mean(Ba, Bb)];
+}
+
 /** log π(x) per row: −summed NLL of the real targets, (B). */
 export function sequenceLogProb(model: CausalLM, batch: Batch): tf.Tensor1D {
   return model.sequenceNll(batch.ids, batch.mask).neg();

@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { CausalLM } from '../../model/architectures/types.ts';
 import type { Batch } from '../batch.ts';
 import type { RunConfig } from '../config.ts';
-import { meanNll } from '../losses.ts';
+import { jointMeanNll } from '../losses.ts';
 import type { LossTerms, StepInput } from '../method.ts';
 
 /** The retain batch of a method that needs one (the trainer guarantees it; this names the bug if not). */
@@ -12,15 +12,14 @@ export function retainOf(input: StepInput, method: string): Batch {
   return input.retain;
 }
 
-/** GradDiff: γ·(−ℓ(θ; D_f)) + α·ℓ(θ; D_r). */
+/** GradDiff: γ·(−ℓ(θ; D_f)) + α·ℓ(θ; D_r), both terms from one forward pass. */
 export function gradDiffLoss(
   model: CausalLM,
   input: StepInput,
   config: RunConfig,
   method: string,
 ): LossTerms {
-  const forgetNll = meanNll(model, input.forget);
-  const retainNll = meanNll(model, retainOf(input, method));
+  const [forgetNll, retainNll] = jointMeanNll(model, input.forget, retainOf(input, method));
   const total = forgetNll.mul(-config.gamma).add(retainNll.mul(config.alpha)) as tf.Scalar;
   return { total, terms: { forgetNll, retainNll } };
 }
