@@ -15,6 +15,8 @@ import type { CausalLM } from '../model/architectures/types.ts';
 import type { ModelSpec } from '../model/config.ts';
 import { AdamW } from '../unlearn/optim/adamw.ts';
 import { clipScale } from '../unlearn/optim/clip.ts';
+import type { Batch } from '../unlearn/batch.ts';
+import { jointMeanNll } from '../unlearn/losses.ts';
 
 export interface BenchShape {
   readonly layers: number;
@@ -141,17 +143,26 @@ export interface GradDiffStepResult {
   readonly gradNorm: number;
 }
 
-/** One GradDiff step: −NLL(forget) + NLL(retain), clip to 1.0, AdamW. */
+/** One GradDiff step as the trainer takes it: −NLL(forget) + NLL(retain), clip to 1.0, AdamW. */
 export async function gradDiffStep(
   model: CausalLM,
   optimizer: AdamW,
   forget: tf.Tensor2D,
   retain: tf.Tensor2D,
 ): Promise<GradDiffStepResult> {
-  const { value, grads } = tf.variableGrads(
-    () => tf.sub(model.nll(retain), model.nll(forget)) as tf.Scalar,
-    [...model.params.values()],
-  );
+  // The trainer's GradDiff loss: both NLLs from one forward pass over the two batches.
+  const full = (ids: tf.Tensor2D): Batch => ({
+    ids,
+    mask: tf.onesLike(ids).toFloat(),
+    rows: [],
+    tokens: ids.size,
+  });
+  const [forgetBatch, retainBatch] = [full(forget), full(retain)];
+  const { value, grads } = tf.variableGrads(() => {
+    const [forgetNll, retainNll] = jointMeanNll(model, forgetBatch, retainBatch);
+    return tf.sub(retainNll, forgetNll) as tf.Scalar;
+  }, [...model.params.values()]);
+  tf.dispose([forgetBatch.mask, retainBatch.mask]);
   const byName = new Map([...model.params].map(([name, v]) => [name, grads[v.name]!]));
   const { norm, scale } = await clipScale(byName, 1.0); // as the trainer: clipped inside AdamW
   optimizer.apply(model.params, byName, scale);
