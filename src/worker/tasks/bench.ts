@@ -153,7 +153,7 @@ export async function gradDiffStep(
   // The trainer's GradDiff loss: both NLLs from one forward pass over the two batches.
   const full = (ids: tf.Tensor2D): Batch => ({
     ids,
-    mask: tf.onesLike(ids).toFloat(),
+    mask: tf.ones(ids.shape, 'float32'),
     rows: [],
     tokens: ids.size,
   });
