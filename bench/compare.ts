@@ -87,8 +87,9 @@ function runEngine(engine: string): Sample {
     };
   }
   const steps = name === 'cpu' ? '1' : values.steps!;
-  // `native:N` is the wasm backend with the native kernels on N BLAS threads (what `auto` picks
-  // on a CPU when they are built); `wasm:N` is the portable wasm backend alone, N XNNPACK threads.
+  // `native:N` is the wasm backend with the native kernels on N BLAS threads (`--backend wasm`
+  // with the addon built; `auto` now picks the native backend, tensors in RAM, which is slower at
+  // this shape: bench/RESULTS.md "Session 3"); `wasm:N` is the portable wasm backend alone.
   const native = name === 'native';
   const env: NodeJS.ProcessEnv = native
     ? { NEPENTHE_CPU_THREADS: threads, NEPENTHE_WASM_THREADS: '1' }
