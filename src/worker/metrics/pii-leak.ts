@@ -133,9 +133,7 @@ export async function piiLeakage(
   const generated = await greedyGenerateMany(
     model,
     planned.map((p) => ({ prompt: p.prompt, maxNewTokens: p.budget, stopIds })),
-    {
-      onProgress: (done, total) => options.onProgress?.(done, total),
-    },
+    options.onProgress ? { onProgress: options.onProgress } : {},
   );
   if (planned.length === 0) options.onProgress?.(documents.length, documents.length);
   const perProbe: PiiProbeResult[] = planned.map((p, i) => ({

@@ -59,6 +59,16 @@ function shapesOf(
   return { n, c, v, rows: headChunkRows(v, n) };
 }
 
+/** What every head kernel starts from: the addon, its memory, the inputs and their shapes. */
+function headCall(name: string, args: Parameters<KernelFunc>[0]) {
+  const addon = nativeAddon();
+  if (addon === null) throw new Error(`${name}: the native kernels are not active`);
+  const { h, weight, targets } = args.inputs as Record<'h' | 'weight' | 'targets', TensorInfo>;
+  const tied = (args.attrs as { tied: boolean }).tied;
+  const s = shapesOf(name, h, weight, targets, tied);
+  return { addon, mem: kernelMemory(args.backend), h, weight, targets, tied, s };
+}
+
 /** z (rows, V) = h rows [r0, r0+rows) · W (tied: Wᵀ). */
 function chunkLogits(
   addon: NativeAddon,
@@ -77,12 +87,7 @@ function chunkLogits(
 
 function forward(name: string): KernelFunc {
   return (args) => {
-    const addon = nativeAddon();
-    if (addon === null) throw new Error(`${name}: the native kernels are not active`);
-    const { h, weight, targets } = args.inputs as Record<'h' | 'weight' | 'targets', TensorInfo>;
-    const tied = (args.attrs as { tied: boolean }).tied;
-    const s = shapesOf(name, h, weight, targets, tied);
-    const mem = kernelMemory(args.backend);
+    const { addon, mem, h, weight, targets, tied, s } = headCall(name, args);
     const loss = mem.output([s.n], 'float32');
     if (s.n === 0 || s.v === 0) return loss;
     const z = mem.output([s.rows, s.v], 'float32');
@@ -115,17 +120,10 @@ function forward(name: string): KernelFunc {
 
 function backward(name: string): KernelFunc {
   return (args) => {
-    const addon = nativeAddon();
-    if (addon === null) throw new Error(`${name}: the native kernels are not active`);
-    const { h, weight, targets, dy } = args.inputs as Record<
-      'h' | 'weight' | 'targets' | 'dy',
-      TensorInfo
-    >;
-    const tied = (args.attrs as { tied: boolean }).tied;
-    const s = shapesOf(name, h, weight, targets, tied);
+    const { addon, mem, h, weight, targets, tied, s } = headCall(name, args);
+    const dy = (args.inputs as { dy: TensorInfo }).dy;
     if (dy.shape.length !== 1 || dy.shape[0] !== s.n)
       throw new Error(`${name}: dy [${dy.shape}] must have length ${s.n}`);
-    const mem = kernelMemory(args.backend);
     const dh = mem.output([s.n, s.c], 'float32');
     const dw = mem.output([...weight.shape], 'float32');
     if (s.n === 0 || s.v === 0 || s.c === 0) return [dh, dw];
@@ -213,12 +211,7 @@ function backward(name: string): KernelFunc {
 /** (N, 4) next-token statistics, one chunk of logits at a time. */
 function stats(name: string): KernelFunc {
   return (args) => {
-    const addon = nativeAddon();
-    if (addon === null) throw new Error(`${name}: the native kernels are not active`);
-    const { h, weight, targets } = args.inputs as Record<'h' | 'weight' | 'targets', TensorInfo>;
-    const tied = (args.attrs as { tied: boolean }).tied;
-    const s = shapesOf(name, h, weight, targets, tied);
-    const mem = kernelMemory(args.backend);
+    const { addon, mem, h, weight, targets, tied, s } = headCall(name, args);
     const out = mem.output([s.n, 4], 'float32');
     if (s.n === 0 || s.v === 0) return out;
     const z = mem.output([s.rows, s.v], 'float32');
