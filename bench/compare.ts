@@ -13,6 +13,7 @@
  * `cpu` (the plain-JS reference backend) runs a single step: it is two orders slower.
  */
 import { spawnSync } from 'node:child_process';
+import { openBlasCoreType } from './openblas-core.ts';
 import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -56,6 +57,11 @@ function runJson(
   return JSON.parse(result.stdout.trim().split('\n').at(-1)!) as Record<string, unknown>;
 }
 
+/** The addon's OpenBLAS kernel choice, given to the peer too (bench/openblas-core.ts). */
+const coreType: NodeJS.ProcessEnv = ((type) => (type ? { OPENBLAS_CORETYPE: type } : {}))(
+  openBlasCoreType(),
+);
+
 function runEngine(engine: string): Sample {
   const [name, threads = '1', blasThreads = '1'] = engine.split(':');
   if (name === 'torch') {
@@ -76,7 +82,7 @@ function runEngine(engine: string): Sample {
         '--device',
         values.device!,
       ],
-      { OPENBLAS_NUM_THREADS: blasThreads },
+      { OPENBLAS_NUM_THREADS: blasThreads, ...coreType },
     );
     return {
       train: Number(peer.trainTokensPerSecond),
@@ -88,8 +94,8 @@ function runEngine(engine: string): Sample {
   }
   const steps = name === 'cpu' ? '1' : values.steps!;
   // `native:N` is the wasm backend with the native kernels on N BLAS threads (`--backend wasm`
-  // with the addon built; `auto` now picks the native backend, tensors in RAM, which is slower at
-  // this shape: bench/RESULTS.md "Session 3"); `wasm:N` is the portable wasm backend alone.
+  // with the addon built: auto's choice at this shape, where the native backend is slower;
+  // bench/RESULTS.md "auto at small shapes"); `wasm:N` is the portable wasm backend alone.
   const native = name === 'native';
   const env: NodeJS.ProcessEnv = native
     ? { NEPENTHE_CPU_THREADS: threads, NEPENTHE_WASM_THREADS: '1' }

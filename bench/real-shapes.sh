@@ -48,6 +48,15 @@ for method in $methods; do
   ' "$work/out-$method/training.json" "$(peak "$work/time-$method")" "$shape" "$method" >> "$out"
   tail -1 "$out" >&2
 done
+# The peer loads the same OpenBLAS: give it the kernel set our addon names (native/blas.c), or
+# on a CPU its DYNAMIC_ARCH does not know it runs SSE3 kernels at a quarter of the speed.
+if [ -z "${OPENBLAS_CORETYPE-}" ]; then
+  if grep -qw avx512f /proc/cpuinfo && grep -qw avx512bw /proc/cpuinfo && grep -qw avx512vl /proc/cpuinfo && grep -qw avx512dq /proc/cpuinfo; then
+    export OPENBLAS_CORETYPE=SkylakeX
+  elif grep -qw avx2 /proc/cpuinfo && grep -qw fma /proc/cpuinfo; then
+    export OPENBLAS_CORETYPE=Haswell
+  fi
+fi
 for mode in ${PEER_MODES-full lora eval}; do
   /usr/bin/python3 bench/torch_llama_peer.py --shape "$shape" --mode "$mode" --steps 2 --threads 2 >> "$out" 2>/dev/null ||
     echo "{\"peer\":\"pytorch\",\"mode\":\"$mode\",\"error\":true}" >> "$out"

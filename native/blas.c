@@ -58,9 +58,30 @@ static int try_open(const char *path) {
   return 1;
 }
 
+/*
+ * OpenBLAS's DYNAMIC_ARCH picks its kernels by the CPU's family and model numbers, and falls
+ * back to its oldest x86-64 kernels ("Prescott", SSE3) for a model it does not know: Debian 12's
+ * 0.3.21 does not know Sapphire or Emerald Rapids (family 6, models 143 and 207), and ran the
+ * cpu-small train step at half speed there (bench/RESULTS.md "OpenBLAS core type"). Naming the
+ * kernel set by the instructions the CPU has is right for every CPU that has them: SkylakeX's
+ * are OpenBLAS's AVX-512 sgemm, Haswell's its AVX2 one (which it also uses on AMD Zen). Without
+ * AVX2, or on another architecture, OpenBLAS's own detection stands; the user's value always wins.
+ */
+static void choose_core_type(void) {
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+      __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq"))
+    setenv("OPENBLAS_CORETYPE", "SkylakeX", 0);
+  else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+    setenv("OPENBLAS_CORETYPE", "Haswell", 0);
+#endif
+}
+
 int nep_blas_open(void) {
   if (handle != NULL) return 1;
   load_error[0] = '\0';
+  choose_core_type();
   /* OpenBLAS's idle workers spin for up to 2^28 cycles by default, on the cores our own pool
    * (pool.c) needs between two products. 2^18 (about 0.1 ms) keeps them awake across a run of
    * back-to-back products and lets them sleep during the element-wise kernels. A sweep of 2^4 to

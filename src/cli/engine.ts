@@ -5,8 +5,16 @@ import { loadTokenizer } from '../worker/model/tokenizer.ts';
 import type { GlobalOptions } from './command.ts';
 import type { Progress } from './progress.ts';
 
-export async function startEngine(global: GlobalOptions, progress: Progress): Promise<string> {
-  const backend = await selectBackend(global.backend);
+/** `wasmTensorBytes`: the work's estimated tensors on wasm, which auto weighs (engine/backend.ts). */
+export async function startEngine(
+  global: GlobalOptions,
+  progress: Progress,
+  wasmTensorBytes?: number,
+): Promise<string> {
+  const backend = await selectBackend(
+    global.backend,
+    wasmTensorBytes === undefined ? {} : { wasmTensorBytes },
+  );
   progress.note(`backend: ${backend.name} (${backend.reason})`);
   return backend.name;
 }

@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { loadNativeAddon } from '../../src/worker/engine/native/addon.ts';
-import { selectBackend } from '../../src/worker/engine/backend.ts';
+import { autoOrder, selectBackend, WASM_PREFERRED_BYTES } from '../../src/worker/engine/backend.ts';
 import { UserInputError } from '../../src/shared/errors.ts';
 
 const require = createRequire(import.meta.url);
@@ -80,6 +80,26 @@ describe('selectBackend', () => {
     const native = loadNativeAddon(1);
     expect(selected.name).toBe(native.ok ? 'native' : 'wasm');
     expect(selected.reason).toMatch(/tensorflow skipped: .*not installed/);
+  });
+
+  it('auto prefers wasm + native kernels for a run whose tensors fit well inside the heap', async () => {
+    expect(autoOrder(undefined)).toEqual(['webgpu', 'tensorflow', 'native', 'wasm', 'cpu']);
+    expect(autoOrder(WASM_PREFERRED_BYTES + 1)).toEqual(autoOrder(undefined));
+    expect(autoOrder(WASM_PREFERRED_BYTES)).toEqual([
+      'webgpu',
+      'tensorflow',
+      'wasm',
+      'native',
+      'cpu',
+    ]);
+    if (hasTfjsNode || !loadNativeAddon(1).ok) return;
+    const small = await selectBackend('auto', { swiftshader: false, wasmTensorBytes: 2 ** 28 });
+    expect(small.name).toBe('wasm');
+    expect(small.reason).toMatch(
+      /products on .*the run's tensors \(about 0\.25 GiB\) fit its heap/,
+    );
+    const big = await selectBackend('auto', { swiftshader: false, wasmTensorBytes: 2 ** 33 });
+    expect(big.name).toBe('native');
   });
 
   it('auto falls back to wasm when the native addon is off', async () => {

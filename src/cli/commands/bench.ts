@@ -1,5 +1,10 @@
 import { BenchReport } from '../../shared/contracts.ts';
-import { BENCH_SHAPES, requireBenchShape, runBench } from '../../worker/tasks/bench.ts';
+import {
+  BENCH_SHAPES,
+  benchTensorBytes,
+  requireBenchShape,
+  runBench,
+} from '../../worker/tasks/bench.ts';
 import type { Command } from '../command.ts';
 import { startEngine } from '../engine.ts';
 import { positiveInteger } from '../options.ts';
@@ -25,14 +30,17 @@ export const bench: Command = {
     if (model !== undefined) loadModelSpec(model); // a bad folder is exit 2 before the engine starts
     const shape = String(values.shape);
     requireBenchShape(shape); // before the engine starts, so a typo costs nothing
-    const backend = await startEngine(global, progress);
+    const work = {
+      shape,
+      ...(model === undefined ? {} : { model }),
+      ...(batch === undefined ? {} : { batch }),
+      ...(seq === undefined ? {} : { seq }),
+    };
+    const backend = await startEngine(global, progress, benchTensorBytes(work));
     const report = BenchReport.parse(
       await runBench({
-        shape,
+        ...work,
         steps,
-        ...(model === undefined ? {} : { model }),
-        ...(batch === undefined ? {} : { batch }),
-        ...(seq === undefined ? {} : { seq }),
         seed: global.seed,
         backend,
         onProgress: (phase, d, t) => progress.step(phase, d, t),

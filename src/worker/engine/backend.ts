@@ -10,7 +10,10 @@
  *   cpu         the plain-JS reference
  *
  * `auto` takes the first that works in that order, except that webgpu counts only on a hardware
- * adapter: on SwiftShader it is slower than wasm.
+ * adapter (on SwiftShader it is slower than wasm), and that a run whose tensors fit well inside
+ * wasm's heap (`SelectOptions.wasmTensorBytes` ≤ WASM_PREFERRED_BYTES) takes wasm with the native
+ * kernels before the native backend: at small shapes the ops the addon does not cover cost more
+ * in tfjs-cpu's JavaScript than in XNNPACK (bench/RESULTS.md "auto at small shapes").
  */
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
@@ -42,6 +45,28 @@ export interface SelectedBackend {
 export interface SelectOptions {
   /** Run webgpu on SwiftShader (CPU Vulkan); default: NEPENTHE_SWIFTSHADER=1. */
   readonly swiftshader?: boolean;
+  /**
+   * The job's estimated tensor memory on wasm's coefficients (tasks/preflight.ts); unknown
+   * (undefined) keeps auto's plain order.
+   */
+  readonly wasmTensorBytes?: number;
+}
+
+/**
+ * The most estimated tensor memory for which auto prefers wasm: half its 4 GiB heap, leaving room
+ * for the estimate's error and the allocator's fragmentation.
+ */
+export const WASM_PREFERRED_BYTES = 2 * 2 ** 30;
+
+type AutoOrder = readonly ConcreteBackend[];
+const AUTO_ORDER: AutoOrder = ['webgpu', 'tensorflow', 'native', 'wasm', 'cpu'];
+const AUTO_ORDER_SMALL: AutoOrder = ['webgpu', 'tensorflow', 'wasm', 'native', 'cpu'];
+
+/** auto's order of trial for a job of this size. */
+export function autoOrder(wasmTensorBytes: number | undefined): AutoOrder {
+  return wasmTensorBytes !== undefined && wasmTensorBytes <= WASM_PREFERRED_BYTES
+    ? AUTO_ORDER_SMALL
+    : AUTO_ORDER;
 }
 
 /** The packages that provide the `tensorflow` backend, GPU build first. */
@@ -58,7 +83,7 @@ export async function selectBackend(
   // ("install our node backend"), which the CLI reserves for progress and errors.
   tf.env().set('PROD', true);
   const swiftshader = options.swiftshader ?? process.env.NEPENTHE_SWIFTSHADER === '1';
-  if (name === 'auto') return selectAuto(swiftshader);
+  if (name === 'auto') return selectAuto(swiftshader, options.wasmTensorBytes);
   try {
     const started = await start(name, swiftshader);
     return { ...started, reason: `requested${started.detail ? `; ${started.detail}` : ''}` };
@@ -70,13 +95,21 @@ export async function selectBackend(
   }
 }
 
-async function selectAuto(swiftshader: boolean): Promise<SelectedBackend> {
+async function selectAuto(
+  swiftshader: boolean,
+  wasmTensorBytes: number | undefined,
+): Promise<SelectedBackend> {
   const skipped: string[] = [];
-  for (const name of ['webgpu', 'tensorflow', 'native', 'wasm', 'cpu'] as const) {
+  const order = autoOrder(wasmTensorBytes);
+  for (const name of order) {
     try {
       if (name === 'webgpu') await hardwareAdapter(swiftshader);
       const started = await start(name, swiftshader);
-      const why = started.detail ? `${name}: ${started.detail}` : name;
+      const small =
+        name === 'wasm' && order === AUTO_ORDER_SMALL
+          ? `; the run's tensors (about ${(wasmTensorBytes! / 2 ** 30).toFixed(2)} GiB) fit its heap, where it is faster than native at small shapes`
+          : '';
+      const why = started.detail ? `${name}: ${started.detail}${small}` : `${name}${small}`;
       const reason = skipped.length === 0 ? `auto: ${why}` : `auto: ${why} (${skipped.join('; ')})`;
       return { name, reason, ...(started.adapter ? { adapter: started.adapter } : {}) };
     } catch (error) {

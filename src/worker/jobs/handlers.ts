@@ -23,7 +23,7 @@ import { readUnlearnInputs, runUnlearning } from '../tasks/unlearn.ts';
 import { runAuditTask } from './audit.ts';
 import { describeEngine } from './describe.ts';
 import { JobCancelled, type JobContext } from './context.ts';
-import { loadModelAndTokenizer, startEngine } from './engine.ts';
+import { evalTensorBytes, loadModelAndTokenizer, startEngine } from './engine.ts';
 
 type Handler<K extends JobKind> = (job: JobOf<K>, context: JobContext) => Promise<ResultOf<K>>;
 
@@ -34,7 +34,7 @@ export const HANDLERS: { readonly [K in JobKind]: Handler<K> } = {
 
   async score({ request }, context) {
     const documents = await readDocuments(request.data);
-    await startEngine(request.backend, context);
+    await startEngine(request.backend, context, evalTensorBytes(request.model, request.maxLength));
     const { model, tokenizer } = loadModelAndTokenizer(request.model, context);
     try {
       const scored = await scoreDocuments(model, tokenizer, documents, {
@@ -48,7 +48,7 @@ export const HANDLERS: { readonly [K in JobKind]: Handler<K> } = {
   },
 
   async generate({ request }, context) {
-    await startEngine(request.backend, context);
+    await startEngine(request.backend, context, evalTensorBytes(request.model));
     const { model, tokenizer } = loadModelAndTokenizer(request.model, context);
     try {
       const promptIds = tokenizer.encode(request.prompt);
@@ -62,7 +62,7 @@ export const HANDLERS: { readonly [K in JobKind]: Handler<K> } = {
 
   async eval({ request }, context) {
     const files = await readEvalFiles(request);
-    await startEngine(request.backend, context);
+    await startEngine(request.backend, context, evalTensorBytes(request.model));
     return EvalReport.parse(await evaluateFiles(request, files, context.progress));
   },
 
@@ -76,7 +76,7 @@ export const HANDLERS: { readonly [K in JobKind]: Handler<K> } = {
 
   async unlearn({ request }, context) {
     const inputs = await readUnlearnInputs(request);
-    const backend = await startEngine(request.backend, context);
+    const backend = await startEngine(request.backend, context, inputs.wasmTensorBytes);
     const report = UnlearnReport.parse(
       await runUnlearning(request, inputs, {
         backend,

@@ -73,7 +73,9 @@ export async function runAudit(raw: AuditRequest, hooks: AuditHooks = {}): Promi
   const log = (message: string) => hooks.onLog?.(message);
 
   // The engine starts only now that the input is known to be good.
-  const backend = await selectBackend(request.backend);
+  const backend = await selectBackend(request.backend, {
+    wasmTensorBytes: checked.unlearnInputs.wasmTensorBytes,
+  });
   log(`backend: ${backend.name} (${backend.reason})`);
 
   mkdirSync(runDir, { recursive: true });

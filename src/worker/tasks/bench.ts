@@ -12,7 +12,9 @@ import { basename } from 'node:path';
 import { createRandomModel } from '../model/architectures/index.ts';
 import { loadModel } from '../model/load.ts';
 import type { CausalLM } from '../model/architectures/types.ts';
-import type { ModelSpec } from '../model/config.ts';
+import { loadModelSpec, type ModelSpec } from '../model/config.ts';
+import { DEFAULT_CONFIG } from '../unlearn/config.ts';
+import { wasmTensorBytes } from './preflight.ts';
 import { AdamW } from '../unlearn/optim/adamw.ts';
 import { clipScale } from '../unlearn/optim/clip.ts';
 import type { Batch } from '../unlearn/batch.ts';
@@ -78,6 +80,19 @@ export function requireBenchShape(name: string): BenchShape {
       `unknown --shape "${name}"; known: ${Object.keys(BENCH_SHAPES).join(', ')}`,
     );
   return shape;
+}
+
+/** The bench's GradDiff step's estimated tensors on wasm (auto's choice, engine/backend.ts). */
+export function benchTensorBytes(
+  options: Pick<BenchOptions, 'shape' | 'model' | 'batch' | 'seq'>,
+): number {
+  const named = requireBenchShape(options.shape);
+  const spec = options.model === undefined ? benchSpec(named) : loadModelSpec(options.model);
+  return wasmTensorBytes(spec, 'graddiff', {
+    ...DEFAULT_CONFIG,
+    batchSize: options.batch ?? named.batch,
+    maxLength: Math.min(options.seq ?? named.seq, spec.maxPositions),
+  });
 }
 
 export async function runBench(options: BenchOptions): Promise<BenchReport> {

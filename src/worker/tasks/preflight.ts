@@ -83,11 +83,11 @@ export function memoryNeed(
   method: string,
   config: RunConfig,
   longestSequence?: number,
+  nativeCpu: boolean = onNativeBackend(),
 ): MemoryNeed {
   const length = Math.min(config.maxLength, longestSequence ?? config.maxLength);
   const parameters = parameterCount(spec);
   const shape = { layers: spec.layers, hidden: spec.hidden, vocab: spec.vocabSize, parameters };
-  const nativeCpu = onNativeBackend();
   const need = (batchSize: number, sequenceLength: number, name: string): number => {
     // SGA's graph holds the forget batch and K − 1 neighbour batches: K/2 GradDiff's tokens.
     const rows = name === 'sga' ? (batchSize * config.k) / 2 : batchSize;
@@ -125,6 +125,37 @@ export function memoryNeed(
     fits: bytes <= availableBytes,
     alternatives,
   };
+}
+
+/**
+ * The run's tensor memory on the wasm backend's coefficients, for `auto`'s choice between wasm
+ * (with the native kernels) and the native backend (engine/backend.ts `wasmTensorBytes`).
+ */
+export function wasmTensorBytes(
+  spec: ModelSpec,
+  method: string,
+  config: RunConfig,
+  longestSequence?: number,
+): number {
+  return memoryNeed(spec, method, config, longestSequence, false).bytes;
+}
+
+/**
+ * The same for an evaluation job (score, eval, generate): the weights and one scoring batch of
+ * 8 × `sequenceLength` tokens (token-stats.ts's default batch).
+ */
+export function wasmEvalTensorBytes(spec: ModelSpec, sequenceLength: number): number {
+  const parameters = parameterCount(spec);
+  const shape = { layers: spec.layers, hidden: spec.hidden, vocab: spec.vocabSize, parameters };
+  return estimateMemory(shape, {
+    batchSize: 8,
+    sequenceLength,
+    rank: 1,
+    heads: spec.heads,
+    gpuMemoryBytes: null,
+    onGpu: false,
+    systemMemoryBytes: 0,
+  }).evalBytes;
 }
 
 /** Throws exit-2 UserInputError naming `folder` when the run cannot fit this machine. */

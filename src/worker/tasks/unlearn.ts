@@ -31,7 +31,7 @@ import { readConfigFile, resolveConfig, type RunConfig } from '../unlearn/config
 import { needsRetain, type UnlearningMethod } from '../unlearn/method.ts';
 import { methodNamed } from '../unlearn/methods/index.ts';
 import { train } from '../unlearn/trainer.ts';
-import { checkMemoryFits } from './preflight.ts';
+import { checkMemoryFits, wasmTensorBytes } from './preflight.ts';
 import { chunkTokens } from './score.ts';
 
 export interface UnlearnRequest {
@@ -53,6 +53,8 @@ export interface UnlearnInputs {
   readonly config: RunConfig;
   readonly forget: TokenSequence[];
   readonly retain: TokenSequence[];
+  /** The run's tensor memory on wasm's coefficients: `auto` weighs it against wasm's heap. */
+  readonly wasmTensorBytes: number;
 }
 
 export interface UnlearnHooks {
@@ -116,7 +118,8 @@ export async function readUnlearnInputs(request: UnlearnRequest): Promise<Unlear
   checkOutputFolder(request.out);
   const longest = Math.max(...[...forget, ...retain].map((s) => s.ids.length));
   checkMemoryFits(request.model, spec, method.name, config, longest);
-  return { method, config, forget, retain };
+  const wasmBytes = wasmTensorBytes(spec, method.name, config, longest);
+  return { method, config, forget, retain, wasmTensorBytes: wasmBytes };
 }
 
 /** Whether any block linear weight is exactly zero (read from the files, no engine). */
