@@ -3,7 +3,7 @@
  * at a real shape (bench/RESULTS.md "Real shapes"): the profile that guided the scale work.
  *
  *   node --import tsx bench/profile-model.ts --model <dir> [--backend native] [--batch 2]
- *     [--seq 128] [--steps 1] [--phase train|eval]
+ *     [--seq 128] [--steps 1] [--phase train|eval] [--method graddiff|bounded]
  *
  * Random token ids; the first step is warm-up and not profiled.
  */
@@ -11,6 +11,7 @@ import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import type { BackendName } from '../src/shared/contracts.ts';
 import { selectBackend } from '../src/worker/engine/backend.ts';
+import { LoraAdapters, loraDefaults } from '../src/worker/model/adapters/lora.ts';
 import { loadModel } from '../src/worker/model/load.ts';
 import { gradDiffStep } from '../src/worker/tasks/bench.ts';
 import { AdamW } from '../src/worker/unlearn/optim/adamw.ts';
@@ -24,6 +25,7 @@ const { values } = parseArgs({
     seq: { type: 'string', default: '128' },
     steps: { type: 'string', default: '1' },
     phase: { type: 'string', default: 'train' },
+    method: { type: 'string', default: 'graddiff' },
   },
 });
 if (!values.model) throw new Error('--model <dir> is required');
@@ -39,13 +41,16 @@ const vocab = model.spec.vocabSize;
 let seed = 1;
 const ids = () => tf.randomUniform([batch, seq], 0, vocab, 'int32', seed++) as tf.Tensor2D;
 const optimizer = new AdamW({ lr: 1e-5, weightDecay: 0.01 });
+// bounded: the GradDiff step on sine-bounded LoRA adapters over the MLP (the method's default).
+const trainable =
+  values.method === 'bounded' ? LoraAdapters.attach(model, loraDefaults()).variables : model.params;
 const once = async () => {
   if (values.phase === 'eval') {
     const x = ids();
     const nll = model.nll(x);
     await nll.data();
     tf.dispose([x, nll]);
-  } else await gradDiffStep(model, optimizer, ids(), ids());
+  } else await gradDiffStep(model, optimizer, ids(), ids(), trainable);
 };
 await once();
 let peakTensorBytes = 0;

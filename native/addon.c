@@ -23,6 +23,7 @@
  *   layerNormGrad(heap, x, w, mean, rstd, dy, dx, dw, db, rows, c)       see fused.c
  *   maskedSoftmax(heap, x, mask | -1, y, rows, s, t), softmaxGrad(heap, y, dy, dx, rows, s)
  *   swiglu(heap, g, u, y, n), swigluGrad(heap, g, u, dy, dg, du, n)
+ *   bounded(heap, bound, m, base, dw | -1, w, dm | -1, n, omega, scale, gradScale)   bounded.c
  *   rmsNorm(heap, x, w, y, rstd, rows, c, eps), rmsNormGrad(heap, x, w, rstd, dy, dx, dw, rows, c)
  *   copyBlocks(heap, src, dst, blocks, count, srcStride, dstStride)   strides in floats
  *   gatherRows(heap, table, rows, width, index, count, out)            index int32
@@ -658,6 +659,36 @@ static napi_value js_swiglu_grad(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* bounded(heap, bound, m, base, dw | -1, w, dm | -1, n, omega, scale, gradScale): dw and dm
+ * both given (the gradient) or both -1 (the weight alone). */
+static napi_value js_bounded(napi_env env, napi_callback_info info) {
+  napi_value argv[11];
+  if (!args_with_heap(env, info, 11, argv, "bounded")) return NULL;
+  int64_t bound, n;
+  double off[5], c[3];
+  if (!int_arg(env, argv[1], &bound, "bound") || !int_arg(env, argv[7], &n, "n")) return NULL;
+  for (int i = 0; i < 5; i++)
+    if (!double_arg(env, argv[2 + i], &off[i], "an offset")) return NULL;
+  for (int i = 0; i < 3; i++)
+    if (!double_arg(env, argv[8 + i], &c[i], "a constant")) return NULL;
+  if (bound < 0 || bound > 2 || n < 0) {
+    napi_throw_range_error(env, NULL, "nepenthe_native: bounded takes bound 0-2 and n >= 0");
+    return NULL;
+  }
+  int gradient = off[2] >= 0;
+  if (gradient != (off[4] >= 0)) {
+    napi_throw_range_error(env, NULL, "nepenthe_native: bounded needs both dw and dm, or neither");
+    return NULL;
+  }
+  if (!in_bounds(env, off[0], n, "m") || !in_bounds(env, off[1], n, "base") ||
+      !in_bounds(env, off[3], n, "w") ||
+      (gradient && (!in_bounds(env, off[2], n, "dw") || !in_bounds(env, off[4], n, "dm"))))
+    return NULL;
+  nep_bounded((int)bound, AT(off[0]), AT(off[1]), gradient ? AT(off[2]) : NULL, AT(off[3]),
+              gradient ? AT(off[4]) : NULL, (size_t)n, (float)c[0], (float)c[1], (float)c[2]);
+  return NULL;
+}
+
 /* rmsNorm(heap, x, w, y, rstd, rows, c, eps). */
 static napi_value js_rms_norm(napi_env env, napi_callback_info info) {
   napi_value argv[8];
@@ -954,6 +985,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"gatherRows", NULL, js_gather_rows, NULL, NULL, NULL, napi_default, NULL},
       {"xentForward", NULL, js_xent_forward, NULL, NULL, NULL, napi_default, NULL},
       {"tokenStats", NULL, js_token_stats, NULL, NULL, NULL, napi_default, NULL},
+      {"bounded", NULL, js_bounded, NULL, NULL, NULL, napi_default, NULL},
       {"xentBackward", NULL, js_xent_backward, NULL, NULL, NULL, napi_default, NULL},
       {"layerNorm", NULL, js_layer_norm, NULL, NULL, NULL, napi_default, NULL},
       {"layerNormGrad", NULL, js_layer_norm_grad, NULL, NULL, NULL, napi_default, NULL},

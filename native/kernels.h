@@ -74,6 +74,11 @@ void nep_masked_softmax(const float *x, const float *mask, float *y, size_t rows
                         size_t t);
 void nep_softmax_grad(const float *y, const float *dy, float *dx, size_t rows, size_t s);
 
+/* Bounded PEU's update (bounded.c): w = base + f(m omega) scale and, when dm is not NULL,
+ * dm = (dw f'(m omega)) grad_scale; bound 0 none (f(x) = x, omega unused), 1 sine, 2 tanh. */
+void nep_bounded(int bound, const float *m, const float *base, const float *dw, float *w,
+                 float *dm, size_t n, float omega, float scale, float grad_scale);
+
 /* SwiGLU y = silu(g) u and its gradients (fused.c). */
 void nep_swiglu(const float *g, const float *u, float *y, size_t n);
 void nep_swiglu_grad(const float *g, const float *u, const float *dy, float *dg, float *du,

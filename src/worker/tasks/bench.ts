@@ -164,6 +164,7 @@ export async function gradDiffStep(
   optimizer: AdamW,
   forget: tf.Tensor2D,
   retain: tf.Tensor2D,
+  trainable: ReadonlyMap<string, tf.Variable> = model.params,
 ): Promise<GradDiffStepResult> {
   // The trainer's GradDiff loss: both NLLs from one forward pass over the two batches.
   const full = (ids: tf.Tensor2D): Batch => ({
@@ -176,11 +177,11 @@ export async function gradDiffStep(
   const { value, grads } = tf.variableGrads(() => {
     const [forgetNll, retainNll] = jointMeanNll(model, forgetBatch, retainBatch);
     return tf.sub(retainNll, forgetNll) as tf.Scalar;
-  }, [...model.params.values()]);
+  }, [...trainable.values()]);
   tf.dispose([forgetBatch.mask, retainBatch.mask]);
-  const byName = new Map([...model.params].map(([name, v]) => [name, grads[v.name]!]));
+  const byName = new Map([...trainable].map(([name, v]) => [name, grads[v.name]!]));
   const { norm, scale } = await clipScale(byName, 1.0); // as the trainer: clipped inside AdamW
-  optimizer.apply(model.params, byName, scale);
+  optimizer.apply(trainable, byName, scale);
   const loss = (await value.data())[0]!;
   tf.dispose([value, forget, retain, ...Object.values(grads)]);
   return { loss, gradNorm: norm };

@@ -175,6 +175,23 @@ export interface NativeAddon {
    * log p(target), argmax = target (0/1), μ = Σ p log p, σ = sd of log p under p.
    */
   tokenStats(heap: AddonHeap, z: number, targets: number, out: number, n: number, v: number): void;
+  /**
+   * Bounded PEU's update over n floats (native/bounded.c): w = base + f(m·ω)·scale and, with dw
+   * and dm (else both −1), dm = dw·f′(m·ω)·gradScale; bound 0 none, 1 sine, 2 tanh.
+   */
+  bounded(
+    heap: AddonHeap,
+    bound: number,
+    m: number,
+    base: number,
+    dw: number,
+    w: number,
+    dm: number,
+    n: number,
+    omega: number,
+    scale: number,
+    gradScale: number,
+  ): void;
   /** dz = e · (dy / s), minus dy at each row's target. */
   xentBackward(
     heap: AddonHeap,

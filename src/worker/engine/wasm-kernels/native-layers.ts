@@ -18,6 +18,9 @@
  *   NepentheSoftmaxXent   logits (N, V), targets (N, int32) → loss (N), e = exp(z − max) (N, V),
  *                         s = Σ e (N)
  *   NepentheSoftmaxXentGrad e, s, targets, dy (N) → dLogits (N, V)
+ *   NepentheBoundedWeight m = (B·A)ᵀ, base (d_in, d_out); attrs bound, omega, scale →
+ *                         W₀ + f(m·ω)·scale (Bounded PEU's effective weight; native/bounded.c)
+ *   NepentheBoundedGrad   m, base, dW; same attrs → that weight, and dL/dm = dW·f′(m·ω)·scale·ω
  */
 import { util } from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
@@ -37,6 +40,30 @@ export const MASKED_SOFTMAX = 'NepentheMaskedSoftmax';
 export const SOFTMAX_GRAD = 'NepentheSoftmaxGrad';
 export const SOFTMAX_XENT = 'NepentheSoftmaxXent';
 export const SOFTMAX_XENT_GRAD = 'NepentheSoftmaxXentGrad';
+export const BOUNDED_WEIGHT = 'NepentheBoundedWeight';
+export const BOUNDED_GRAD = 'NepentheBoundedGrad';
+
+/** The bound functions' codes in native/bounded.c. */
+const BOUND_CODE: Readonly<Record<string, number>> = { none: 0, sine: 1, tanh: 2 };
+
+function boundedAttrs(name: string, attrs: Record<string, unknown>) {
+  const bound = BOUND_CODE[String(attrs.bound)];
+  const { omega, scale } = attrs as { omega: number; scale: number };
+  if (bound === undefined || !Number.isFinite(omega) || !Number.isFinite(scale))
+    throw new Error(`${name}: bad attrs ${JSON.stringify(attrs)}`);
+  // lora.ts multiplies by the float32 scalar scale·ω (none: scale), computed in double.
+  return { bound, omega, scale, gradScale: bound === 0 ? scale : scale * omega };
+}
+
+function sameShapes(name: string, tensors: Record<string, TensorInfo | undefined>): number {
+  const [first, ...rest] = Object.entries(tensors);
+  for (const [key, t] of rest)
+    if (!util.arraysEqual(t!.shape, first![1]!.shape))
+      throw new Error(
+        `${name}: ${key} [${t!.shape}] and ${first![0]} [${first![1]!.shape}] differ`,
+      );
+  return util.sizeFromShape(first![1]!.shape);
+}
 
 type Body = (
   addon: NativeAddon,
@@ -70,6 +97,35 @@ function rowsAndWidth(name: string, x: TensorInfo, weight: TensorInfo): [number,
 }
 
 export const nativeLayerKernels: readonly KernelConfig[] = [
+  kernel(BOUNDED_WEIGHT, (addon, { m, base }, mem, at, attrs) => {
+    const n = sameShapes(BOUNDED_WEIGHT, { m, base });
+    const c = boundedAttrs(BOUNDED_WEIGHT, attrs);
+    const w = mem.output(m!.shape, 'float32');
+    if (n > 0)
+      addon.bounded(mem.heap(), c.bound, at(m!), at(base!), -1, at(w), -1, n, c.omega, c.scale, 0);
+    return w;
+  }),
+  kernel(BOUNDED_GRAD, (addon, { m, base, dw }, mem, at, attrs) => {
+    const n = sameShapes(BOUNDED_GRAD, { m, base, dw });
+    const c = boundedAttrs(BOUNDED_GRAD, attrs);
+    const w = mem.output(m!.shape, 'float32');
+    const dm = mem.output(m!.shape, 'float32');
+    if (n > 0)
+      addon.bounded(
+        mem.heap(),
+        c.bound,
+        at(m!),
+        at(base!),
+        at(dw!),
+        at(w),
+        at(dm),
+        n,
+        c.omega,
+        c.scale,
+        c.gradScale,
+      );
+    return [w, dm];
+  }),
   kernel(GELU_TANH, (addon, { x }, mem, at) => {
     const y = mem.output(x!.shape, 'float32');
     const n = util.sizeFromShape(x!.shape);

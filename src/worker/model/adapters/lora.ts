@@ -15,7 +15,9 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { mulberry32 } from '../../data/prng.ts';
+import { BOUNDED_GRAD, BOUNDED_WEIGHT } from '../../engine/wasm-kernels/native-layers.ts';
 import type { CausalLM } from '../architectures/types.ts';
+import { fusedLayersAvailable } from '../architectures/fused-ops.ts';
 import {
   adapterConfig,
   peftTensorName,
@@ -207,26 +209,28 @@ export class LoraAdapters {
     const x = this.adapters.get(name);
     if (!x) return null;
     const { bound, omega } = this.options;
+    const fused = fusedLayersAvailable(); // one native pass for W₀ + ΔW and f′ (native/bounded.c)
+    const attrs = { bound, omega, scale: x.scale };
     const product = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
       const [xs, a, b] = args as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
       const save = args[3] as tf.GradSaveFunc;
       save([xs, a, b]);
       return {
-        value: tf.tidy(() => tf.matMul(xs, base.add(this.update(a, b, x.scale)))), // (N, d_out)
+        value: tf.tidy(() => {
+          const weight = fused
+            ? runKernel(BOUNDED_WEIGHT, { m: tf.matMul(a, b, true, true), base }, attrs)
+            : base.add(this.update(a, b, x.scale)); // (d_in, d_out)
+          return tf.matMul(xs, weight as tf.Tensor2D); // (N, d_out)
+        }),
         gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
           const [xs0, as, bs] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
           return tf.tidy(() => {
-            const m = tf.matMul(as, bs, true, true); // (d_in, d_out) = (B·A)ᵀ
-            const angle = bound === 'none' ? m : m.mul(omega);
-            const f = bound === 'none' ? m : bound === 'sine' ? tf.sin(angle) : tf.tanh(angle);
-            const dx = tf.matMul(dy as tf.Tensor2D, base.add(f.mul(x.scale)), false, true); // (N, d_in)
-            const dW = tf.matMul(xs0, dy as tf.Tensor2D, true, false); // (d_in, d_out)
-            const dProduct =
-              bound === 'none'
-                ? dW.mul(x.scale)
-                : dW
-                    .mul(bound === 'sine' ? tf.cos(angle) : tf.sub(1, tf.square(f))) // f′(ωM)
-                    .mul(x.scale * omega); // (d_in, d_out) dL/dM
+            const m: tf.Tensor2D = tf.matMul(as, bs, true, true); // (d_in, d_out) = (B·A)ᵀ
+            const dW: tf.Tensor2D = tf.matMul(xs0, dy as tf.Tensor2D, true, false); // (d_in, d_out)
+            const [weight, dProduct] = fused
+              ? (runKernel(BOUNDED_GRAD, { m, base, dw: dW }, attrs) as [tf.Tensor2D, tf.Tensor2D])
+              : this.composedGrad(m, base, dW, x.scale); // W₀ + ΔW, dL/dM: (d_in, d_out)
+            const dx = tf.matMul(dy as tf.Tensor2D, weight, false, true); // (N, d_in)
             const dA = tf.matMul(bs, dProduct, true, true); // (r, d_in)
             const dB = tf.matMul(dProduct, as, true, true); // (d_out, r)
             return [dx, dA, dB];
@@ -235,6 +239,24 @@ export class LoraAdapters {
       };
     });
     return product(input, x.a, x.b) as tf.Tensor2D;
+  }
+
+  /**
+   * The tfjs composition of NepentheBoundedGrad: W₀ + scale·f(ωM) and dL/dM = dW·f′(ωM)·scale·ω
+   * (none: dW·scale), for M = (B·A)ᵀ. Not tidied: the caller is inside a tidy.
+   */
+  private composedGrad(
+    m: tf.Tensor2D,
+    base: tf.Tensor2D,
+    dW: tf.Tensor2D,
+    scale: number,
+  ): [tf.Tensor2D, tf.Tensor2D] {
+    const { bound, omega } = this.options;
+    if (bound === 'none') return [base.add(m.mul(scale)), dW.mul(scale)];
+    const angle = m.mul(omega); // (d_in, d_out)
+    const f = bound === 'sine' ? tf.sin(angle) : tf.tanh(angle);
+    const slope = bound === 'sine' ? tf.cos(angle) : tf.sub(1, tf.square(f)); // f′(ωM)
+    return [base.add(f.mul(scale)), dW.mul(slope).mul(scale * omega)];
   }
 
   /** ΔW = scale · f(ω·(B·A)ᵀ), [in, out]. Not tidied: callers are inside a tidy. */
@@ -266,6 +288,9 @@ export class LoraAdapters {
       throw new Error(`cannot ${action} LoRA adapters that are ${this.state}`);
   }
 }
+
+const runKernel = (name: string, inputs: tf.NamedTensorMap, attrs: object) =>
+  tf.engine().runKernel(name, inputs, attrs as tf.NamedAttrMap) as tf.Tensor | tf.Tensor[];
 
 /**
  * PEFT's `kaiming_uniform_(lora_A, a=√5)`: gain √(2/(1+5)), bound = gain·√3/√fan_in =
