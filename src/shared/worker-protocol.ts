@@ -2,8 +2,10 @@
  * Messages between the app (main process or CLI) and the engine worker (DESIGN.md §2),
  * validated on both sides. A job goes in with an id; `progress`, `step` and `log` events come
  * out tagged with that id, then exactly one `result` or `error`. A `cancel` job has no answer
- * of its own: the job it targets ends with `error{code:'cancelled'}` (an audit ends with its
- * result marked `state: 'cancelled'`, since a cancelled audit run folder is itself a result).
+ * of its own: the job it targets ends with `error{code:'cancelled'}` (an audit cancelled after
+ * its first evaluation ends with its result marked `state: 'cancelled'`, since a cancelled audit
+ * run folder is itself a result; one cancelled during that evaluation has no result to give and
+ * ends with the error, its run folder marked cancelled).
  */
 import { z } from 'zod';
 import { AuditRequest, AuditResult } from './audit.ts';

@@ -128,9 +128,21 @@ async function lossAndGrads(backend: ConcreteBackend, spec: ModelSpec, bound: Bo
     [...lora.variables].map(([name, v]) => [name, Array.from(grads[v.name]!.dataSync())]),
   );
   tf.dispose([value, ids, ...Object.values(grads)]);
+  const norms = await lora.norms(); // the per-step log's ‖ΔW‖: fused too
+  const before = tf.memory().numBytes;
+  const normsProfile = await tf.profile(async () => {
+    await lora.norms();
+    return [];
+  });
+  const sinInNorms = normsProfile.kernels.some((k) => k.name === 'Sin');
+  // One weight's update at a time: never all of them at once (the 1B run's peak).
+  const largest = Math.max(...lora.targets.map((t) => t.dIn * t.dOut)) * 4;
+  const normsExtraBytes = normsProfile.peakBytes - before;
+  expect(normsExtraBytes).toBeLessThanOrEqual(6 * largest + 4096);
+  expect(4 * lora.targets.length * largest).toBeGreaterThan(6 * largest + 4096); // all at once: fails
   lora.dispose();
   model.dispose();
-  return { loss, gradients, kernels };
+  return { loss, gradients, kernels, norms, sinInNorms };
 }
 
 describe.skipIf(!loadNativeAddon(1).ok)('bounded LoRA on the fused kernels', () => {
@@ -149,6 +161,11 @@ describe.skipIf(!loadNativeAddon(1).ok)('bounded LoRA on the fused kernels', () 
         expect(fused.kernels).not.toContain('Sin');
         expect(fused.kernels).not.toContain('Cos');
         expect(Math.abs(fused.loss - composed.loss)).toBeLessThan(1e-5 * Math.abs(composed.loss));
+        expect(fused.sinInNorms).toBe(false);
+        expect(fused.norms.deltaNorm).toBeGreaterThan(0);
+        expect(Math.abs(fused.norms.deltaNorm - composed.norms.deltaNorm)).toBeLessThan(
+          1e-5 * composed.norms.deltaNorm,
+        );
         for (const [name, want] of composed.gradients) {
           const got = fused.gradients.get(name)!;
           const scale = Math.max(...want.map(Math.abs));

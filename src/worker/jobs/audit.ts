@@ -4,14 +4,20 @@
  * carries it as a chunk; a computed URL would point at a source file the bundle does not have.
  */
 import type { AuditRequest } from '../../shared/audit.ts';
-import type { JobContext } from './context.ts';
+import { JobCancelled, type JobContext } from './context.ts';
 
 export async function runAuditTask(request: AuditRequest, context: JobContext): Promise<unknown> {
   const task = await import('../tasks/audit.ts');
-  return task.runAudit(request, {
-    signal: context.signal,
-    onProgress: context.progress,
-    onStep: context.step,
-    onLog: (message) => context.log(message),
-  });
+  try {
+    return await task.runAudit(request, {
+      signal: context.signal,
+      onProgress: context.progress,
+      onStep: context.step,
+      onLog: (message) => context.log(message),
+    });
+  } catch (error) {
+    // Cancelled before there was a result (during the evaluation before unlearning).
+    if (error instanceof task.AuditCancelled) throw new JobCancelled(error.message);
+    throw error;
+  }
 }

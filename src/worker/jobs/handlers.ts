@@ -15,7 +15,7 @@ import { UnlearnReport } from '../../shared/training.ts';
 import type { JobKind, JobOf, ResultOf } from '../../shared/worker-protocol.ts';
 import { readDocuments } from '../data/documents.ts';
 import { greedyGenerate } from '../model/generate.ts';
-import { evaluateFiles, readEvalFiles } from '../tasks/eval-files.ts';
+import { EvaluationCancelled, evaluateFiles, readEvalFiles } from '../tasks/eval-files.ts';
 import { inspectModel } from '../tasks/inspect.ts';
 import { pruneToFolder, readPruneInputs } from '../tasks/prune.ts';
 import { scoreDocuments } from '../tasks/score.ts';
@@ -63,7 +63,14 @@ export const HANDLERS: { readonly [K in JobKind]: Handler<K> } = {
   async eval({ request }, context) {
     const files = await readEvalFiles(request);
     await startEngine(request.backend, context, evalTensorBytes(request.model));
-    return EvalReport.parse(await evaluateFiles(request, files, context.progress));
+    try {
+      return EvalReport.parse(
+        await evaluateFiles(request, files, context.progress, context.signal),
+      );
+    } catch (error) {
+      if (error instanceof EvaluationCancelled) throw new JobCancelled(error.message);
+      throw error;
+    }
   },
 
   async prune({ request }, context) {

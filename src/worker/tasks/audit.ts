@@ -22,7 +22,13 @@ import { TrainingLog, UnlearnReport, type TrainingProgress } from '../../shared/
 import { selectBackend } from '../engine/backend.ts';
 import { stagingFolder } from '../model/model-folder.ts';
 import { hasCheckpoint } from '../unlearn/checkpoint.ts';
-import { evaluateFiles, readEvalFiles, type EvalFiles, type EvalRequest } from './eval-files.ts';
+import {
+  EvaluationCancelled,
+  evaluateFiles,
+  readEvalFiles,
+  type EvalFiles,
+  type EvalRequest,
+} from './eval-files.ts';
 import {
   ADAPTER,
   fileRecord,
@@ -108,24 +114,46 @@ export async function runAudit(raw: AuditRequest, hooks: AuditHooks = {}): Promi
   };
 
   try {
-    const metricsBefore = await timed('evalBefore', () => evaluateBefore(checked, hooks));
-    // A cancel during the evaluation goes through training too, which stops before its first
-    // step with a checkpoint: the result always has a training report.
+    const metricsBefore = await timed('evalBefore', () => evaluateBefore(checked, hooks)).catch(
+      async (error: unknown) => {
+        if (!(error instanceof EvaluationCancelled)) throw error;
+        // No result to give yet (it needs the metrics before): the job ends as cancelled, and
+        // the run folder says so; --resume starts the evaluation again.
+        const message = 'cancelled during the evaluation before unlearning';
+        await save({ state: 'cancelled', finished: new Date().toISOString(), message });
+        throw new AuditCancelled(`${message}; continue with nepenthe audit --resume ${runDir}`);
+      },
+    );
+    // A cancel during the evaluation before stops it at its next batch (no result: the job ends
+    // as cancelled); during training, after the current step with a checkpoint; during the
+    // evaluation after, at its next batch, with the training report and no metrics after.
     const training = await timed('unlearn', () => unlearn(checked, backend.name, hooks));
     if (training.cancelled) return await cancelled(runDir, save, metricsBefore, training);
     await publishTrainingFiles(runDir);
     const output = { model: { sha256: (await modelRecord(join(runDir, MODEL))).sha256 } };
     await save({ training, output });
 
-    const metricsAfter = await timed('evalAfter', () => evaluateAfter(checked, hooks));
+    let metricsAfter: EvalReport;
+    try {
+      metricsAfter = await timed('evalAfter', () => evaluateAfter(checked, hooks));
+    } catch (error) {
+      if (!(error instanceof EvaluationCancelled)) throw error;
+      return await cancelled(runDir, save, metricsBefore, training, 'during the evaluation after');
+    }
     await save({ state: 'done', finished: new Date().toISOString() });
     log(`audit done: ${runDir}`);
     return AuditResult.parse({ runDir, state: 'done', metricsBefore, metricsAfter, training });
   } catch (error) {
+    if (error instanceof AuditCancelled) throw error;
     const message = error instanceof Error ? error.message : String(error);
     await save({ state: 'failed', finished: new Date().toISOString(), message });
     throw error;
   }
+}
+
+/** A cancel that came before there was anything to return (the evaluation before unlearning). */
+export class AuditCancelled extends Error {
+  override readonly name = 'AuditCancelled';
 }
 
 /**
@@ -294,8 +322,11 @@ async function evaluateBefore(checked: Checked, hooks: AuditHooks): Promise<Eval
       return kept.data;
     }
   }
-  const report = await evaluateFiles(checked.evalRequest, checked.evalFiles, (label, d, t) =>
-    hooks.onProgress?.(`before: ${label}`, d, t),
+  const report = await evaluateFiles(
+    checked.evalRequest,
+    checked.evalFiles,
+    (label, d, t) => hooks.onProgress?.(`before: ${label}`, d, t),
+    hooks.signal,
   );
   await writeJsonAtomic(path, report);
   return report;
@@ -308,8 +339,11 @@ async function evaluateAfter(checked: Checked, hooks: AuditHooks): Promise<EvalR
     if (kept.success) return kept.data;
   }
   const request = { ...checked.evalRequest, model: join(checked.runDir, MODEL) };
-  const report = await evaluateFiles(request, checked.evalFiles, (label, d, t) =>
-    hooks.onProgress?.(`after: ${label}`, d, t),
+  const report = await evaluateFiles(
+    request,
+    checked.evalFiles,
+    (label, d, t) => hooks.onProgress?.(`after: ${label}`, d, t),
+    hooks.signal,
   );
   await writeJsonAtomic(path, report);
   return report;
@@ -381,8 +415,9 @@ async function cancelled(
   save: (changes: Partial<RunManifest>) => Promise<void>,
   metricsBefore: EvalReport,
   training: UnlearnReport,
+  when?: string,
 ): Promise<AuditResult> {
-  const at = `at step ${training.steps} of ${training.totalSteps}`;
+  const at = when ?? `at step ${training.steps} of ${training.totalSteps}`;
   await save({
     state: 'cancelled',
     finished: new Date().toISOString(),

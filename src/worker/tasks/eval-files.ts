@@ -22,6 +22,17 @@ export interface EvalRequest {
 
 export type EvalProgress = (label: string, done: number, total: number) => void;
 
+/**
+ * Thrown from inside an evaluation whose signal was aborted, at its next progress point (after
+ * a batch: a few seconds at most), so that a cancel does not wait minutes for the metrics.
+ */
+export class EvaluationCancelled extends Error {
+  override readonly name = 'EvaluationCancelled';
+  constructor() {
+    super('cancelled during the evaluation');
+  }
+}
+
 /** The documents and QA pairs of a request, read and checked (before any engine starts). */
 export interface EvalFiles {
   readonly sets: EvalInputs['sets'];
@@ -49,7 +60,9 @@ export async function evaluateFiles(
   request: EvalRequest,
   files: EvalFiles,
   onProgress?: EvalProgress,
+  signal?: AbortSignal,
 ): Promise<EvalReport> {
+  if (signal?.aborted) throw new EvaluationCancelled();
   const tokenizer = loadTokenizer(request.model);
   const loaded = loadModel(request.model);
   let reference: { model: typeof loaded.model; tokenizer: typeof tokenizer } | undefined;
@@ -69,7 +82,12 @@ export async function evaluateFiles(
         ...files,
         ...(reference === undefined ? {} : { reference }),
       },
-      { onProgress: (label, done, total) => onProgress?.(label, done, total) },
+      {
+        onProgress: (label, done, total) => {
+          if (signal?.aborted) throw new EvaluationCancelled(); // the model is disposed below
+          onProgress?.(label, done, total);
+        },
+      },
     );
     return EvalReport.parse(document);
   } finally {
