@@ -31,14 +31,17 @@ const FLOAT = 4;
 const FULL_BYTES_PER_PARAMETER = 30;
 const LORA_BYTES_PER_ADAPTED_ELEMENT = 70;
 /**
- * The native CPU backend (tensors in RAM, AdamW in place, bounded's update recomputed in
- * backward), fitted on its measured peak RSS at the real shapes (bench/RESULTS.md "Real shapes":
- * Qwen2.5-0.5B and SmolLM2-135M, GradDiff and bounded; each shape's estimate within 5 % of its
- * measured peak with these two numbers). Bounded's was refitted at 0.5B (10.72 → 9.67 GiB
- * measured) when its projection stopped keeping W₀ + ΔW and W₀'s gradient (adapters/lora.ts).
+ * The native CPU backend (tensors in RAM, AdamW in place, GradDiff's two sets in one forward
+ * pass, bounded's update fused and recomputed in backward, the LM head chunked), fitted on its
+ * measured peak RSS at the real shapes through `nepenthe unlearn` (bench/RESULTS.md "Memory
+ * estimate at real shapes": SmolLM2-135M and Qwen2.5-0.5B GradDiff, and those two and
+ * Llama-3.2-1B bounded; every estimate within 5 % of its measured peak). The chunked head never
+ * holds more than NATIVE_HEAD_CHUNK_BYTES of logits, so the per-token vocabulary term is gone.
  */
-const NATIVE_FULL_BYTES_PER_PARAMETER = 22;
-const NATIVE_LORA_BYTES_PER_ADAPTED_ELEMENT = 17.5;
+const NATIVE_FULL_BYTES_PER_PARAMETER = 19;
+const NATIVE_LORA_BYTES_PER_ADAPTED_ELEMENT = 5;
+/** The chunked LM head's logits (engine/wasm-kernels/native-head.ts CHUNK_BYTES), and theirs. */
+const NATIVE_HEAD_CHUNK_BYTES = 2 * 128 * 2 ** 20;
 const ADAPTER_BYTES_PER_ELEMENT = 16;
 /** Bytes per token per unit of each shape term; see the file comment. */
 const TRAIN_PER_TOKEN = { layerHidden: 195, layerHeadPosition: 17, vocab: 9.25 };
@@ -59,6 +62,12 @@ export interface EstimateInputs {
   readonly mlpElementsPerLayer?: number;
   /** The run is on the native CPU backend (its own measured coefficients). */
   readonly nativeCpu?: boolean;
+  /**
+   * Gradient checkpointing (full-parameter training): only each block's input (4 B per
+   * layer·hidden per token) is kept through the forward pass, plus one block's activations
+   * while it is recomputed. Not for LoRA (its adapters are not the block's parameters).
+   */
+  readonly checkpointing?: boolean;
   /** GPU memory when the engine runs on a GPU and the driver reports it. */
   readonly gpuMemoryBytes: number | null;
   readonly onGpu: boolean;
@@ -74,7 +83,14 @@ export function estimateMemory(
   const T = inputs.sequenceLength;
   const perToken = (c: typeof TRAIN_PER_TOKEN): number =>
     c.layerHidden * layers * hidden + c.layerHeadPosition * layers * heads * T + c.vocab * vocab;
-  const trainActivations = 2 * inputs.batchSize * T * perToken(TRAIN_PER_TOKEN);
+  const trainTokens = 2 * inputs.batchSize * T;
+  const trainActivations = inputs.nativeCpu
+    ? trainTokens * perToken({ ...TRAIN_PER_TOKEN, vocab: 0 }) + NATIVE_HEAD_CHUNK_BYTES
+    : trainTokens * perToken(TRAIN_PER_TOKEN);
+  // Checkpointed: the block inputs, and one block's activations (a layer's share) at a time.
+  const checkpointedActivations =
+    trainTokens * (FLOAT * layers * hidden + perToken({ ...TRAIN_PER_TOKEN, vocab: 0 }) / layers) +
+    (inputs.nativeCpu ? NATIVE_HEAD_CHUNK_BYTES : trainTokens * TRAIN_PER_TOKEN.vocab * vocab);
   const evalActivations = inputs.batchSize * T * perToken(EVAL_PER_TOKEN);
   const adaptedElements = layers * (inputs.mlpElementsPerLayer ?? 8 * hidden * hidden); // MLP weights
   const adapterElements = layers * 2 * inputs.rank * (hidden + 4 * hidden);
@@ -83,7 +99,9 @@ export function estimateMemory(
     ? NATIVE_LORA_BYTES_PER_ADAPTED_ELEMENT
     : LORA_BYTES_PER_ADAPTED_ELEMENT;
   return {
-    fullParameterBytes: Math.round(full * parameters + trainActivations),
+    fullParameterBytes: Math.round(
+      full * parameters + (inputs.checkpointing ? checkpointedActivations : trainActivations),
+    ),
     loraBytes: Math.round(
       FLOAT * parameters +
         lora * adaptedElements +
@@ -98,7 +116,8 @@ export function estimateMemory(
       `4 B/param + ${lora} B per adapted MLP weight + rank-${inputs.rank} adapters + activations; ` +
       `eval = 4 B/param + one batch's forward; training activations per token of forget + ` +
       `retain (2 × batch ${inputs.batchSize} × seq ${T}) ≈ 195 B·layers·hidden + ` +
-      `17 B·layers·heads·seq + 9.25 B·vocab`,
+      `17 B·layers·heads·seq + ` +
+      (inputs.nativeCpu ? `one 256 MiB chunk of logits` : `9.25 B·vocab`),
   };
 }
 export interface MethodSuggestion {

@@ -44,17 +44,31 @@ describe('estimateMemory', () => {
     expect(m.basis).toContain('30 B/param');
   });
 
-  it('native CPU: 22 B/param full, 17.5 B per adapted element, over the MLP elements it is given', () => {
+  it('native CPU: 19 B/param full, 5 B per adapted element, one chunk of logits, over the MLP elements it is given', () => {
     const m = estimateMemory(model(), {
       ...inputs,
       nativeCpu: true,
       mlpElementsPerLayer: 3 * 128 * 344,
     });
-    const train = 2 * 4 * 256 * (195 * 2 * 128 + 17 * 2 * 2 * 256 + 9.25 * 1000);
-    expect(m.fullParameterBytes).toBe(22e6 + train);
+    const train = 2 * 4 * 256 * (195 * 2 * 128 + 17 * 2 * 2 * 256) + 2 * 128 * 2 ** 20;
+    expect(m.fullParameterBytes).toBe(19e6 + train);
     const adapters = 2 * 2 * 8 * (128 + 512);
-    expect(m.loraBytes).toBe(4e6 + 17.5 * 2 * 3 * 128 * 344 + 16 * adapters + train);
-    expect(m.basis).toContain('22 B/param');
+    expect(m.loraBytes).toBe(4e6 + 5 * 2 * 3 * 128 * 344 + 16 * adapters + train);
+    expect(m.basis).toContain('19 B/param');
+    expect(m.basis).toContain('one 256 MiB chunk of logits');
+  });
+
+  it('gradient checkpointing keeps block inputs and one block: full training only', () => {
+    const given = { ...inputs, nativeCpu: true, mlpElementsPerLayer: 3 * 128 * 344 };
+    const plain = estimateMemory(model(), given);
+    const checkpointed = estimateMemory(model(), { ...given, checkpointing: true });
+    const tokens = 2 * 4 * 256;
+    const block = (195 * 2 * 128 + 17 * 2 * 2 * 256) / 2; // one layer's share
+    expect(checkpointed.fullParameterBytes).toBe(
+      19e6 + tokens * (4 * 2 * 128 + block) + 2 * 128 * 2 ** 20,
+    );
+    expect(checkpointed.fullParameterBytes).toBeLessThan(plain.fullParameterBytes);
+    expect(checkpointed.loraBytes).toBe(plain.loraBytes);
   });
 
   it('uses the heads it is given (attention grows with heads × positions)', () => {

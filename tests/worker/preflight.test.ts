@@ -28,13 +28,33 @@ describe('memory pre-flight', () => {
 
   it('refuses with the real lengths in its message', () => {
     const need = memoryNeed(spec, 'graddiff', config, 40).bytes;
-    process.env.NEPENTHE_MEMORY_LIMIT = String(Math.floor(need / 2));
+    process.env.NEPENTHE_MEMORY_LIMIT = String(need - 1);
+    const checkpointed = memoryNeed(spec, 'graddiff', config, 40).bytes; // the smallest it can be
+    process.env.NEPENTHE_MEMORY_LIMIT = String(Math.floor(checkpointed / 2));
     expect(() => checkMemoryFits(MODEL, spec, 'graddiff', config, 40)).toThrow(
       /with batchSize 4 and sequences of up to 40 tokens \(maxLength 256\) needs about/,
     );
     // A run that fits at its real length passes where maxLength would not.
     process.env.NEPENTHE_MEMORY_LIMIT = String(need + 1);
-    expect(memoryNeed(spec, 'graddiff', config).fits).toBe(false);
-    expect(() => checkMemoryFits(MODEL, spec, 'graddiff', config, 40)).not.toThrow();
+    const atMax = memoryNeed(spec, 'graddiff', config);
+    expect(atMax.fits && !atMax.checkpointing).toBe(false); // not as it is, at maxLength
+    expect(checkMemoryFits(MODEL, spec, 'graddiff', config, 40).checkpointing).toBe(false);
+  });
+
+  it('switches gradient checkpointing on when only it makes a full-parameter run fit', () => {
+    const plain = memoryNeed(spec, 'graddiff', config, 200);
+    expect(plain).toMatchObject({ fits: true, checkpointing: false });
+    process.env.NEPENTHE_MEMORY_LIMIT = String(plain.bytes - 1);
+    const need = checkMemoryFits(MODEL, spec, 'graddiff', config, 200);
+    expect(need).toMatchObject({ fits: true, checkpointing: true });
+    expect(need.bytes).toBeLessThan(plain.bytes);
+    // Bounded's adapters are not a block's parameters: no checkpointing, refused instead.
+    const bounded = memoryNeed(spec, 'bounded', config, 200).bytes;
+    process.env.NEPENTHE_MEMORY_LIMIT = String(bounded - 1);
+    expect(memoryNeed(spec, 'bounded', config, 200)).toMatchObject({
+      fits: false,
+      checkpointing: false,
+    });
+    expect(() => checkMemoryFits(MODEL, spec, 'bounded', config, 200)).toThrow(/needs about/);
   });
 });

@@ -90,6 +90,7 @@ export const HANDLERS: { readonly [K in JobKind]: Handler<K> } = {
         signal: context.signal,
         onProgress: context.progress,
         onStep: context.step,
+        onLog: (message) => context.log(message),
       }),
     );
     if (report.cancelled)

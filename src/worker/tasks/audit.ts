@@ -368,7 +368,12 @@ async function unlearn(
   if (resume) hooks.onLog?.('continuing training from the checkpoint of the interrupted run');
   return runUnlearning({ ...request, resume }, inputs, {
     backend,
-    ...defined({ signal: hooks.signal, onProgress: hooks.onProgress, onStep: hooks.onStep }),
+    ...defined({
+      signal: hooks.signal,
+      onProgress: hooks.onProgress,
+      onStep: hooks.onStep,
+      onLog: hooks.onLog,
+    }),
   });
 }
 

@@ -69,6 +69,11 @@ export interface MemoryNeed {
   /** The tokens per sequence the estimate assumed: maxLength, or the longest sequence if shorter. */
   readonly sequenceLength: number;
   readonly fits: boolean;
+  /**
+   * The run fits only with gradient checkpointing (full-parameter methods), which the trainer
+   * then switches on; `bytes` is the checkpointed estimate.
+   */
+  readonly checkpointing: boolean;
   /** What would fit instead, in words (empty when nothing smaller does). */
   readonly alternatives: string[];
 }
@@ -88,7 +93,12 @@ export function memoryNeed(
   const length = Math.min(config.maxLength, longestSequence ?? config.maxLength);
   const parameters = parameterCount(spec);
   const shape = { layers: spec.layers, hidden: spec.hidden, vocab: spec.vocabSize, parameters };
-  const need = (batchSize: number, sequenceLength: number, name: string): number => {
+  const need = (
+    batchSize: number,
+    sequenceLength: number,
+    name: string,
+    checkpointing = false,
+  ): number => {
     // SGA's graph holds the forget batch and K − 1 neighbour batches: K/2 GradDiff's tokens.
     const rows = name === 'sga' ? (batchSize * config.k) / 2 : batchSize;
     const estimate = estimateMemory(shape, {
@@ -98,6 +108,7 @@ export function memoryNeed(
       heads: spec.heads,
       mlpElementsPerLayer: mlpElementsPerLayer(spec),
       nativeCpu,
+      checkpointing,
       gpuMemoryBytes: null,
       onGpu: false,
       systemMemoryBytes: 0,
@@ -106,7 +117,14 @@ export function memoryNeed(
     return base + (EXTRA_BYTES_PER_PARAMETER[name] ?? 0) * parameters;
   };
   const availableBytes = availableMemoryBytes();
-  const bytes = need(config.batchSize, length, method);
+  const plain = need(config.batchSize, length, method);
+  // Gradient checkpointing when only it makes the run fit (one more forward pass per step).
+  const checkpointed =
+    plain > availableBytes && method !== 'bounded'
+      ? need(config.batchSize, length, method, true)
+      : Infinity;
+  const checkpointing = checkpointed <= availableBytes;
+  const bytes = checkpointing ? checkpointed : plain;
   const alternatives: string[] = [];
   if (bytes > availableBytes) {
     const fitting = (b: number) => b <= availableBytes;
@@ -123,6 +141,7 @@ export function memoryNeed(
     availableBytes,
     sequenceLength: length,
     fits: bytes <= availableBytes,
+    checkpointing,
     alternatives,
   };
 }
@@ -158,16 +177,19 @@ export function wasmEvalTensorBytes(spec: ModelSpec, sequenceLength: number): nu
   }).evalBytes;
 }
 
-/** Throws exit-2 UserInputError naming `folder` when the run cannot fit this machine. */
+/**
+ * Throws exit-2 UserInputError naming `folder` when the run cannot fit this machine, even with
+ * gradient checkpointing; else returns the need (with `checkpointing` when it takes that).
+ */
 export function checkMemoryFits(
   folder: string,
   spec: ModelSpec,
   method: string,
   config: RunConfig,
   longestSequence?: number,
-): void {
+): MemoryNeed {
   const need = memoryNeed(spec, method, config, longestSequence);
-  if (need.fits) return;
+  if (need.fits) return need;
   const lengths =
     need.sequenceLength < config.maxLength
       ? `sequences of up to ${need.sequenceLength} tokens (maxLength ${config.maxLength})`

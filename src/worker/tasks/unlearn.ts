@@ -55,6 +55,8 @@ export interface UnlearnInputs {
   readonly retain: TokenSequence[];
   /** The run's tensor memory on wasm's coefficients: `auto` weighs it against wasm's heap. */
   readonly wasmTensorBytes: number;
+  /** Gradient checkpointing: the pre-flight found that the run fits only with it. */
+  readonly checkpointing: boolean;
 }
 
 export interface UnlearnHooks {
@@ -62,6 +64,8 @@ export interface UnlearnHooks {
   readonly signal?: AbortSignal;
   readonly onProgress?: (label: string, done: number, total: number) => void;
   readonly onStep?: (progress: TrainingProgress) => void;
+  /** A line for the user (the CLI's stderr, the app's log). */
+  readonly onLog?: (message: string) => void;
   /** Tests of resume: stop as if cancelled after this many steps. */
   readonly stopAfterStep?: number;
 }
@@ -117,9 +121,27 @@ export async function readUnlearnInputs(request: UnlearnRequest): Promise<Unlear
   }
   checkOutputFolder(request.out);
   const longest = Math.max(...[...forget, ...retain].map((s) => s.ids.length));
-  checkMemoryFits(request.model, spec, method.name, config, longest);
+  const need = checkMemoryFits(request.model, spec, method.name, config, longest);
   const wasmBytes = wasmTensorBytes(spec, method.name, config, longest);
-  return { method, config, forget, retain, wasmTensorBytes: wasmBytes };
+  return {
+    method,
+    config,
+    forget,
+    retain,
+    wasmTensorBytes: wasmBytes,
+    checkpointing: checkpointingOverride() ?? need.checkpointing,
+  };
+}
+
+/**
+ * NEPENTHE_CHECKPOINTING=on|off forces gradient checkpointing either way (benchmarks, machines
+ * whose free memory the estimate misjudges); unset, the pre-flight decides.
+ */
+function checkpointingOverride(): boolean | undefined {
+  const raw = process.env.NEPENTHE_CHECKPOINTING;
+  if (raw === undefined || raw === '') return undefined;
+  if (raw === 'on' || raw === 'off') return raw === 'on';
+  throw new UserInputError(undefined, `NEPENTHE_CHECKPOINTING must be on or off, got "${raw}"`);
 }
 
 /** Whether any block linear weight is exactly zero (read from the files, no engine). */
@@ -152,6 +174,12 @@ export async function runUnlearning(
   hooks.onProgress?.('loading model', 0, 1);
   const loaded = loadModel(request.model);
   const model = loaded.model;
+  if (inputs.checkpointing) {
+    model.setCheckpointing(true);
+    hooks.onLog?.(
+      'gradient checkpointing on: the run fits this machine only if each block is recomputed in the backward pass (one more forward pass per step)',
+    );
+  }
   try {
     const run = await method.prepare({
       model,

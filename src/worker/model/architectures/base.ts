@@ -35,6 +35,22 @@ export interface ForwardContext<Positions> {
   readonly positions: Positions;
 }
 
+/**
+ * Runs `f` (a tf.grads call made inside a backward pass) with the outer gradient call's tape put
+ * back afterwards. tfjs keeps one tape (engine state `activeTape`): a gradient call started
+ * while none is recording replaces it, and when done disposes its own and sets it to null, so the
+ * outer call (still walking its copy of its nodes) would then fail to free its saved tensors.
+ */
+function withOwnTape<T>(f: () => T): T {
+  const state = (tf.engine() as unknown as { state: { activeTape: unknown } }).state;
+  const outer = state.activeTape;
+  try {
+    return f();
+  } finally {
+    state.activeTape = outer;
+  }
+}
+
 /** Causal masks are rebuilt in JS per shape; keep the few shapes a run uses. */
 const MAX_CACHED_MASKS = 8;
 
@@ -42,6 +58,12 @@ export abstract class TransformerLM<Positions> implements CausalLM {
   readonly transposed: ReadonlySet<string>;
   private readonly masks = new Map<string, tf.Tensor2D>();
   private hooks: LinearHooks | null = null;
+  /** Gradient checkpointing: each block's activations recomputed in the backward pass. */
+  private checkpointing = false;
+  /** While a checkpointed block is recomputed: its parameters, as the backward pass's inputs. */
+  private overrides: ReadonlyMap<string, tf.Tensor> | null = null;
+  /** Each layer's parameter names (the `.<layer>.` segment of the HF name), found once. */
+  private readonly layerParams = new Map<number, string[]>();
 
   constructor(
     readonly spec: ModelSpec,
@@ -75,6 +97,14 @@ export abstract class TransformerLM<Positions> implements CausalLM {
   protected abstract readonly embeddingName: string;
 
   protected param<T extends tf.Tensor>(name: string): T {
+    if (this.overrides !== null) {
+      const given = this.overrides.get(name);
+      if (!given)
+        throw new Error(
+          `${this.spec.modelType}: gradient checkpointing: a block reads ${name}, which is not one of its layer's parameters`,
+        );
+      return given as T;
+    }
     const v = this.params.get(name);
     if (!v) throw new Error(`${this.spec.modelType}: no parameter ${name}`);
     return v as unknown as T;
@@ -99,6 +129,64 @@ export abstract class TransformerLM<Positions> implements CausalLM {
 
   setLinearHooks(hooks: LinearHooks | null): void {
     this.hooks = hooks;
+  }
+
+  setCheckpointing(on: boolean): void {
+    this.checkpointing = on;
+  }
+
+  /**
+   * One block with gradient checkpointing: the forward pass keeps only the block's input (and
+   * the parameters, which live anyway); the backward pass runs the block again under its own
+   * tape and takes the gradients of the input and of every parameter of the layer from it. One
+   * block's activations are alive at a time instead of every block's, for one more forward pass.
+   * The layer's parameters go in as explicit inputs, so that their gradients reach the caller;
+   * a block that read any other parameter would lose its gradient, and throws instead.
+   */
+  private checkpointedBlock(
+    x: tf.Tensor2D,
+    layer: number,
+    ctx: ForwardContext<Positions>,
+  ): tf.Tensor2D {
+    const names = this.paramsOfLayer(layer);
+    const block = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+      const save = args.at(-1) as tf.GradSaveFunc;
+      const inputs = args.slice(0, -1) as tf.Tensor[];
+      save([inputs[0]!]); // (B*T, C): the parameters are the model's, alive anyway
+      return {
+        value: tf.tidy(() => this.block(inputs[0] as tf.Tensor2D, layer, ctx)), // (B*T, C)
+        gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
+          tf.tidy(() => {
+            // The forward pass's position tables are gone by now; rebuilt (cheap), and the
+            // mask from the cache (rebuilt if it was evicted).
+            const again: ForwardContext<Positions> = {
+              ...ctx,
+              mask: this.causalMask(ctx.time, ctx.past + ctx.time),
+              positions: this.positions(ctx.past, ctx.time),
+            };
+            const recompute = (...xs: tf.Tensor[]) => {
+              this.overrides = new Map(names.map((n, i) => [n, xs[i + 1]!]));
+              try {
+                return this.block(xs[0] as tf.Tensor2D, layer, again);
+              } finally {
+                this.overrides = null;
+              }
+            };
+            const params = names.map((n) => this.params.get(n)!);
+            return withOwnTape(() => tf.grads(recompute)([saved[0]!, ...params], dy)); // dx, then each parameter's
+          }),
+      };
+    });
+    return block(x, ...names.map((n) => this.params.get(n)!)) as tf.Tensor2D;
+  }
+
+  private paramsOfLayer(layer: number): string[] {
+    let names = this.layerParams.get(layer);
+    if (!names) {
+      names = [...this.params.keys()].filter((n) => /\.(\d+)\./.exec(n)?.[1] === String(layer));
+      this.layerParams.set(layer, names);
+    }
+    return names;
   }
 
   /** Final hidden states (B*T, C) → logits (B*T, V). */
@@ -136,7 +224,11 @@ export abstract class TransformerLM<Positions> implements CausalLM {
       positions: this.positions(past, T),
     };
     let x = this.embed(ids, ctx); // (B*T, C)
-    for (let layer = 0; layer < this.spec.layers; layer++) x = this.block(x, layer, ctx); // (B*T, C)
+    // Checkpointing is for training: never with a cache (decoding), nor with a projection hook
+    // (LoRA), whose adapter variables are not the layer's parameters.
+    const checkpointed = this.checkpointing && cache === null && !this.hooks?.project;
+    for (let layer = 0; layer < this.spec.layers; layer++)
+      x = checkpointed ? this.checkpointedBlock(x, layer, ctx) : this.block(x, layer, ctx); // (B*T, C)
     cache?.advance(T);
     return this.finalNorm(x); // (B*T, C)
   }

@@ -80,6 +80,11 @@ export interface CausalLM {
   sequenceNll(ids: tf.Tensor2D, mask?: tf.Tensor2D): tf.Tensor1D;
   /** Installs (or with null removes) hooks on every block linear projection. */
   setLinearHooks(hooks: LinearHooks | null): void;
+  /**
+   * Gradient checkpointing (off by default): training passes keep only each block's input and
+   * recompute its activations in the backward pass. Not with a projection hook (LoRA).
+   */
+  setCheckpointing(on: boolean): void;
   createCache(): KvCache;
   /** Logits (B, T, V) of `ids`, which continue the sequence in `cache`; appends their keys and values. */
   decode(ids: tf.Tensor2D, cache: KvCache): tf.Tensor3D;
