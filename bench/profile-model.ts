@@ -3,7 +3,10 @@
  * at a real shape (bench/RESULTS.md "Real shapes"): the profile that guided the scale work.
  *
  *   node --import tsx bench/profile-model.ts --model <dir> [--backend native] [--batch 2]
- *     [--seq 128] [--steps 1] [--phase train|eval] [--method graddiff|bounded]
+ *     [--seq 128] [--steps 1] [--phase train|eval|decode] [--method graddiff|bounded]
+ *
+ * decode: greedy decoding as the verbatim / PII / QA metrics do it (greedyGenerateMany), --batch
+ * rows of --seq random prompt tokens, 16 new tokens each; "s/step" is per decoding.
  *
  * Random token ids; the first step is warm-up and not profiled.
  */
@@ -12,6 +15,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { BackendName } from '../src/shared/contracts.ts';
 import { selectBackend } from '../src/worker/engine/backend.ts';
 import { LoraAdapters, loraDefaults } from '../src/worker/model/adapters/lora.ts';
+import { greedyGenerateMany } from '../src/worker/model/generate.ts';
 import { loadModel } from '../src/worker/model/load.ts';
 import { gradDiffStep } from '../src/worker/tasks/bench.ts';
 import { AdamW } from '../src/worker/unlearn/optim/adamw.ts';
@@ -45,7 +49,16 @@ const optimizer = new AdamW({ lr: 1e-5, weightDecay: 0.01 });
 const trainable =
   values.method === 'bounded' ? LoraAdapters.attach(model, loraDefaults()).variables : model.params;
 const once = async () => {
-  if (values.phase === 'eval') {
+  if (values.phase === 'decode') {
+    const prompts = Array.from({ length: batch }, (_, r) =>
+      Array.from({ length: seq }, (_, t) => (r * 7919 + t * 104729) % vocab),
+    );
+    await greedyGenerateMany(
+      model,
+      prompts.map((prompt) => ({ prompt, maxNewTokens: 16 })),
+      { batchSize: batch },
+    );
+  } else if (values.phase === 'eval') {
     const x = ids();
     const nll = model.nll(x);
     await nll.data();
@@ -65,7 +78,10 @@ const profile = await profileKernels(
     },
   },
 );
-const tokens = (values.phase === 'eval' ? 1 : 2) * batch * seq * steps;
+const tokens =
+  values.phase === 'decode'
+    ? batch * 16 * steps // new tokens
+    : (values.phase === 'eval' ? 1 : 2) * batch * seq * steps;
 console.log(
   `${values.phase} ${(profile.wallMs / steps / 1000).toFixed(2)} s/step, ${((tokens * 1000) / profile.wallMs).toFixed(1)} tok/s, peak RSS ${(process.resourceUsage().maxRSS / 2 ** 20).toFixed(2)} GiB, peak live tensors ${(peakTensorBytes / 2 ** 30).toFixed(2)} GiB`,
 );

@@ -105,8 +105,19 @@ describe.each(['gpt2-tiny', 'llama-gqa-tiny', 'qwen2-tiny'])('%s', (name) => {
     expect(tf.memory().numTensors).toBe(before);
     expect(many).toEqual(expected);
     expect(progress.at(-1)).toBe(requests.length);
-    expect(progress.length).toBeGreaterThan(3); // batches of at most 2, one length each
-    expect(await greedyGenerateMany(model, requests)).toEqual(expected);
+    expect(progress).toEqual([2, 4, 6, 7]); // batches of 2 whatever their lengths (left-padded)
+    expect(await greedyGenerateMany(model, requests)).toEqual(expected); // one batch of 7
+  });
+
+  it('many: a left-padded row decodes as it does alone, also for the longest prompt', async () => {
+    const long = [...PROMPT, 11, 60, 2, 33, 71, 5, 9, 14];
+    const requests = [
+      { prompt: [42], maxNewTokens: 12 },
+      { prompt: long, maxNewTokens: 12 },
+      { prompt: [7, 7, 7], maxNewTokens: 12 },
+    ];
+    const alone = await Promise.all(requests.map((r) => greedyGenerate(model, r.prompt, 12)));
+    expect(await greedyGenerateMany(model, requests)).toEqual(alone);
   });
 
   it('stops after a stop token, which it keeps', async () => {
@@ -122,5 +133,16 @@ it("stops at the model's last position (GPT-2 n_positions)", async () => {
   const prompt = Array.from({ length: spec.maxPositions - 2 }, (_, i) => i % spec.vocabSize);
   expect(await greedyGenerate(model, prompt, 10)).toHaveLength(2);
   expect(await greedyGenerate(model, [...prompt, 1, 2], 10)).toEqual([]);
+  // Batched with a short prompt: the long row stops at its own limit, the short one goes on.
+  const short = [3, 1, 4];
+  const many = await greedyGenerateMany(model, [
+    { prompt, maxNewTokens: 10 },
+    { prompt: short, maxNewTokens: 10 },
+  ]);
+  expect(many).toEqual([
+    await greedyGenerate(model, prompt, 10),
+    await greedyGenerate(model, short, 10),
+  ]);
+  expect(many.map((m) => m.length)).toEqual([2, 10]);
   model.dispose();
 });

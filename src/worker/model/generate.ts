@@ -3,10 +3,12 @@
  * position of attention over the cached keys and values instead of a pass over the whole prefix.
  * Token for token the same as re-running the full sequence and taking the argmax (tested).
  *
- * Decoding is batched: rows of one prompt length go through the model together, one decode step
- * per position for all of them. A decode step of a large model is bound by reading its weights,
- * so B rows cost little more than one. Each row is its own greedy decoding (rows never attend to
- * each other), equal to decoding it alone up to float summation order in the batched products.
+ * Decoding is batched: rows go through the model together, one decode step per position for all
+ * of them. A decode step of a large model is bound by reading its weights, so B rows cost little
+ * more than one. Prompts of different lengths are left-padded to the longest: each row's padding
+ * keys are masked and its positions count from its first real token (createCache's
+ * `leftPadding`), so each row is its own greedy decoding (rows never attend to each other),
+ * equal to decoding it alone up to float summation order in the batched products.
  * Only the last position's logits are computed (`decodeNext`), never (B, T, V) for a prompt.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -26,6 +28,9 @@ export interface GenerateManyOptions {
   /** Called after each batch with the requests done and the total. */
   readonly onProgress?: (done: number, total: number) => void;
 }
+
+/** The token id under the left padding: never attended to, so any id in range. */
+const PAD_ID = 0;
 
 /** Positions a continuation may reach: the model's, and its sliding window (attention is full). */
 function positionLimit(model: CausalLM): number {
@@ -70,8 +75,10 @@ export async function greedyGenerateBatch(
 }
 
 /**
- * Every request's greedy continuation, in input order: requests are grouped by prompt length
- * and decoded `batchSize` rows at a time, each row as `greedyGenerate` would.
+ * Every request's greedy continuation, in input order: requests are sorted by prompt length
+ * (the least padding) and decoded `batchSize` rows at a time, each row as `greedyGenerate`
+ * would. Grouping by exact length instead left PII probes, whose prompts have many lengths, in
+ * batches of one or two rows.
  */
 export async function greedyGenerateMany(
   model: CausalLM,
@@ -90,16 +97,8 @@ export async function greedyGenerateMany(
     (a, b) => requests[a]!.prompt.length - requests[b]!.prompt.length || a - b,
   );
   let done = 0;
-  for (let start = 0; start < order.length;) {
-    const length = requests[order[start]!]!.prompt.length;
-    let end = start;
-    while (
-      end < order.length &&
-      end - start < batchSize &&
-      requests[order[end]!]!.prompt.length === length
-    )
-      end++;
-    const rows = order.slice(start, end);
+  for (let start = 0; start < order.length; start += batchSize) {
+    const rows = order.slice(start, start + batchSize);
     const generated = await decodeRows(
       model,
       rows.map((i) => requests[i]!),
@@ -107,33 +106,35 @@ export async function greedyGenerateMany(
     rows.forEach((i, r) => (out[i] = generated[r]!));
     done += rows.length;
     options.onProgress?.(done, requests.length);
-    start = end;
   }
   return out;
 }
 
 /**
- * Greedy continuations of requests whose prompts share one length, as one batch: decodes until
- * every row has its budget or its stop token, then cuts each row to its own.
+ * Greedy continuations of requests as one batch, prompts left-padded to the longest: decodes
+ * until every row has its budget or its stop token, then cuts each row to its own.
  */
 async function decodeRows(
   model: CausalLM,
   requests: readonly GenerationRequest[],
 ): Promise<number[][]> {
   const B = requests.length;
-  const P = requests[0]!.prompt.length;
-  const room = positionLimit(model) - P;
-  const budgets = requests.map((r) => Math.max(0, Math.min(r.maxNewTokens, room)));
+  const P = Math.max(...requests.map((r) => r.prompt.length));
+  const padding = requests.map((r) => P - r.prompt.length);
+  const limit = positionLimit(model);
+  const budgets = requests.map((r) =>
+    Math.max(0, Math.min(r.maxNewTokens, limit - r.prompt.length)),
+  );
   const stops = requests.map((r) => new Set(r.stopIds ?? []));
   const out: number[][] = requests.map(() => []);
   const finished = budgets.map((b) => b === 0);
   if (finished.every(Boolean)) return out;
-  const cache = model.createCache();
+  const cache = model.createCache(padding);
   let input = tf.tensor2d(
-    requests.flatMap((r) => [...r.prompt]),
+    requests.flatMap((r, i) => [...new Array<number>(padding[i]!).fill(PAD_ID), ...r.prompt]),
     [B, P],
     'int32',
-  ); // (B, P)
+  ); // (B, P), right-aligned
   try {
     for (;;) {
       const next = tf.tidy(() => model.decodeNext(input, cache).argMax(1)); // (B)

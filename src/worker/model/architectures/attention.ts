@@ -23,15 +23,16 @@ export interface AttentionShape {
 }
 
 /**
- * q (B, T, nh, hs), k and v (B, T, kvh, hs) → (B*T, nh*hs). `mask` (T, S) is added to the
- * scores (null when every key is visible); with a cache, S = past + T keys.
+ * q (B, T, nh, hs), k and v (B, T, kvh, hs) → (B*T, nh*hs). `mask` (T, S), or (B, T, S) with a
+ * row's own key padding, is added to the scores (null when every key is visible); with a cache,
+ * S = past + T keys.
  */
 export function causalAttention(
   q: tf.Tensor4D,
   k: tf.Tensor4D,
   v: tf.Tensor4D,
   shape: AttentionShape,
-  mask: tf.Tensor2D | null,
+  mask: tf.Tensor2D | tf.Tensor3D | null,
   cache: { readonly cache: LayerKvCache; readonly layer: number } | null,
 ): tf.Tensor2D {
   const { batch: B, time: T, heads: nh, kvHeads: kvh, headDim: hs } = shape;
@@ -46,9 +47,14 @@ export function causalAttention(
   const S = kh.shape[2];
   const scores = tf.matMul(qg, kh.reshape([B * kvh, S, hs]), false, true); // (B*kvh, rep*T, S)
   const perHead = scores.reshape([B * nh, T, S]); // (B*nh, T, S)
-  const probabilities = fusedLayersAvailable()
-    ? fusedMaskedSoftmax(perHead, mask) // one pass: + mask, softmax
-    : tf.softmax(mask ? perHead.add(mask) : perHead); // (B*nh, T, S)
+  const probabilities =
+    mask?.rank === 3
+      ? tf
+          .softmax(perHead.reshape([B, nh, T, S]).add(mask.reshape([B, 1, T, S]))) // (B, nh, T, S)
+          .reshape([B * nh, T, S])
+      : fusedLayersAvailable()
+        ? fusedMaskedSoftmax(perHead, mask as tf.Tensor2D | null) // one pass: + mask, softmax
+        : tf.softmax(mask ? perHead.add(mask) : perHead); // (B*nh, T, S)
   const weights = probabilities.reshape([B * kvh, rep * T, S]); // (B*kvh, rep*T, S)
   const y = tf.matMul(weights, vh.reshape([B * kvh, S, hs])); // (B*kvh, rep*T, hs)
   return y
@@ -65,13 +71,41 @@ export function causalMask(T: number, S: number): tf.Tensor2D {
   return tf.tensor2d(values, [T, S]);
 }
 
+/**
+ * (B, T, S) additive mask for rows whose first `padding[r]` keys are padding: causal as
+ * `causalMask`, and no query sees a padding key (a padding query sees only itself, so that its
+ * softmax stays finite; nothing real reads it).
+ */
+export function paddedCausalMask(T: number, S: number, padding: readonly number[]): tf.Tensor3D {
+  const past = S - T;
+  const B = padding.length;
+  const values = new Float32Array(B * T * S);
+  for (let r = 0; r < B; r++) {
+    const pad = padding[r]!;
+    for (let i = 0; i < T; i++) {
+      const row = (r * T + i) * S;
+      const position = past + i;
+      values.fill(MASKED, row + position + 1, row + S); // the future
+      if (position >= pad) values.fill(MASKED, row, row + Math.min(pad, S));
+      else {
+        values.fill(MASKED, row, row + position);
+      }
+    }
+  }
+  return tf.tensor3d(values, [B, T, S]);
+}
+
 /** Per-layer keys and values (B, kvh, S, hs); tensors are kept outside any tidy and owned here. */
 export class LayerKvCache implements KvCache {
   private readonly keys: (tf.Tensor4D | undefined)[];
   private readonly values: (tf.Tensor4D | undefined)[];
   private positions = 0;
 
-  constructor(layers: number) {
+  /** Per row, the pad tokens its sequence starts with (null: none). */
+  readonly padding: readonly number[] | null;
+
+  constructor(layers: number, padding?: readonly number[]) {
+    this.padding = padding !== undefined && padding.some((p) => p > 0) ? [...padding] : null;
     this.keys = new Array<tf.Tensor4D | undefined>(layers);
     this.values = new Array<tf.Tensor4D | undefined>(layers);
   }

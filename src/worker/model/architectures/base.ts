@@ -8,7 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { ModelSpec } from '../config.ts';
-import { causalMask, LayerKvCache } from './attention.ts';
+import { causalMask, LayerKvCache, paddedCausalMask } from './attention.ts';
 import { fusedHeadCrossEntropy, fusedLayersAvailable } from './fused-ops.ts';
 import { nextTokenStats } from './next-token-stats.ts';
 import { linear, maskedMean, tokenCrossEntropy } from './ops.ts';
@@ -28,8 +28,11 @@ export interface ForwardContext<Positions> {
   readonly time: number;
   /** Positions before them (cached keys and values). */
   readonly past: number;
-  /** (T, past+T) additive causal mask; null when T = 1 (the new position sees everything). */
-  readonly mask: tf.Tensor2D | null;
+  /**
+   * (T, past+T) additive causal mask; null when T = 1 (the new position sees everything).
+   * (B, T, past+T) when the rows are left-padded (each row's padding keys masked too).
+   */
+  readonly mask: tf.Tensor2D | tf.Tensor3D | null;
   readonly cache: LayerKvCache | null;
   /** The family's encoding of positions past..past+T−1 (learned rows, rotations). */
   readonly positions: Positions;
@@ -82,8 +85,15 @@ export abstract class TransformerLM<Positions> implements CausalLM {
     this.transposed = new Set(layout.filter((p) => p.transposed).map((p) => p.name));
   }
 
-  /** Position encodings for positions past..past+T−1, built once per call for every block. */
-  protected abstract positions(past: number, T: number): Positions;
+  /**
+   * Position encodings for positions past..past+T−1, built once per call for every block. With
+   * `padding` (rows left-padded by padding[r] tokens), row r's are past+t−padding[r], from 0.
+   */
+  protected abstract positions(
+    past: number,
+    T: number,
+    padding?: readonly number[] | null,
+  ): Positions;
   /** Token embeddings (plus learned positions): ids (B, T) → (B*T, C). */
   protected abstract embed(ids: tf.Tensor2D, ctx: ForwardContext<Positions>): tf.Tensor2D;
   /** One decoder block on the residual stream (B*T, C) → (B*T, C). */
@@ -214,14 +224,18 @@ export abstract class TransformerLM<Positions> implements CausalLM {
     if (ids.dtype !== 'int32') throw new TypeError(`token ids must be int32, got ${ids.dtype}`);
     const [B, T] = ids.shape;
     const past = cache?.length ?? 0;
-    const mask = this.causalMask(T, past + T);
+    const padding = cache?.padding ?? null;
+    if (padding !== null && padding.length !== B)
+      throw new RangeError(`the cache was made for ${padding.length} rows, not ${B}`);
+    const mask =
+      padding === null ? this.causalMask(T, past + T) : paddedCausalMask(T, past + T, padding);
     const ctx: ForwardContext<Positions> = {
       batch: B,
       time: T,
       past,
       mask,
       cache,
-      positions: this.positions(past, T),
+      positions: this.positions(past, T, padding),
     };
     let x = this.embed(ids, ctx); // (B*T, C)
     // Checkpointing is for training: never with a cache (decoding), nor with a projection hook
@@ -286,8 +300,8 @@ export abstract class TransformerLM<Positions> implements CausalLM {
     });
   }
 
-  createCache(): KvCache {
-    return new LayerKvCache(this.spec.layers);
+  createCache(leftPadding?: readonly number[]): KvCache {
+    return new LayerKvCache(this.spec.layers, leftPadding);
   }
 
   decode(ids: tf.Tensor2D, cache: KvCache): tf.Tensor3D {

@@ -5,7 +5,7 @@
  * HF's `Conv1D` stores weights [in, out], already the layout `linear` wants, so nothing is kept
  * transposed except an untied `lm_head.weight` (an `nn.Linear`, [V, C]).
  */
-import type * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs';
 import type { ModelSpec } from '../config.ts';
 import { causalAttention } from './attention.ts';
 import { TransformerLM, type ForwardContext } from './base.ts';
@@ -50,19 +50,35 @@ function parameters(spec: ModelSpec): ParamSpec[] {
 }
 
 /** The GPT-2 forward pass; its positions are learned: rows past..past+T−1 of wpe, (T, C). */
-class Gpt2 extends TransformerLM<tf.Tensor2D> {
+class Gpt2 extends TransformerLM<tf.Tensor2D | tf.Tensor3D> {
   protected readonly embeddingName = `${PREFIX}wte.weight`;
 
-  protected positions(past: number, T: number): tf.Tensor2D {
-    if (past + T > this.spec.maxPositions) {
-      throw new RangeError(
-        `GPT-2 has ${this.spec.maxPositions} learned positions (n_positions); got ${past + T}`,
-      );
+  protected positions(
+    past: number,
+    T: number,
+    padding?: readonly number[] | null,
+  ): tf.Tensor2D | tf.Tensor3D {
+    const wpe = this.param<tf.Tensor2D>(`${PREFIX}wpe.weight`);
+    if (!padding) {
+      if (past + T > this.spec.maxPositions) {
+        throw new RangeError(
+          `GPT-2 has ${this.spec.maxPositions} learned positions (n_positions); got ${past + T}`,
+        );
+      }
+      return wpe.slice([past, 0], [T, this.spec.hidden]); // (T, C)
     }
-    return this.param<tf.Tensor2D>(`${PREFIX}wpe.weight`).slice([past, 0], [T, this.spec.hidden]); // (T, C)
+    // Left-padded rows (batched decoding): each row from its first real token. A row that runs
+    // past the last position has finished (generate.ts stops each row at its own limit) while
+    // others decode on: its positions are clamped and what it computes is never read.
+    const last = this.spec.maxPositions - 1;
+    const rows = padding.flatMap((pad) =>
+      Array.from({ length: T }, (_, t) => Math.min(last, Math.max(0, past + t - pad))),
+    );
+    const at = tf.tensor1d(rows, 'int32'); // (B*T)
+    return wpe.gather(at).reshape([padding.length, T, this.spec.hidden]); // (B, T, C)
   }
 
-  protected embed(ids: tf.Tensor2D, ctx: ForwardContext<tf.Tensor2D>): tf.Tensor2D {
+  protected embed(ids: tf.Tensor2D, ctx: ForwardContext<tf.Tensor2D | tf.Tensor3D>): tf.Tensor2D {
     const { batch: B, time: T } = ctx;
     const C = this.spec.hidden;
     const wte = this.param<tf.Tensor2D>(this.embeddingName); // (V, C)
@@ -70,7 +86,11 @@ class Gpt2 extends TransformerLM<tf.Tensor2D> {
     return tokens.add(ctx.positions).reshape([B * T, C]); // (B*T, C)
   }
 
-  protected block(x: tf.Tensor2D, layer: number, ctx: ForwardContext<tf.Tensor2D>): tf.Tensor2D {
+  protected block(
+    x: tf.Tensor2D,
+    layer: number,
+    ctx: ForwardContext<tf.Tensor2D | tf.Tensor3D>,
+  ): tf.Tensor2D {
     const { batch: B, time: T } = ctx;
     const { heads: nh, headDim: hs, normEps: eps } = this.spec;
     const w = <W extends tf.Tensor = tf.Tensor2D>(name: string) =>

@@ -56,8 +56,8 @@ class Llama extends TransformerLM<RopeTables> {
   protected readonly embeddingName = 'model.embed_tokens.weight';
   private readonly invFreq = ropeInverseFrequencies(this.spec);
 
-  protected positions(past: number, T: number): RopeTables {
-    return ropeTables(this.invFreq, past, T); // 2 × (1, T, 1, hs)
+  protected positions(past: number, T: number, padding?: readonly number[] | null): RopeTables {
+    return ropeTables(this.invFreq, past, T, padding ?? null); // 2 × (1 or B, T, 1, hs)
   }
 
   protected embed(ids: tf.Tensor2D, ctx: ForwardContext<RopeTables>): tf.Tensor2D {

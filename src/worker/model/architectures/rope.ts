@@ -30,27 +30,41 @@ export function ropeInverseFrequencies(spec: ModelSpec): Float32Array {
 }
 
 export interface RopeTables {
-  /** (1, T, 1, hs): cos(p·f) for the first and (repeated) second half of each head. */
+  /** (1, T, 1, hs) or, per row, (B, T, 1, hs): cos(p·f) for the first and (repeated) second half of each head. */
   readonly cos: tf.Tensor4D;
   /** (1, T, 1, hs): sin(p·f) with the first half negated, which folds rotate_half's sign in. */
   readonly signedSin: tf.Tensor4D;
 }
 
-/** Tables for positions past..past+T−1. */
-export function ropeTables(invFreq: Float32Array, past: number, T: number): RopeTables {
+/**
+ * Tables for positions past..past+T−1: (1, T, 1, hs). With `padding` (rows left-padded by
+ * padding[r] tokens), (B, T, 1, hs) for row r's positions past+t−padding[r] (0 for padding).
+ */
+export function ropeTables(
+  invFreq: Float32Array,
+  past: number,
+  T: number,
+  padding: readonly number[] | null = null,
+): RopeTables {
   const half = invFreq.length;
   const d = 2 * half;
-  const cos = new Float32Array(T * d);
-  const sin = new Float32Array(T * d);
-  for (let t = 0; t < T; t++) {
-    for (let j = 0; j < half; j++) {
-      const angle = (past + t) * invFreq[j]!;
-      cos[t * d + j] = cos[t * d + half + j] = Math.cos(angle);
-      sin[t * d + j] = -Math.sin(angle);
-      sin[t * d + half + j] = Math.sin(angle);
+  const rows = padding ?? [0];
+  const cos = new Float32Array(rows.length * T * d);
+  const sin = new Float32Array(rows.length * T * d);
+  rows.forEach((pad, r) => {
+    for (let t = 0; t < T; t++) {
+      const at = (r * T + t) * d;
+      const position = Math.max(0, past + t - pad);
+      for (let j = 0; j < half; j++) {
+        const angle = position * invFreq[j]!;
+        cos[at + j] = cos[at + half + j] = Math.cos(angle);
+        sin[at + j] = -Math.sin(angle);
+        sin[at + half + j] = Math.sin(angle);
+      }
     }
-  }
-  return { cos: tf.tensor4d(cos, [1, T, 1, d]), signedSin: tf.tensor4d(sin, [1, T, 1, d]) };
+  });
+  const shape: [number, number, number, number] = [rows.length, T, 1, d];
+  return { cos: tf.tensor4d(cos, shape), signedSin: tf.tensor4d(sin, shape) };
 }
 
 /**

@@ -85,7 +85,13 @@ export interface CausalLM {
    * recompute its activations in the backward pass. Not with a projection hook (LoRA).
    */
   setCheckpointing(on: boolean): void;
-  createCache(): KvCache;
+  /**
+   * A cache for decoding. `leftPadding`: per row, how many pad tokens the first `decode` call's
+   * prompt starts with (prompts of different lengths batched, right-aligned): those keys are
+   * never attended to and each row's positions count from its first real token, so every row
+   * decodes as it would alone.
+   */
+  createCache(leftPadding?: readonly number[]): KvCache;
   /** Logits (B, T, V) of `ids`, which continue the sequence in `cache`; appends their keys and values. */
   decode(ids: tf.Tensor2D, cache: KvCache): tf.Tensor3D;
   /** As `decode`, but only the last position's logits (B, V): what greedy decoding reads. */
