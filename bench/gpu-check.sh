@@ -19,9 +19,19 @@ else
   shapes=(qwen2.5-0.5b llama3.2-1b) layers=() bench=(--steps 3 --batch 2 --seq 128) peer=(--steps 3 --batch 2 --seq 128)
 fi
 
-command -v node >/dev/null || export PATH="$carry/node/bin:$PATH"
+# Node and the bundles from the carry when this machine has no Node or no node_modules.
+if ! command -v node >/dev/null; then
+  mkdir -p "$work/bin" && gunzip -c "$carry/node.gz" > "$work/bin/node" && chmod +x "$work/bin/node"
+  export PATH="$work/bin:$PATH"
+fi
 node --version || { echo "no node: run bench/gpu-prepare.sh and carry .gpu-carry" >&2; exit 1; }
-[ -e node_modules/@tensorflow ] || tar -xzf "$carry/node_modules.tar.gz" || exit 1
+if [ -e node_modules/@tensorflow ]; then
+  cli=(node bin/nepenthe.mjs) shapes_cmd=(node --import tsx scripts/make-real-shape.ts)
+  tests=(npx vitest run tests/golden/webgpu.test.ts tests/golden/webgpu-128k.test.ts tests/engine/webgpu-device.test.ts)
+else
+  [ -e node_modules/webgpu ] || tar -xzf "$carry/webgpu.tar.gz" || exit 1
+  cli=(node "$carry/cli.mjs") shapes_cmd=(node "$carry/make-real-shape.mjs") tests=(node "$carry/gpu-tests.mjs")
+fi
 if [ "${NEPENTHE_SWIFTSHADER:-0}" != 1 ]; then
   export NEPENTHE_SWIFTSHADER=0 # the golden tests would otherwise pick SwiftShader
   if ! ldconfig -p | grep -q libvulkan.so.1; then
@@ -37,15 +47,15 @@ fi
 rows=()
 row() { rows+=("$(printf '| %s | %s | %s | %s |' "$@")"); }
 
-npx vitest run tests/golden/webgpu.test.ts tests/golden/webgpu-128k.test.ts tests/engine/webgpu-device.test.ts > "$work/golden.log" 2>&1
+"${tests[@]}" > "$work/golden.log" 2>&1
 golden=$?
-row "golden + device tests (webgpu)" "-" "$([ $golden = 0 ] && echo pass || echo FAIL)" "$(grep -E 'Tests +[0-9]' "$work/golden.log" | tr -s ' ' | head -1)"
+row "golden + device tests (webgpu)" "-" "$([ $golden = 0 ] && echo pass || echo FAIL)" "$(grep -E '^ *Tests +[0-9]' "$work/golden.log" | tr -s ' ' | head -1)"
 
 have_cuda=$(/usr/bin/env python3 -c 'import torch; print(int(torch.cuda.is_available()))' 2>/dev/null || echo 0)
 for shape in "${shapes[@]}"; do
   dir="$work/$shape"
-  [ -e "$dir/config.json" ] || node --import tsx scripts/make-real-shape.ts "$shape" "$dir" "${layers[@]}" >&2
-  if node bin/nepenthe.mjs bench --backend webgpu --model "$dir" "${bench[@]}" --json > "$work/bench-$shape.json" 2> "$work/bench-$shape.err"; then
+  [ -e "$dir/config.json" ] || "${shapes_cmd[@]}" "$shape" "$dir" "${layers[@]}" >&2
+  if "${cli[@]}" bench --backend webgpu --model "$dir" "${bench[@]}" --json > "$work/bench-$shape.json" 2> "$work/bench-$shape.err"; then
     row "nepenthe webgpu" "$shape" "$(node -p "JSON.parse(require('fs').readFileSync('$work/bench-$shape.json','utf8')).trainTokensPerSecond")" \
       "eval $(node -p "JSON.parse(require('fs').readFileSync('$work/bench-$shape.json','utf8')).evalTokensPerSecond") tok/s"
   else
