@@ -23,6 +23,9 @@ const common = {
   },
   logLevel: 'warning',
   legalComments: 'none',
+  // Smaller to carry; names kept (error classes and kernels are found by name).
+  minify: true,
+  keepNames: true,
 };
 await build({ ...common, entryPoints: ['bench/gpu/cli-entry.ts'], outfile: '.gpu-carry/cli.mjs' });
 await build({

@@ -12,7 +12,7 @@ import { loadModelSpec } from '../../worker/model/config.ts';
 
 export const bench: Command = {
   name: 'bench',
-  usage: `bench [--shape ${Object.keys(BENCH_SHAPES).join('|')} | --model <dir>] [--batch B] [--seq T] [--steps N]`,
+  usage: `bench [--shape ${Object.keys(BENCH_SHAPES).join('|')} | --model <dir>] [--batch B] [--seq T] [--steps N] [--checkpointing]`,
   summary: 'throughput of the engine: GradDiff train steps and forward passes (tokens/s)',
   options: {
     shape: { type: 'string', default: 'cpu-small' },
@@ -20,6 +20,7 @@ export const bench: Command = {
     batch: { type: 'string' },
     seq: { type: 'string' },
     steps: { type: 'string', default: '5' },
+    checkpointing: { type: 'boolean', default: false },
   },
   positionals: 0,
   async run({ values, global, progress, print }) {
@@ -41,6 +42,7 @@ export const bench: Command = {
       await runBench({
         ...work,
         steps,
+        checkpointing: values.checkpointing === true,
         seed: global.seed,
         backend,
         onProgress: (phase, d, t) => progress.step(phase, d, t),

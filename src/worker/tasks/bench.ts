@@ -67,6 +67,8 @@ export interface BenchOptions {
   readonly batch?: number;
   readonly seq?: number;
   readonly steps: number;
+  /** Gradient checkpointing in the train steps (TransformerLM.setCheckpointing). */
+  readonly checkpointing?: boolean;
   readonly seed: number;
   readonly backend: string;
   readonly onProgress?: (phase: string, done: number, total: number) => void;
@@ -106,6 +108,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     batch: options.batch ?? named.batch,
     seq: Math.min(options.seq ?? named.seq, model.spec.maxPositions),
   };
+  model.setCheckpointing(options.checkpointing === true);
   const optimizer = new AdamW({ lr: 1e-5, weightDecay: 0.01 });
   let seed = options.seed;
   const randomIds = (rows: number) =>

@@ -20,9 +20,11 @@ import type { RunConfig } from '../unlearn/config.ts';
 /**
  * Bytes per parameter a method holds beyond full-parameter training, measured at the 0.5B shape
  * (bench/RESULTS.md "Every method"): KL's frozen reference copy and its forward pass; SGA's
- * (the K − 1 neighbour losses' extra buffers, measured, not yet traced to a tensor).
+ * (the K − 1 neighbour losses' extra buffers, measured, not yet traced to a tensor); SAU's mask
+ * and its masked gradients (12.23 against GradDiff's 10.79 GiB, both with the one-pass loss:
+ * 3.1 B/param).
  */
-const EXTRA_BYTES_PER_PARAMETER: Readonly<Record<string, number>> = { kl: 9, sga: 8 };
+const EXTRA_BYTES_PER_PARAMETER: Readonly<Record<string, number>> = { kl: 9, sga: 8, sau: 3 };
 
 export function parameterCount(spec: ModelSpec): number {
   return architectureFor(spec.family)
@@ -74,6 +76,8 @@ export interface MemoryNeed {
    * then switches on; `bytes` is the checkpointed estimate.
    */
   readonly checkpointing: boolean;
+  /** The checkpointed estimate when the plain one did not fit (null when not computed). */
+  readonly checkpointedBytes: number | null;
   /** What would fit instead, in words (empty when nothing smaller does). */
   readonly alternatives: string[];
 }
@@ -142,6 +146,7 @@ export function memoryNeed(
     sequenceLength: length,
     fits: bytes <= availableBytes,
     checkpointing,
+    checkpointedBytes: Number.isFinite(checkpointed) ? checkpointed : null,
     alternatives,
   };
 }
@@ -196,7 +201,7 @@ export function checkMemoryFits(
       : `maxLength ${config.maxLength}`;
   throw new UserInputError(
     folder,
-    `${method} on this model with batchSize ${config.batchSize} and ${lengths} needs about ${gib(need.bytes)} of memory (estimate), but ${gib(need.availableBytes)} is available; would fit: ${need.alternatives.join('; ')}`,
+    `${method} on this model with batchSize ${config.batchSize} and ${lengths} needs about ${gib(need.bytes)} of memory (estimate${need.checkpointedBytes === null ? '' : `; ${gib(need.checkpointedBytes)} with gradient checkpointing`}), but ${gib(need.availableBytes)} is available; would fit: ${need.alternatives.join('; ')}`,
   );
 }
 
