@@ -178,6 +178,6 @@ export async function runDeclared(log: (line: string) => void = console.log): Pr
     for (const hook of suite.after) await hook();
   };
   await run(root, '');
-  log(`Tests ${passed} passed | ${failed} failed | ${skipped} skipped`);
+  log(`Tests ${passed} passed, ${failed} failed, ${skipped} skipped`);
   return failed;
 }
