@@ -11,7 +11,14 @@ const forbid = (patterns, message) => ({
 
 export default tseslint.config(
   {
-    ignores: ['tmp/**', 'node_modules/**', 'out/**', 'dist/**', 'tests/fixtures/**'],
+    ignores: [
+      'tmp/**',
+      'node_modules/**',
+      'out/**',
+      'dist/**',
+      'tests/fixtures/**',
+      '.gpu-carry/**',
+    ],
   },
   ...tseslint.configs.recommended,
   ...svelte.configs.recommended,

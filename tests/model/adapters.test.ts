@@ -17,24 +17,11 @@ import {
   type LoraOptions,
 } from '../../src/worker/model/adapters/lora.ts';
 import { mlpTargets } from '../../src/worker/model/adapters/targets.ts';
-import type { ModelSpec } from '../../src/worker/model/config.ts';
 import { SafetensorsFile } from '../../src/worker/model/safetensors/index.ts';
-import { benchSpec } from '../../src/worker/tasks/bench.ts';
+import { tinyGpt2, tinyLlama } from '../helpers/tiny-specs.ts';
 
-const gpt2 = benchSpec({ layers: 2, embd: 32, heads: 4, vocab: 64, seq: 16, batch: 2 });
-const llama: ModelSpec = {
-  ...gpt2,
-  modelType: 'llama',
-  family: 'llama',
-  kvHeads: 2,
-  intermediate: 48,
-  normEps: 1e-6,
-  tieWordEmbeddings: false,
-  qkvBias: false,
-  oBias: false,
-  mlpBias: false,
-  ropeTheta: 10000,
-};
+const gpt2 = tinyGpt2();
+const llama = tinyLlama();
 const FAMILIES = [
   ['gpt2', gpt2],
   ['llama', llama],

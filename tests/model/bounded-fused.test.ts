@@ -20,7 +20,7 @@ import {
 import { createRandomModel } from '../../src/worker/model/architectures/index.ts';
 import type { ModelSpec } from '../../src/worker/model/config.ts';
 import { mulberry32 } from '../../src/worker/data/prng.ts';
-import { benchSpec } from '../../src/worker/tasks/bench.ts';
+import { tinyGpt2, tinyLlama } from '../helpers/tiny-specs.ts';
 
 const f32 = Math.fround;
 const BOUNDS: BoundFunction[] = ['sine', 'tanh', 'none'];
@@ -82,20 +82,8 @@ describe.skipIf(!loadNativeAddon(1).ok)('NepentheBoundedGrad and NepentheBounded
   });
 });
 
-const gpt2 = benchSpec({ layers: 2, embd: 32, heads: 4, vocab: 64, seq: 16, batch: 2 });
-const llama: ModelSpec = {
-  ...gpt2,
-  modelType: 'llama',
-  family: 'llama',
-  kvHeads: 2,
-  intermediate: 48,
-  normEps: 1e-6,
-  tieWordEmbeddings: false,
-  qkvBias: false,
-  oBias: false,
-  mlpBias: false,
-  ropeTheta: 10000,
-};
+const gpt2 = tinyGpt2();
+const llama = tinyLlama();
 
 /** NLL and every adapter gradient on `backend`, B drawn in JS so both backends start equal. */
 async function lossAndGrads(backend: ConcreteBackend, spec: ModelSpec, bound: BoundFunction) {

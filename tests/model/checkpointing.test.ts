@@ -9,23 +9,10 @@ import { selectBackend } from '../../src/worker/engine/backend.ts';
 import { loadNativeAddon } from '../../src/worker/engine/native/addon.ts';
 import { createRandomModel } from '../../src/worker/model/architectures/index.ts';
 import type { CausalLM } from '../../src/worker/model/architectures/types.ts';
-import type { ModelSpec } from '../../src/worker/model/config.ts';
-import { benchSpec } from '../../src/worker/tasks/bench.ts';
+import { tinyGpt2, tinyLlama } from '../helpers/tiny-specs.ts';
 
-const gpt2 = benchSpec({ layers: 4, embd: 32, heads: 4, vocab: 64, seq: 64, batch: 2 });
-const llama: ModelSpec = {
-  ...gpt2,
-  modelType: 'llama',
-  family: 'llama',
-  kvHeads: 2,
-  intermediate: 48,
-  normEps: 1e-6,
-  tieWordEmbeddings: false,
-  qkvBias: false,
-  oBias: false,
-  mlpBias: false,
-  ropeTheta: 10000,
-};
+const gpt2 = tinyGpt2(4, 64);
+const llama = tinyLlama(4, 64);
 
 beforeAll(async () => {
   await selectBackend('cpu');

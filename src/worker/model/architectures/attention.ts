@@ -86,10 +86,8 @@ export function paddedCausalMask(T: number, S: number, padding: readonly number[
       const row = (r * T + i) * S;
       const position = past + i;
       values.fill(MASKED, row + position + 1, row + S); // the future
-      if (position >= pad) values.fill(MASKED, row, row + Math.min(pad, S));
-      else {
-        values.fill(MASKED, row, row + position);
-      }
+      // A real query: not the padding keys. A padding query: only itself.
+      values.fill(MASKED, row, row + (position >= pad ? Math.min(pad, S) : position));
     }
   }
   return tf.tensor3d(values, [B, T, S]);
