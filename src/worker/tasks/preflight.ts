@@ -82,6 +82,43 @@ export interface MemoryNeed {
   readonly alternatives: string[];
 }
 
+/** The estimate's view of a model: its depth, width, vocabulary and parameter count. */
+function estimateShape(spec: ModelSpec) {
+  const parameters = parameterCount(spec);
+  return { layers: spec.layers, hidden: spec.hidden, vocab: spec.vocabSize, parameters };
+}
+
+/** One run's estimated bytes: `method` on `spec`, with this batch, length, backend and checkpointing. */
+function runBytes(
+  spec: ModelSpec,
+  method: string,
+  config: RunConfig,
+  run: {
+    batchSize: number;
+    sequenceLength: number;
+    nativeCpu: boolean;
+    checkpointing: boolean;
+  },
+): number {
+  const shape = estimateShape(spec);
+  // SGA's graph holds the forget batch and K − 1 neighbour batches: K/2 GradDiff's tokens.
+  const rows = method === 'sga' ? (run.batchSize * config.k) / 2 : run.batchSize;
+  const estimate = estimateMemory(shape, {
+    batchSize: rows,
+    sequenceLength: run.sequenceLength,
+    rank: config.rank,
+    heads: spec.heads,
+    mlpElementsPerLayer: mlpElementsPerLayer(spec),
+    nativeCpu: run.nativeCpu,
+    checkpointing: run.checkpointing,
+    gpuMemoryBytes: null,
+    onGpu: false,
+    systemMemoryBytes: 0,
+  });
+  const base = method === 'bounded' ? estimate.loraBytes : estimate.fullParameterBytes;
+  return base + (EXTRA_BYTES_PER_PARAMETER[method] ?? 0) * shape.parameters;
+}
+
 /**
  * `longestSequence`: the longest token sequence the run will batch (its documents' chunks, each
  * at most maxLength). Batches are padded to their longest row, not to maxLength, so a run on
@@ -92,34 +129,11 @@ export function memoryNeed(
   method: string,
   config: RunConfig,
   longestSequence?: number,
-  nativeCpu: boolean = onNativeBackend(),
 ): MemoryNeed {
   const length = Math.min(config.maxLength, longestSequence ?? config.maxLength);
-  const parameters = parameterCount(spec);
-  const shape = { layers: spec.layers, hidden: spec.hidden, vocab: spec.vocabSize, parameters };
-  const need = (
-    batchSize: number,
-    sequenceLength: number,
-    name: string,
-    checkpointing = false,
-  ): number => {
-    // SGA's graph holds the forget batch and K − 1 neighbour batches: K/2 GradDiff's tokens.
-    const rows = name === 'sga' ? (batchSize * config.k) / 2 : batchSize;
-    const estimate = estimateMemory(shape, {
-      batchSize: rows,
-      sequenceLength,
-      rank: config.rank,
-      heads: spec.heads,
-      mlpElementsPerLayer: mlpElementsPerLayer(spec),
-      nativeCpu,
-      checkpointing,
-      gpuMemoryBytes: null,
-      onGpu: false,
-      systemMemoryBytes: 0,
-    });
-    const base = name === 'bounded' ? estimate.loraBytes : estimate.fullParameterBytes;
-    return base + (EXTRA_BYTES_PER_PARAMETER[name] ?? 0) * parameters;
-  };
+  const nativeCpu = onNativeBackend();
+  const need = (batchSize: number, sequenceLength: number, name: string, checkpointing = false) =>
+    runBytes(spec, name, config, { batchSize, sequenceLength, nativeCpu, checkpointing });
   const availableBytes = availableMemoryBytes();
   const plain = need(config.batchSize, length, method);
   // Gradient checkpointing when only it makes the run fit (one more forward pass per step).
@@ -161,7 +175,14 @@ export function wasmTensorBytes(
   config: RunConfig,
   longestSequence?: number,
 ): number {
-  return memoryNeed(spec, method, config, longestSequence, false).bytes;
+  // The run as it is (no checkpointing), whatever this machine's free memory.
+  const sequenceLength = Math.min(config.maxLength, longestSequence ?? config.maxLength);
+  return runBytes(spec, method, config, {
+    batchSize: config.batchSize,
+    sequenceLength,
+    nativeCpu: false,
+    checkpointing: false,
+  });
 }
 
 /**
@@ -169,9 +190,7 @@ export function wasmTensorBytes(
  * 8 × `sequenceLength` tokens (token-stats.ts's default batch).
  */
 export function wasmEvalTensorBytes(spec: ModelSpec, sequenceLength: number): number {
-  const parameters = parameterCount(spec);
-  const shape = { layers: spec.layers, hidden: spec.hidden, vocab: spec.vocabSize, parameters };
-  return estimateMemory(shape, {
+  return estimateMemory(estimateShape(spec), {
     batchSize: 8,
     sequenceLength,
     rank: 1,

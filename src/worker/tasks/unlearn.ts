@@ -55,7 +55,7 @@ export interface UnlearnInputs {
   readonly retain: TokenSequence[];
   /** The run's tensor memory on wasm's coefficients: `auto` weighs it against wasm's heap. */
   readonly wasmTensorBytes: number;
-  /** Gradient checkpointing: the pre-flight found that the run fits only with it. */
+  /** Gradient checkpointing: the pre-flight found that the run fits only with it, or it was forced. */
   readonly checkpointing: boolean;
 }
 
@@ -177,7 +177,7 @@ export async function runUnlearning(
   if (inputs.checkpointing) {
     model.setCheckpointing(true);
     hooks.onLog?.(
-      'gradient checkpointing on: the run fits this machine only if each block is recomputed in the backward pass (one more forward pass per step)',
+      'gradient checkpointing on: each block is recomputed in the backward pass, one more forward pass per step (the run fits this machine only so, or NEPENTHE_CHECKPOINTING=on)',
     );
   }
   try {
