@@ -3,10 +3,12 @@
  * at a real shape (bench/RESULTS.md "Real shapes"): the profile that guided the scale work.
  *
  *   node --import tsx bench/profile-model.ts --model <dir> [--backend native] [--batch 2]
- *     [--seq 128] [--steps 1] [--phase train|eval|decode] [--method graddiff|bounded]
+ *     [--seq 128] [--steps 1] [--phase train|eval|stats|decode] [--method graddiff|bounded]
  *
  * decode: greedy decoding as the verbatim / PII / QA metrics do it (greedyGenerateMany), --batch
  * rows of --seq random prompt tokens, 16 new tokens each; "s/step" is per decoding.
+ * stats: the per-token statistics of the evaluation (`CausalLM.nextTokenStats`), --batch rows of
+ * --seq tokens.
  *
  * Random token ids; the first step is warm-up and not profiled.
  */
@@ -58,6 +60,11 @@ const once = async () => {
       prompts.map((prompt) => ({ prompt, maxNewTokens: 16 })),
       { batchSize: batch },
     );
+  } else if (values.phase === 'stats') {
+    const [x, y] = [ids(), ids()];
+    const stats = model.nextTokenStats(x, y);
+    await stats.data();
+    tf.dispose([x, y, stats]);
   } else if (values.phase === 'eval') {
     const x = ids();
     const nll = model.nll(x);
@@ -81,7 +88,7 @@ const profile = await profileKernels(
 const tokens =
   values.phase === 'decode'
     ? batch * 16 * steps // new tokens
-    : (values.phase === 'eval' ? 1 : 2) * batch * seq * steps;
+    : (values.phase === 'train' ? 2 : 1) * batch * seq * steps;
 console.log(
   `${values.phase} ${(profile.wallMs / steps / 1000).toFixed(2)} s/step, ${((tokens * 1000) / profile.wallMs).toFixed(1)} tok/s, peak RSS ${(process.resourceUsage().maxRSS / 2 ** 20).toFixed(2)} GiB, peak live tensors ${(peakTensorBytes / 2 ** 30).toFixed(2)} GiB`,
 );

@@ -595,25 +595,28 @@ static napi_value js_xent_backward(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-/* maskedSoftmax(heap, x, mask (or -1), y, rows, s, t). */
+/* maskedSoftmax(heap, x, mask (or -1), y, rows, s, t, group). */
 static napi_value js_masked_softmax(napi_env env, napi_callback_info info) {
-  napi_value argv[7];
-  if (!args_with_heap(env, info, 7, argv, "maskedSoftmax")) return NULL;
-  int64_t x, mask, v[4];
+  napi_value argv[8];
+  if (!args_with_heap(env, info, 8, argv, "maskedSoftmax")) return NULL;
+  int64_t x, mask, v[5];
   if (!int_arg(env, argv[1], &x, "x") || !int_arg(env, argv[2], &mask, "mask") ||
-      !sizes_arg(env, argv, 3, 4, v))
+      !sizes_arg(env, argv, 3, 5, v))
     return NULL;
-  int64_t rows = v[1], s = v[2], t = v[3];
-  if (mask >= 0 && (t == 0 || rows % t != 0)) {
-    napi_throw_range_error(env, NULL, "nepenthe_native: maskedSoftmax rows must be a multiple of t");
+  int64_t rows = v[1], s = v[2], t = v[3], group = v[4];
+  if (mask >= 0 && (t == 0 || rows % (t * (group > 0 ? group : 1)) != 0)) {
+    napi_throw_range_error(env, NULL,
+                           "nepenthe_native: maskedSoftmax rows must be a multiple of t·group");
     return NULL;
   }
+  /* The mask's rows: t, or t per batch row (rows / group of them) with a group. */
+  double mask_rows = group > 0 ? (double)(rows / group) : (double)t;
   if (!in_bounds(env, (double)x, (double)rows * s, "x") ||
       !in_bounds(env, (double)v[0], (double)rows * s, "y") ||
-      (mask >= 0 && !in_bounds(env, (double)mask, (double)t * s, "mask")))
+      (mask >= 0 && !in_bounds(env, (double)mask, mask_rows * s, "mask")))
     return NULL;
   nep_masked_softmax(AT(x), mask >= 0 ? AT(mask) : NULL, AT(v[0]), (size_t)rows, (size_t)s,
-                     (size_t)(t > 0 ? t : 1));
+                     (size_t)(t > 0 ? t : 1), (size_t)group);
   return NULL;
 }
 

@@ -69,9 +69,13 @@ void nep_xent_backward(const float *e, const float *s, const int32_t *targets, c
 /* Next-token statistics rows (token-stats.c): out (n, 4); -1, or the row whose target is bad. */
 long nep_token_stats(const float *z, const int32_t *targets, float *out, size_t n, size_t v);
 
-/* Row softmax of x (rows, s) plus mask row (r % t) when mask is not NULL; and its gradient. */
+/*
+ * Row softmax of x (rows, s) plus, when mask is not NULL, mask row r % t (group 0: one (t, s)
+ * mask) or (r / (t·group))·t + r % t (a (B, t, s) mask, each batch row's shared by its `group`
+ * heads); and its gradient.
+ */
 void nep_masked_softmax(const float *x, const float *mask, float *y, size_t rows, size_t s,
-                        size_t t);
+                        size_t t, size_t group);
 void nep_softmax_grad(const float *y, const float *dy, float *dx, size_t rows, size_t s);
 
 /* Bounded PEU's update (bounded.c): w = base + f(m omega) scale and, when dm is not NULL,

@@ -1,7 +1,9 @@
 /*
  * Attention's softmax over the last axis with the additive causal mask folded in, and its
  * gradient, in the float32 order of tfjs's Softmax kernel and gradient:
- *   forward   v = x + mask[row % t]  (mask (t, s), or none),  y = exp(v - max v) / sum exp(v - max v)
+ *   forward   v = x + mask row m(r)  (or none),  y = exp(v - max v) / sum exp(v - max v)
+ *             m(r) = r % t with one (t, s) mask for every row (group 0); with a mask per batch
+ *             row, (B, t, s) for x (B, group, t, s), m(r) = (r / (t·group))·t + r % t
  *   backward  p = dy y,  dx = p - (sum p) y
  */
 #include <math.h>
@@ -12,10 +14,11 @@
 
 NEP_HOT static void masked_softmax_rows(const float *restrict x, const float *restrict mask,
                                         float *restrict y, size_t r0, size_t r1, size_t s,
-                                        size_t t) {
+                                        size_t t, size_t group) {
   for (size_t r = r0; r < r1; r++) {
     const float *xr = x + r * s;
-    const float *mr = mask != NULL ? mask + (r % t) * s : NULL;
+    size_t m = group == 0 ? r % t : (r / (t * group)) * t + r % t;
+    const float *mr = mask != NULL ? mask + m * s : NULL;
     float *yr = y + r * s;
     float best = -INFINITY;
     for (size_t i = 0; i < s; i++) {
@@ -44,12 +47,12 @@ NEP_HOT static void softmax_grad_rows(const float *restrict y, const float *rest
 struct softmax {
   const float *x, *mask, *dy;
   float *out;
-  size_t s, t;
+  size_t s, t, group;
 };
 
 static void masked_softmax_range(void *ctx, size_t r0, size_t r1) {
   struct softmax *m = ctx;
-  masked_softmax_rows(m->x, m->mask, m->out, r0, r1, m->s, m->t);
+  masked_softmax_rows(m->x, m->mask, m->out, r0, r1, m->s, m->t, m->group);
 }
 
 static void softmax_grad_range(void *ctx, size_t r0, size_t r1) {
@@ -58,12 +61,12 @@ static void softmax_grad_range(void *ctx, size_t r0, size_t r1) {
 }
 
 void nep_masked_softmax(const float *x, const float *mask, float *y, size_t rows, size_t s,
-                        size_t t) {
-  struct softmax m = {x, mask, NULL, y, s, t};
+                        size_t t, size_t group) {
+  struct softmax m = {x, mask, NULL, y, s, t, group};
   nep_parallel(masked_softmax_range, &m, rows, NEP_PARALLEL_MIN / (s > 0 ? s : 1) + 1);
 }
 
 void nep_softmax_grad(const float *y, const float *dy, float *dx, size_t rows, size_t s) {
-  struct softmax m = {y, NULL, dy, dx, s, 1};
+  struct softmax m = {y, NULL, dy, dx, s, 1, 0};
   nep_parallel(softmax_grad_range, &m, rows, NEP_PARALLEL_MIN / (s > 0 ? s : 1) + 1);
 }

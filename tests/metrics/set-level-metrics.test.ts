@@ -13,7 +13,7 @@ import { selectBackend } from '../../src/worker/engine/backend.ts';
 import { isLeak, piiLeakage } from '../../src/worker/metrics/pii-leak.ts';
 import { setMetrics } from '../../src/worker/metrics/set-metrics.ts';
 import { computeTokenStats } from '../../src/worker/metrics/token-stats.ts';
-import { verbatimMemorization } from '../../src/worker/metrics/verbatim.ts';
+import { verbatimMemorization, verbatimOfSets } from '../../src/worker/metrics/verbatim.ts';
 import type { CausalLM } from '../../src/worker/model/architectures/types.ts';
 import { loadModel } from '../../src/worker/model/load.ts';
 import { loadTokenizer, type Tokenizer } from '../../src/worker/model/tokenizer.ts';
@@ -148,6 +148,28 @@ describe('verbatimMemorization on the fixture', () => {
     await expect(
       verbatimMemorization(model, tokenizer, TRAIN, { prefixTokens: 0 }),
     ).rejects.toThrow(/prefixTokens/);
+  });
+});
+
+describe('verbatimOfSets', () => {
+  it('gives each set what it gets alone, in one decoding, counting progress over all sets', async () => {
+    const sets = [
+      [docIds('memorized'), ...TRAIN.slice(0, 3)],
+      [docIds('unseen'), docIds('short')],
+      [],
+    ];
+    const alone = [];
+    for (const set of sets) alone.push(await verbatimMemorization(model, tokenizer, set));
+    const progress: [number, number][] = [];
+    const pooled = await verbatimOfSets(model, tokenizer, sets, {
+      batchSize: 3,
+      onProgress: (done, total) => progress.push([done, total]),
+    });
+    expect(pooled).toEqual(alone);
+    expect(pooled[1]!.skipped).toBe(1);
+    expect(pooled[2]!.scored).toBe(0);
+    expect(progress.at(-1)).toEqual([6, 6]);
+    expect(progress.every(([, total]) => total === 6)).toBe(true);
   });
 });
 

@@ -9,10 +9,9 @@
  * - prompt = ids[0 .. p), truth = ids[p .. p + c_d) with c_d = min(c, len − p);
  *   documents with len ≤ p have no continuation and are skipped (counted in `skipped`).
  * - generation: greedy, exactly c_d new tokens, no stop token (an early EOS is simply a wrong
- *   token); fewer when the model's positions run out, which then counts as a mismatch. Every
- *   prompt has p tokens, so documents are decoded `batchSize` at a time with one KV cache
- *   (`greedyGenerateBatch`, c = max c_d of the batch, each row cut to its c_d): greedy decoding
- *   of a row does not depend on the other rows.
+ *   token); fewer when the model's positions run out, which then counts as a mismatch.
+ *   Documents are decoded many at a time with one KV cache (`greedyGenerateMany`): greedy
+ *   decoding of a row does not depend on the other rows.
  * - `exact`: the generated ids equal the true ids (same length, same ids).
  * - `rougeL`: ROUGE-L F1 (`formulas/rouge.ts`) of the generated ids' decoded text against the
  *   true ids' decoded text, both decoded with special tokens skipped.
@@ -21,7 +20,7 @@
  *   p + c use fewer; `meanContinuationTokens` says how many on average).
  */
 import type { CausalLM } from '../model/architectures/types.ts';
-import { greedyGenerateBatch } from '../model/generate.ts';
+import { greedyGenerateMany } from '../model/generate.ts';
 import { rougeL } from './formulas/rouge.ts';
 
 export const VERBATIM_PREFIX_TOKENS = 32;
@@ -37,7 +36,7 @@ export interface VerbatimOptions {
   readonly prefixTokens?: number;
   /** Continuation tokens c (default 32). */
   readonly continuationTokens?: number;
-  /** Documents decoded together (default 32: a decode step is bound by reading the weights). */
+  /** At most this many documents decoded together (default `DECODE_ROWS`). */
   readonly batchSize?: number;
   /** Called after each document with the number done and the total. */
   readonly onProgress?: (done: number, total: number) => void;
@@ -81,48 +80,75 @@ export async function verbatimMemorization(
   documents: readonly (readonly number[])[],
   options: VerbatimOptions = {},
 ): Promise<VerbatimResult> {
+  const [result] = await verbatimOfSets(model, tokenizer, [documents], options);
+  return result!;
+}
+
+/**
+ * `verbatimMemorization` of several sets with one batched decoding over all their documents
+ * (a decode step costs about the same for 128 rows as for 10, so the forget set's few
+ * documents ride along with the retain set's); one result per set, as each would be alone.
+ * `onProgress` counts the documents of all sets.
+ */
+export async function verbatimOfSets(
+  model: CausalLM,
+  tokenizer: VerbatimDecoder,
+  sets: readonly (readonly (readonly number[])[])[],
+  options: VerbatimOptions = {},
+): Promise<VerbatimResult[]> {
   const p = options.prefixTokens ?? VERBATIM_PREFIX_TOKENS;
   const c = options.continuationTokens ?? VERBATIM_CONTINUATION_TOKENS;
   checkCount(p, 'prefixTokens');
   checkCount(c, 'continuationTokens');
+  if (options.batchSize !== undefined) checkCount(options.batchSize, 'batchSize');
 
-  const batchSize = options.batchSize ?? 32;
-  checkCount(batchSize, 'batchSize');
-  const perDocument: VerbatimDocument[] = [];
-  const scorable = [...documents.keys()].filter((i) => documents[i]!.length > p);
-  const skipped = documents.length - scorable.length;
-  for (let start = 0; start < scorable.length; start += batchSize) {
-    const rows = scorable.slice(start, start + batchSize);
-    const truths = rows.map((i) =>
-      documents[i]!.slice(p, p + Math.min(c, documents[i]!.length - p)),
-    );
-    const longest = Math.max(...truths.map((t) => t.length));
-    const generatedRows = await greedyGenerateBatch(
-      model,
-      rows.map((i) => documents[i]!.slice(0, p)),
-      longest,
-    );
-    rows.forEach((index, r) => {
-      const truth = truths[r]!;
-      const generated = generatedRows[r]!.slice(0, truth.length);
-      const exact =
-        generated.length === truth.length && generated.every((id, i) => id === truth[i]);
-      const score = rougeL(
-        tokenizer.decode(generated, { skipSpecialTokens: true }),
-        tokenizer.decode(truth, { skipSpecialTokens: true }),
-      ).f1;
-      perDocument.push({
-        index,
-        continuationTokens: truth.length,
-        generatedTokens: generated.length,
-        rougeL: score,
-        exact,
-      });
+  // Every scorable document of every set, its prompt and its true continuation.
+  const rows = sets.flatMap((documents, set) =>
+    [...documents.keys()]
+      .filter((index) => documents[index]!.length > p)
+      .map((index) => {
+        const ids = documents[index]!;
+        return { set, index, prompt: ids.slice(0, p), truth: ids.slice(p, p + c) };
+      }),
+  );
+  const total = sets.reduce((sum, documents) => sum + documents.length, 0);
+  const skipped = total - rows.length;
+  const generated = await greedyGenerateMany(
+    model,
+    rows.map((row) => ({ prompt: row.prompt, maxNewTokens: row.truth.length })),
+    {
+      ...(options.batchSize === undefined ? {} : { batchSize: options.batchSize }),
+      onProgress: (done) => options.onProgress?.(skipped + done, total),
+    },
+  );
+  if (rows.length === 0) options.onProgress?.(total, total);
+
+  const perSet: VerbatimDocument[][] = sets.map(() => []);
+  rows.forEach((row, r) => {
+    const truth = row.truth;
+    const out = generated[r]!;
+    const exact = out.length === truth.length && out.every((id, i) => id === truth[i]);
+    const score = rougeL(
+      tokenizer.decode(out, { skipSpecialTokens: true }),
+      tokenizer.decode(truth, { skipSpecialTokens: true }),
+    ).f1;
+    perSet[row.set]!.push({
+      index: row.index,
+      continuationTokens: truth.length,
+      generatedTokens: out.length,
+      rougeL: score,
+      exact,
     });
-    options.onProgress?.(skipped + Math.min(start + batchSize, scorable.length), documents.length);
-  }
-  if (scorable.length === 0) options.onProgress?.(documents.length, documents.length);
+  });
+  return perSet.map((perDocument, set) => summarize(perDocument, sets[set]!.length, p, c));
+}
 
+function summarize(
+  perDocument: VerbatimDocument[],
+  documents: number,
+  p: number,
+  c: number,
+): VerbatimResult {
   const n = perDocument.length;
   const mean = (f: (d: VerbatimDocument) => number): number | null =>
     n === 0 ? null : perDocument.reduce((sum, d) => sum + f(d), 0) / n;
@@ -132,7 +158,7 @@ export async function verbatimMemorization(
     rougeL: mean((d) => d.rougeL),
     exactRate: mean((d) => (d.exact ? 1 : 0)),
     scored: n,
-    skipped,
+    skipped: documents - n,
     meanContinuationTokens: mean((d) => d.continuationTokens),
     perDocument,
   };

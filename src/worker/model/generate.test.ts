@@ -7,7 +7,13 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CausalLM } from './architectures/types.ts';
-import { greedyGenerate, greedyGenerateBatch, greedyGenerateMany } from './generate.ts';
+import {
+  DECODE_ROWS,
+  PREFILL_TOKENS,
+  decodeBatches,
+  greedyGenerate,
+  greedyGenerateMany,
+} from './generate.ts';
 import { loadModel } from './load.ts';
 
 const FIXTURES = join(import.meta.dirname, '..', '..', '..', 'tests', 'fixtures', 'golden');
@@ -74,11 +80,13 @@ describe.each(['gpt2-tiny', 'llama-gqa-tiny', 'qwen2-tiny'])('%s', (name) => {
     const prompts = [PROMPT, [3, 3, 9, 1, 50], [88, 19, 3, 42, 7], [1, 2, 3, 4, 5]];
     const expected = await Promise.all(prompts.map((p) => greedyGenerate(model, p, 10)));
     const before = tf.memory().numTensors;
-    const batched = await greedyGenerateBatch(model, prompts, 10);
+    const batched = await greedyGenerateMany(
+      model,
+      prompts.map((prompt) => ({ prompt, maxNewTokens: 10 })),
+    );
     expect(tf.memory().numTensors).toBe(before);
     expect(batched).toEqual(expected);
     expect(new Set(expected.map((e) => e.join())).size).toBeGreaterThan(1); // rows really differ
-    await expect(greedyGenerateBatch(model, [PROMPT, [1, 2]], 3)).rejects.toThrow(/one length/);
   });
 
   it('many: prompts of several lengths, budgets and stops, each as its own greedy decoding', async () => {
@@ -145,4 +153,34 @@ it("stops at the model's last position (GPT-2 n_positions)", async () => {
   ]);
   expect(many.map((m) => m.length)).toEqual([2, 10]);
   model.dispose();
+});
+
+describe('decodeBatches', () => {
+  const lengths = (batch: number[], of: number[]) => batch.map((i) => of[i]!);
+
+  it('fills a batch up to the row cap when prompts are short', () => {
+    const prompt = Array.from({ length: 300 }, () => 32); // verbatim: 300 prompts of 32 tokens
+    const order = [...prompt.keys()];
+    const batches = decodeBatches(order, (i) => prompt[i]!, DECODE_ROWS);
+    expect(batches.map((b) => b.length)).toEqual([DECODE_ROWS, DECODE_ROWS, 300 - 2 * DECODE_ROWS]);
+    expect(batches.flat()).toEqual(order);
+  });
+
+  it('keeps rows × the longest prompt within the prefill budget, and a lone long prompt alone', () => {
+    const prompt = [10, 20, 100, 200, 200, 300, 5000, PREFILL_TOKENS + 5];
+    const order = [...prompt.keys()]; // already shortest first
+    const batches = decodeBatches(order, (i) => prompt[i]!, DECODE_ROWS);
+    expect(batches.flat()).toEqual(order);
+    for (const batch of batches) {
+      const longest = Math.max(...lengths(batch, prompt));
+      if (batch.length > 1) expect(batch.length * longest).toBeLessThanOrEqual(PREFILL_TOKENS);
+    }
+    expect(batches.at(-1)).toEqual([7]); // over the budget on its own: still decoded, alone
+    expect(batches.length).toBeGreaterThan(2);
+  });
+
+  it('honours a smaller row cap', () => {
+    const batches = decodeBatches([0, 1, 2, 3, 4], () => 3, 2);
+    expect(batches).toEqual([[0, 1], [2, 3], [4]]);
+  });
 });

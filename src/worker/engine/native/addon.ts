@@ -92,7 +92,10 @@ export interface NativeAddon {
     rows: number,
     c: number,
   ): void;
-  /** Row softmax of x (rows, s) plus mask row r % t (mask −1: none). */
+  /**
+   * Row softmax of x (rows, s) plus (mask −1: none) mask row r % t (group 0: a (t, s) mask) or
+   * ⌊r / (t·group)⌋·t + r % t (a (B, t, s) mask shared by each batch row's `group` heads).
+   */
   maskedSoftmax(
     heap: AddonHeap,
     x: number,
@@ -101,6 +104,7 @@ export interface NativeAddon {
     rows: number,
     s: number,
     t: number,
+    group: number,
   ): void;
   /** dx = dy·y − Σ(dy·y)·y per row. */
   softmaxGrad(heap: AddonHeap, y: number, dy: number, dx: number, rows: number, s: number): void;

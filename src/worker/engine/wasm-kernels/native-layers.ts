@@ -13,7 +13,8 @@
  *   NepentheSwiGluGrad    gate, up, dy → dGate, dUp
  *   NepentheRmsNorm       x (N, C), weight (C); attr eps → y (N, C), rstd (N)
  *   NepentheRmsNormGrad   x, weight, rstd, dy → dx (N, C), dWeight (C)
- *   NepentheMaskedSoftmax x (…, T, S), mask (T, S) optional → softmax(x + mask) over the last axis
+ *   NepentheMaskedSoftmax x (…, T, S), mask (T, S) optional → softmax(x + mask) over the last axis;
+ *                         or x (B, H, T, S), mask (B, T, S): each batch row's mask for its H heads
  *   NepentheSoftmaxGrad   y, dy → dx = dy·y − Σ(dy·y)·y
  *   NepentheSoftmaxXent   logits (N, V), targets (N, int32) → loss (N), e = exp(z − max) (N, V),
  *                         s = Σ e (N)
@@ -196,16 +197,23 @@ export const nativeLayerKernels: readonly KernelConfig[] = [
   }),
   kernel(MASKED_SOFTMAX, (addon, { x, mask }, mem, at) => {
     const s = x!.shape.at(-1) ?? 0;
-    const t = mask ? mask.shape[0]! : 1;
-    if (x!.shape.length < 2 || (mask && (mask.shape.length !== 2 || mask.shape[1] !== s)))
+    const perRow = mask?.shape.length === 3; // (B, T, S) for x (B, H, T, S)
+    const t = mask ? mask.shape.at(-2)! : 1;
+    if (
+      x!.shape.length < 2 ||
+      (mask && (mask.shape.length < 2 || mask.shape.length > 3 || mask.shape.at(-1) !== s))
+    )
       throw new Error(`${MASKED_SOFTMAX}: x [${x!.shape}] and mask [${mask?.shape ?? ''}]`);
-    if (mask && x!.shape.at(-2) !== t)
-      throw new Error(`${MASKED_SOFTMAX}: mask [${mask.shape}] does not fit x [${x!.shape}]`);
+    if (
+      (mask && x!.shape.at(-2) !== t) ||
+      (perRow && (x!.shape.length !== 4 || x!.shape[0] !== mask.shape[0]))
+    )
+      throw new Error(`${MASKED_SOFTMAX}: mask [${mask!.shape}] does not fit x [${x!.shape}]`);
     const y = mem.output(x!.shape, 'float32');
     const rows = s === 0 ? 0 : util.sizeFromShape(x!.shape) / s;
     if (rows > 0) {
       const maskAt = mask ? at(mask) : -1;
-      addon.maskedSoftmax(mem.heap(), at(x!), maskAt, at(y), rows, s, t);
+      addon.maskedSoftmax(mem.heap(), at(x!), maskAt, at(y), rows, s, t, perRow ? x!.shape[1]! : 0);
     }
     return y;
   }),

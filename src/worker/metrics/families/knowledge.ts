@@ -25,24 +25,29 @@ export const knowledge: MetricFamily = {
       const base = file.slice(file.lastIndexOf('/') + 1).toLowerCase();
       groups[base.startsWith('retain') ? 'retain' : 'forget'].push(pair);
     }
+    // Both groups' answers in one batched decoding.
+    const asked = (['forget', 'retain'] as const).flatMap((name) =>
+      groups[name].map((pair) => ({ name, pair })),
+    );
+    const stopIds = tokenizer.eosId === null ? [] : [tokenizer.eosId];
+    const answers = await greedyGenerateMany(
+      model,
+      asked.map(({ pair }) => ({
+        prompt: answerPrompt(model, tokenizer, pair),
+        maxNewTokens: QA_ANSWER_TOKENS,
+        stopIds,
+      })),
+      { onProgress: (done, total) => progress('knowledge', done, total) },
+    );
     for (const name of ['forget', 'retain'] as const) {
       const pairs = groups[name];
       if (pairs.length === 0) {
         skipped.push({ metric: `knowledge.${name}`, reason: `no ${name} QA pairs given` });
         continue;
       }
-      const stopIds = tokenizer.eosId === null ? [] : [tokenizer.eosId];
-      const answers = await greedyGenerateMany(
-        model,
-        pairs.map((pair) => ({
-          prompt: answerPrompt(model, tokenizer, pair),
-          maxNewTokens: QA_ANSWER_TOKENS,
-          stopIds,
-        })),
-        { onProgress: (done, total) => progress(`knowledge ${name}`, done, total) },
-      );
-      const sum = pairs.reduce(
-        (total, pair, i) => total + answerRecall(tokenizer, pair, answers[i]!),
+      const sum = asked.reduce(
+        (total, ask, i) =>
+          ask.name === name ? total + answerRecall(tokenizer, ask.pair, answers[i]!) : total,
         0,
       );
       result[name] = { rougeL: sum / pairs.length, pairs: pairs.length };

@@ -1,9 +1,10 @@
 /**
- * Per set: mean NLL, verbatim memorization (p = c = 32), exact memorization and extraction
- * strength (teacher-forced), and the reference's mean NLL when there is a reference.
+ * Per set: mean NLL, verbatim memorization (p = c = 32; all sets decoded together), exact
+ * memorization and extraction strength (teacher-forced), and the reference's mean NLL when
+ * there is a reference.
  */
 import { setMetrics } from '../set-metrics.ts';
-import { verbatimMemorization } from '../verbatim.ts';
+import { verbatimOfSets } from '../verbatim.ts';
 import type { MetricFamily } from './family.ts';
 
 export const memorization: MetricFamily = {
@@ -11,14 +12,16 @@ export const memorization: MetricFamily = {
   needs: [],
   async run({ model, tokenizer, sets, report, skipped, progress }) {
     const entries: Record<string, unknown> = {};
-    for (const set of sets) {
+    // One batched decoding over every set's windows (verbatimOfSets).
+    const verbatims = await verbatimOfSets(
+      model,
+      tokenizer,
+      sets.map((set) => set.windows.map((w) => w.tokenIds)),
+      { onProgress: (done, total) => progress('verbatim', done, total) },
+    );
+    for (const [s, set] of sets.entries()) {
       const summary = setMetrics(set.stats);
-      const verbatim = await verbatimMemorization(
-        model,
-        tokenizer,
-        set.windows.map((w) => w.tokenIds),
-        { onProgress: (done, total) => progress(`${set.name}: verbatim`, done, total) },
-      );
+      const verbatim = verbatims[s]!;
       const entry: Record<string, unknown> = {
         documents: set.documents.length,
         windows: set.windows.length,

@@ -47,14 +47,15 @@ export function causalAttention(
   const S = kh.shape[2];
   const scores = tf.matMul(qg, kh.reshape([B * kvh, S, hs]), false, true); // (B*kvh, rep*T, S)
   const perHead = scores.reshape([B * nh, T, S]); // (B*nh, T, S)
-  const probabilities =
-    mask?.rank === 3
+  const probabilities = fusedLayersAvailable()
+    ? mask?.rank === 3
+      ? fusedMaskedSoftmax(perHead.reshape([B, nh, T, S]), mask).reshape([B * nh, T, S]) // each row's mask
+      : fusedMaskedSoftmax(perHead, mask) // one pass: + mask, softmax
+    : mask?.rank === 3
       ? tf
           .softmax(perHead.reshape([B, nh, T, S]).add(mask.reshape([B, 1, T, S]))) // (B, nh, T, S)
           .reshape([B * nh, T, S])
-      : fusedLayersAvailable()
-        ? fusedMaskedSoftmax(perHead, mask as tf.Tensor2D | null) // one pass: + mask, softmax
-        : tf.softmax(mask ? perHead.add(mask) : perHead); // (B*nh, T, S)
+      : tf.softmax(mask ? perHead.add(mask) : perHead); // (B*nh, T, S)
   const weights = probabilities.reshape([B * kvh, rep * T, S]); // (B*kvh, rep*T, S)
   const y = tf.matMul(weights, vh.reshape([B * kvh, S, hs])); // (B*kvh, rep*T, hs)
   return y

@@ -93,8 +93,14 @@ export function fusedTokenCrossEntropy(logits: tf.Tensor2D, targets: tf.Tensor1D
   return crossEntropy(logits) as tf.Tensor1D;
 }
 
-/** softmax(x + mask) over the last axis; x (…, T, S), mask (T, S) or null. */
-export function fusedMaskedSoftmax<T extends tf.Tensor>(x: T, mask: tf.Tensor2D | null): T {
+/**
+ * softmax(x + mask) over the last axis; x (…, T, S) with mask (T, S) or null, or x (B, H, T, S)
+ * with mask (B, T, S) (each batch row's own, for all its heads).
+ */
+export function fusedMaskedSoftmax<T extends tf.Tensor>(
+  x: T,
+  mask: tf.Tensor2D | tf.Tensor3D | null,
+): T {
   const softmax = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const input = args[0] as tf.Tensor;
     const save = args[1] as tf.GradSaveFunc;
