@@ -60,11 +60,17 @@ export const EvalSetReport = z.looseObject({
   verbatim: z.looseObject({
     prefixTokens: z.number().int().positive(),
     continuationTokens: z.number().int().positive(),
-    rougeL: Fraction.nullable(),
+    rougeL: Fraction.nullable().describe(
+      'ROUGE-L F1 of the greedy continuation, rouge_score tokens, no stemming (MUSE VerbMem)',
+    ),
     exactRate: Fraction.nullable(),
   }),
-  extractionStrength: Fraction.nullable(),
-  exactMemorization: Fraction.nullable(),
+  extractionStrength: Fraction.nullable().describe(
+    'open-unlearning extraction strength: 1 − k/N over all targets but the last; 1/N when nothing matches',
+  ),
+  exactMemorization: Fraction.nullable().describe(
+    'open-unlearning exact memorization: argmax-correct fraction of all targets but the last',
+  ),
   pii: z
     .looseObject({ probes: z.number().int().nonnegative(), leakRate: Fraction.nullable() })
     .optional(),
@@ -89,8 +95,16 @@ export const EvalReport = z
     }),
     knowledge: z
       .looseObject({
-        forget: z.looseObject({ rougeL: Fraction }).optional(),
-        retain: z.looseObject({ rougeL: Fraction }).optional(),
+        forget: z
+          .looseObject({
+            rougeL: Fraction.describe('ROUGE-L recall, rouge_score tokens, stemmed (TOFU)'),
+          })
+          .optional(),
+        retain: z
+          .looseObject({
+            rougeL: Fraction.describe('ROUGE-L recall, rouge_score tokens, stemmed (TOFU)'),
+          })
+          .optional(),
       })
       .optional(),
     mia: z
@@ -102,7 +116,14 @@ export const EvalReport = z
         reference: MiaAttackReport.optional(),
       })
       .optional(),
-    privLeak: z.number().nullable(),
+    // MUSE's convention (muse_bench eval.py, open-unlearning privacy.py): −100 while the forget
+    // set is fully recognised, 0 ideal, positive for over-unlearning (docs/metrics.md).
+    privLeak: z
+      .number()
+      .nullable()
+      .describe(
+        'MUSE PrivLeak: (AUC_ref − AUC)/(1 − AUC_ref)·100, Min-K% (k = 0.4) AUCs with forget = positive; 0 ideal, −100 still memorized, > 0 over-unlearned',
+      ),
     forgetQuality: Fraction.nullable(),
     skipped: z.array(SkippedMetric),
   })

@@ -1,9 +1,10 @@
 /**
  * `nepenthe eval` with a real reference model: the shipped testbed (resources/testbed, issue 5)
  * has a model trained on forget10 + retain and a reference trained on retain only, with the
- * same recipe. Against that reference the model's forget set must stand out (PrivLeak well above
- * 0, Forget Quality a tiny KS p-value), while the reference measured against itself is the ideal
- * (PrivLeak 0, Forget Quality 1).
+ * same recipe. Against that reference the model's forget set must stand out (PrivLeak −100 in
+ * MUSE's convention, Forget Quality a tiny KS p-value, extraction strength high on forget and
+ * low on holdout), while the reference measured against itself is the ideal (PrivLeak 0,
+ * Forget Quality 1).
  */
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -40,9 +41,16 @@ describe('nepenthe eval against the testbed reference model', () => {
     expect(report.sets.holdout!.verbatim.exactRate).toBe(0);
     expect(report.mia!.loss!.auc).toBeGreaterThan(0.95);
     // The model's Min-K% AUC is 1; the reference never saw forget10 or holdout, and its AUC on
-    // these 10 vs 20 people is 0.71 (small sets), so PrivLeak = (1 − 0.71)/0.71 ≈ 41 %.
+    // these 10 vs 20 people is 0.71 (small sets). MUSE's PrivLeak = (0.71 − 1)/(1 − 0.71)·100
+    // = −100 (the old convention, (1 − 0.71)/0.71, gave +41).
+    expect(report.mia!.minK!.auc).toBe(1);
     expect(report.privLeak).not.toBeNull();
-    expect(report.privLeak!).toBeGreaterThan(25);
+    expect(report.privLeak!).toBeCloseTo(-100, 9);
+    // open-unlearning's extraction strength: the model recites forget10 (its final line break
+    // aside, which is not counted) and extracts nothing of holdout but the 1/N floor. The old
+    // definition gave 0 and 0.
+    expect(report.sets.forget!.extractionStrength!).toBeGreaterThan(0.8);
+    expect(report.sets.holdout!.extractionStrength!).toBeLessThan(0.05);
     // 10 forget documents, NLL distributions fully separated: the exact two-sided KS p-value
     // is 2 / C(20, 10) ≈ 1.1e-5.
     expect(report.forgetQuality).not.toBeNull();

@@ -27,9 +27,11 @@ describe('lossScore', () => {
 describe('zlibScore', () => {
   it('measures the zlib stream: header + deflate + Adler-32', () => {
     // Python (stock zlib 1.2.13): zlib.compress(b'') → 8 bytes (2 header, 2-byte empty final
-    // block, 4 Adler-32), b'a'*100 → 12 bytes; Node's zlib agrees on both.
+    // block, 4 Adler-32), b'a'*100 → 12 bytes, b'the cat sat on the mat' → 27 (Node's own zlib
+    // gives 30 for the last: Chromium's fork; more in metrics-standard.test.ts).
     expect(zlibByteLength('')).toBe(8);
     expect(zlibByteLength('a'.repeat(100))).toBe(12);
+    expect(zlibByteLength('the cat sat on the mat')).toBe(27);
   });
   it('divides −ℓ by the zlib length', () => {
     // 'a'·100 compresses to 12 bytes → −2.1 / 12 = −0.175.

@@ -55,8 +55,9 @@ describe('membershipInference', () => {
     );
     expect(a.minKpp!.scores.forget[0]).toBeCloseTo(0.9, 12); // z = −0.1 − (−1)
     expect(a.reference!.scores.forget[0]).toBeCloseTo(-0.1 - -4, 12);
-    // The reference model cannot tell the sets apart (AUC 0.5): privLeak = (1 − 0.5)/0.5 × 100.
-    expect(result.privLeak).toBeCloseTo(100, 12);
+    // The reference model cannot tell the sets apart (AUC 0.5), the model does perfectly (1):
+    // MUSE's privLeak = (0.5 − 1)/(1 − 0.5) × 100 = −100 (the old convention gave +100).
+    expect(result.privLeak).toBeCloseTo(-100, 12);
     expect(result.excluded).toEqual({ forget: [], holdout: [] });
     expect(JSON.stringify(result)).not.toMatch(/NaN|null/);
   });

@@ -72,9 +72,11 @@ describe('setMetrics on the fixture', () => {
     expect(m.exactMemorization!).toBeGreaterThan(0.9);
     expect(m.exactMemorization!).toBeGreaterThan(u.exactMemorization!);
     // docs/memorized.txt ends in a line break the training paragraph did not have: its last
-    // target is missed, so by definition (k* = T) its extraction strength is 0. Without that
-    // final token the rest is extracted from early on.
-    expect(m.extractionStrength).toBe(0);
+    // target is missed. open-unlearning's extraction strength never counts the last target
+    // (issue 16; the old definition required it and gave 0 here), so the document is extracted
+    // from early on — as it is with that final token cut off.
+    expect(m.extractionStrength!).toBeGreaterThan(0.9);
+    expect(m.extractionStrength!).toBeGreaterThan(u.extractionStrength!);
     const [trimmed] = await computeTokenStats(model, [memorized.slice(0, -1)]);
     const mt = setMetrics([trimmed!]);
     console.log('memorized without the final line break', JSON.stringify(mt));
@@ -92,7 +94,8 @@ describe('setMetrics on the fixture', () => {
     expect(pair.tokens).toBe(unseen.length - 1 + short.length - 1);
     const nll = -[...uns!.logProbs, ...sho!.logProbs].reduce((a, b) => a + b, 0) / pair.tokens;
     expect(pair.meanNll!).toBeCloseTo(nll, 10);
-    const frac = (f: boolean[]) => f.filter(Boolean).length / f.length;
+    // open-unlearning's exact memorization: all targets but the last.
+    const frac = (f: boolean[]) => f.slice(0, -1).filter(Boolean).length / (f.length - 1);
     expect(pair.exactMemorization!).toBeCloseTo(
       (frac(uns!.argmaxCorrect) + frac(sho!.argmaxCorrect)) / 2,
       12,

@@ -21,13 +21,13 @@ export const GLOSSARY: Readonly<Record<string, string>> = {
   'verbatim.prefixTokens': 'Length of the prompt given to the model: the start of each document.',
   'verbatim.continuationTokens': 'Length of the continuation the model is asked to write.',
   'verbatim.rougeL':
-    'Overlap (ROUGE-L, 0 to 1) between what the model writes after a document’s opening and the true continuation. 1 is word for word.',
+    'Overlap (ROUGE-L F1, 0 to 1) between the words the model writes after a document’s opening and those of the true continuation; punctuation does not count. 1 is word for word.',
   'verbatim.exactRate':
     'Share of documents whose continuation the model reproduces exactly. The key sign of memorization.',
   'verbatim.scored': 'Documents long enough for the verbatim test.',
   'verbatim.skipped': 'Documents too short for the verbatim test.',
   extractionStrength:
-    'How short a prompt suffices for the model to reproduce the rest of the text (0: never, 1: from the first token).',
+    'How short a prompt suffices for the model to reproduce the rest of the text (1: from the first token; near 0: only the last word or so). The text’s final token is not counted, as in open-unlearning.',
   exactMemorization:
     'Share of tokens the model predicts exactly, one at a time, given the true text before them.',
   'pii.probes':
@@ -37,13 +37,13 @@ export const GLOSSARY: Readonly<Record<string, string>> = {
   'pii.skippedSpans':
     'Personal data items that could not be probed (too close to the start of a document).',
   'knowledge.rougeL':
-    'Overlap between the model’s answers to questions about the set and the true answers.',
+    'Share of the true answer’s words (stemmed; punctuation ignored) that the model’s answer contains in order: ROUGE-L recall, as TOFU reports it.',
   'mia.*.auc':
     'Membership-inference attack: how well an attacker tells forget documents from never-seen holdout documents (0.5: a coin toss, 1: perfectly). Variants: loss, zlib, minK, minKpp, reference.',
   'mia.*.tprAt1pctFpr':
     'The attack’s hit rate on forget documents when it may falsely accuse only 1 % of holdout documents.',
   privLeak:
-    'PrivLeak: the loss attack’s AUC relative to the reference model’s, in percent. Near 0 is ideal; large positive values mean the forget set is still recognisable.',
+    'PrivLeak (MUSE’s convention): how much better the Min-K% attack tells forget documents from holdout ones than it does on the reference model, as a percentage of the reference’s room for improvement. 0 is ideal; −100 means the forget set is still recognised as well as possible; positive values mean over-unlearning (the forget set looks less familiar than to a model that never saw it).',
   forgetQuality:
     'Forget Quality: a statistical test (p-value) of whether the unlearned model treats the forget set like the reference model does. Higher is better.',
 };

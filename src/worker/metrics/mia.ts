@@ -67,8 +67,10 @@ export interface Skipped {
 export interface MiaResult {
   readonly attacks: Partial<Record<MiaAttack, MiaAttackResult>>;
   /**
-   * (AUC_model − AUC_ref)/AUC_ref × 100 with the Min-K% attack, when reference stats are given
-   * (ALGORITHMS.md `privLeak`); null otherwise, with the reason in `skipped`.
+   * MUSE's PrivLeak, (AUC_ref − AUC_model)/(1 − AUC_ref) × 100 with the Min-K% attack
+   * (`formulas/memorization.ts`), when reference stats are given (ALGORITHMS.md `privLeak`):
+   * about −100 while the forget set is still recognised, 0 ideal, positive for over-unlearning;
+   * null otherwise, with the reason in `skipped`.
    */
   readonly privLeak: number | null;
   readonly skipped: Skipped[];
@@ -157,8 +159,11 @@ export function membershipInference(
     );
     if ('reason' in ref) {
       skipped.push({ metric: 'privLeak', reason: `reference model: ${ref.reason}` });
-    } else if (ref.auc === 0) {
-      skipped.push({ metric: 'privLeak', reason: 'the reference model’s Min-K% AUC is 0' });
+    } else if (ref.auc === 1 && minK.auc !== 1) {
+      skipped.push({
+        metric: 'privLeak',
+        reason: 'the reference model’s Min-K% AUC is 1: PrivLeak divides by 1 − AUC_ref',
+      });
     } else {
       leak = privLeak(minK.auc, ref.auc);
     }

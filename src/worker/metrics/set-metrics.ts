@@ -10,8 +10,10 @@
  * - `meanNll`: token-weighted, −(Σ_d Σ_t log p(x_t | x_<t)) / tokens, so long documents weigh
  *   more (the set's per-token cross-entropy; exp(meanNll) is its perplexity).
  * - `exactMemorization`, `extractionStrength`: document-weighted, the mean over scored
- *   documents of each document's value (`formulas/memorization.ts`), as open-unlearning and
- *   TOFU average per-sample scores.
+ *   documents of each document's value (`formulas/memorization.ts`: open-unlearning's, over all
+ *   targets but the last), as open-unlearning and TOFU average per-sample scores. A document
+ *   with a single target has nothing left to count: open-unlearning leaves it out of the exact
+ *   memorization mean and counts it as 0 in the extraction-strength mean, and so do we.
  * - Documents with no target token (fewer than two tokens) count in `documents` but in none of
  *   the means; `scoredDocuments` says how many did. With no scored token at all the three
  *   means are null (never NaN).
@@ -32,9 +34,9 @@ export interface SetMetrics {
   readonly tokens: number;
   /** Token-weighted mean negative log-likelihood (nats). */
   readonly meanNll: number | null;
-  /** Mean over scored documents of the fraction of argmax-correct targets. */
+  /** Mean over documents with two or more targets of the fraction of argmax-correct targets. */
   readonly exactMemorization: number | null;
-  /** Mean over scored documents of 1 − k* / T. */
+  /** Mean over scored documents of 1 − k/N (open-unlearning's extraction strength). */
   readonly extractionStrength: number | null;
 }
 
@@ -42,6 +44,7 @@ export function setMetrics(stats: readonly SetTokenStats[]): SetMetrics {
   let tokens = 0;
   let nllSum = 0;
   let emSum = 0;
+  let emDocuments = 0;
   let esSum = 0;
   let scored = 0;
   stats.forEach((doc, i) => {
@@ -58,7 +61,11 @@ export function setMetrics(stats: readonly SetTokenStats[]): SetMetrics {
       nllSum -= lp;
     }
     tokens += doc.logProbs.length;
-    emSum += exactMemorization(doc.argmaxCorrect);
+    const em = exactMemorization(doc.argmaxCorrect);
+    if (em !== null) {
+      emSum += em;
+      emDocuments++;
+    }
     esSum += extractionStrength(doc.argmaxCorrect);
     scored++;
   });
@@ -67,7 +74,7 @@ export function setMetrics(stats: readonly SetTokenStats[]): SetMetrics {
     scoredDocuments: scored,
     tokens,
     meanNll: tokens === 0 ? null : nllSum / tokens,
-    exactMemorization: scored === 0 ? null : emSum / scored,
+    exactMemorization: emDocuments === 0 ? null : emSum / emDocuments,
     extractionStrength: scored === 0 ? null : esSum / scored,
   };
 }

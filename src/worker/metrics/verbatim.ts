@@ -13,8 +13,9 @@
  *   Documents are decoded many at a time with one KV cache (`greedyGenerateMany`): greedy
  *   decoding of a row does not depend on the other rows.
  * - `exact`: the generated ids equal the true ids (same length, same ids).
- * - `rougeL`: ROUGE-L F1 (`formulas/rouge.ts`) of the generated ids' decoded text against the
- *   true ids' decoded text, both decoded with special tokens skipped.
+ * - `rougeL`: ROUGE-L F1 (`formulas/rouge.ts`, rouge_score's tokenizer without stemming, as
+ *   MUSE's VerbMem: muse_bench `metrics/logger.py`, `use_stemmer=False`) of the generated ids'
+ *   decoded text against the true ids' decoded text, both decoded with special tokens skipped.
  * - aggregates: plain means over the scored documents (`rougeL`, `exactRate`); null when no
  *   document was scored. `continuationTokens` is the configured c (documents shorter than
  *   p + c use fewer; `meanContinuationTokens` says how many on average).

@@ -14,9 +14,10 @@
  *   `mia.reference` and `privLeak`; `forgetQuality` is the two-sample KS p-value between the
  *   per-window mean NLLs of the model and of the reference on the forget set.
  * - Knowledge: for each QA pair, prompt = encode(question + "\n"), greedy decode up to 32 tokens
- *   (stopping at EOS), cut at the first blank line, ROUGE-L recall against the answer; the mean
- *   per set. Pairs read from a file whose name starts with "retain" (e.g. a `--qa` folder with
- *   forget.jsonl and retain.jsonl) are retain knowledge, every other pair forget knowledge.
+ *   (stopping at EOS), cut at the first blank line, ROUGE-L recall (stemmed, TOFU) against the
+ *   answer; the mean per set. Pairs read from a file whose name starts with "retain" (e.g. a
+ *   `--qa` folder with forget.jsonl and retain.jsonl) are retain knowledge, every other pair
+ *   forget knowledge.
  * - Whatever cannot be computed is listed in `skipped` with the reason; nothing is NaN.
  *
  * The families (memorization, PII, knowledge, membership inference, forget quality) are modules

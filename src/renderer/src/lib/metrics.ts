@@ -121,7 +121,8 @@ export const METRICS: MetricDef[] = [
   {
     id: 'privLeak',
     label: 'PrivLeak',
-    meaning: 'Membership advantage relative to a model that never saw the forget set; 0 is best.',
+    meaning:
+      'Membership advantage relative to a model that never saw the forget set, in MUSE’s convention: 0 is best, −100 still memorized, positive over-unlearned.',
     direction: 'toward-zero',
     fraction: false,
     read: (r) => num(r.privLeak),

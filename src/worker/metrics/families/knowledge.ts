@@ -1,7 +1,8 @@
 /**
  * Knowledge memorization on QA pairs: for each pair, prompt = encode(question + "\n"), greedy
  * decode up to 32 tokens (stopping at EOS), cut at the first blank line, ROUGE-L recall against
- * the answer; the mean per set. Pairs from a file whose name starts with "retain" are retain
+ * the answer with rouge_score's stemming tokenizer, as TOFU (`evals/eval_everything.py`:
+ * `rougeL_recall`, `use_stemmer=True`); the mean per set. Pairs from a file whose name starts with "retain" are retain
  * knowledge, every other pair forget knowledge.
  */
 import type { QaPair } from '../../data/documents.ts';
@@ -64,9 +65,9 @@ function answerPrompt(model: CausalLM, tokenizer: Tokenizer, pair: QaPair): numb
   return prompt.slice(prompt.length - Math.max(1, limit - QA_ANSWER_TOKENS));
 }
 
-/** ROUGE-L recall against `pair.answer` of the greedy answer, cut at the first blank line. */
+/** Stemmed ROUGE-L recall against `pair.answer` of the greedy answer, cut at the first blank line. */
 function answerRecall(tokenizer: Tokenizer, pair: QaPair, generated: readonly number[]): number {
   const text = tokenizer.decode(generated, { skipSpecialTokens: true });
   const answer = text.split(/\n\s*\n/)[0] ?? '';
-  return rougeL(answer, pair.answer).recall;
+  return rougeL(answer, pair.answer, { stem: true }).recall;
 }

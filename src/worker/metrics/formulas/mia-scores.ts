@@ -4,7 +4,7 @@
  * log P(x_t | x_<t) of the scored tokens (the `score` command's `logprobs` without the leading
  * null), so ℓ(x) = −mean(logProbs). An empty or NaN input throws.
  */
-import { deflateSync } from 'node:zlib';
+import { deflate } from 'pako';
 
 /** Min-K% fraction used by `mia.minK` and `mia.minKpp` (ALGORITHMS.md: k = 0.4). */
 export const MIN_K_FRACTION = 0.4;
@@ -27,15 +27,17 @@ export function lossScore(logProbs: readonly number[]): number {
 }
 
 /**
- * Byte length of the UTF-8 text compressed by `zlib.deflateSync` at its default level
- * (Z_DEFAULT_COMPRESSION = level 6, zlib wrapper: 2-byte header, deflate data, Adler-32
- * trailer), as Python's `zlib.compress(text.encode())` used by Carlini et al. (2021, §6.1).
- * Node bundles Chromium's zlib fork, whose match finder can differ from stock zlib's: lengths
- * may differ from Python's by a few bytes (22-byte "the cat sat on the mat": 30 here, 27 with
- * zlib 1.2.13). Scores are consistent within Nepenthe, not byte-identical to Python tools.
+ * Byte length of `zlib.compress(text.encode())` in Python, the zlib entropy of Carlini et al.
+ * (2021, §6.1) as MUSE (`metrics/privleak.py`) and open-unlearning (`mia/zlib.py`) compute it:
+ * the UTF-8 bytes deflated at zlib's default level 6 in a zlib stream (2-byte header, deflate
+ * data, Adler-32 trailer). Computed with pako 2.1.0, a port of stock zlib whose output is
+ * byte-identical to Python's (zlib 1.2.13; tests/fixtures/metrics-standard). Not Node's
+ * `zlib.deflateSync`: Node bundles Chromium's zlib fork, whose match finder differs, and its
+ * streams differ from Python's by a few bytes, either way, on texts of a few hundred bytes
+ * (pako 3.x agrees with Node, not with Python, hence the exact pin).
  */
 export function zlibByteLength(text: string): number {
-  return deflateSync(Buffer.from(text, 'utf8')).length;
+  return deflate(new TextEncoder().encode(text)).length;
 }
 
 /** `mia.zlib`: −ℓ(x) / zlib-compressed byte length of the text. */

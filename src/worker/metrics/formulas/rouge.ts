@@ -1,8 +1,11 @@
 /**
  * ROUGE-L over words (Lin 2004, §3): precision and recall of the longest common subsequence
- * between a candidate and a reference, and their harmonic mean. ALGORITHMS.md "Metrics" uses
- * the F1 for verbatim continuations and the recall for QA answers.
+ * between a candidate and a reference, and their harmonic mean — as Google's `rouge_score`
+ * package computes it (`RougeScorer(["rougeL"], use_stemmer=...)`), the implementation TOFU,
+ * MUSE and open-unlearning report. ALGORITHMS.md "Metrics" uses the F1 for verbatim
+ * continuations (MUSE VerbMem: no stemming) and the recall for QA answers (TOFU: stemming).
  */
+import { porterStem } from './porter-stemmer.ts';
 
 export interface RougeScore {
   readonly precision: number;
@@ -10,14 +13,24 @@ export interface RougeScore {
   readonly f1: number;
 }
 
+export interface RougeOptions {
+  /**
+   * Porter-stem tokens longer than three characters (rouge_score's `use_stemmer=True`, NLTK's
+   * stemmer; `porter-stemmer.ts`). Default false.
+   */
+  readonly stem?: boolean;
+}
+
 /**
- * Tokenization: the text is lowercased (`String.prototype.toLowerCase`, locale-independent),
- * then every maximal run of letters, combining marks and digits (`\p{L}\p{M}\p{N}`) is one
- * token, and every other character that is not whitespace (`\s`) is a token on its own.
- * So `"Don't stop, 2024!"` → `don ' t stop , 2024 !`. Whitespace only separates tokens.
+ * rouge_score's tokenizer: lowercase (`toLowerCase`, locale-independent, as Python's
+ * `str.lower`), every run of characters outside `[a-z0-9]` is a separator — punctuation,
+ * accented and non-Latin letters included, so they never count as tokens — then, with `stem`,
+ * tokens of more than three characters are stemmed. `"Don't stop, 2024!"` → `don t stop 2024`;
+ * `"Café"` → `caf`.
  */
-export function rougeTokens(text: string): string[] {
-  return text.toLowerCase().match(/[\p{L}\p{M}\p{N}]+|[^\s\p{L}\p{M}\p{N}]/gu) ?? [];
+export function rougeTokens(text: string, options: RougeOptions = {}): string[] {
+  const tokens = text.toLowerCase().match(/[a-z0-9]+/g) ?? [];
+  return options.stem === true ? tokens.map((t) => (t.length > 3 ? porterStem(t) : t)) : tokens;
 }
 
 /** Length of the longest common subsequence; O(|a|·|b|) time, O(|b|) memory. */
@@ -40,12 +53,16 @@ export function lcsLength(a: readonly string[], b: readonly string[]): number {
 /**
  * ROUGE-L of `candidate` (the model's output) against `reference` (the truth):
  * precision = LCS/|candidate|, recall = LCS/|reference|, F1 = 2PR/(P+R).
- * Convention for empty token lists (that of Google's `rouge-score` package): when either side
- * has no tokens, all three are 0 — including when both are empty.
+ * Convention for empty token lists (rouge_score's): when either side has no tokens, all three
+ * are 0 — including when both are empty.
  */
-export function rougeL(candidate: string, reference: string): RougeScore {
-  const cand = rougeTokens(candidate);
-  const ref = rougeTokens(reference);
+export function rougeL(
+  candidate: string,
+  reference: string,
+  options: RougeOptions = {},
+): RougeScore {
+  const cand = rougeTokens(candidate, options);
+  const ref = rougeTokens(reference, options);
   if (cand.length === 0 || ref.length === 0) return { precision: 0, recall: 0, f1: 0 };
   const lcs = lcsLength(cand, ref);
   const precision = lcs / cand.length;
