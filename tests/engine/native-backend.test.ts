@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../src/worker/engine/backend.ts';
 import { loadNativeAddon, type NativeAddon } from '../../src/worker/engine/native/addon.ts';
+import { BufferPool, type NativeCpuBackend } from '../../src/worker/engine/native/backend.ts';
 import { useNativeKernels } from '../../src/worker/engine/wasm-kernels/index.ts';
 import { AdamW } from '../../src/worker/unlearn/optim/adamw.ts';
 import { countNativeCalls } from '../helpers/native-addon.ts';
@@ -176,6 +177,41 @@ describe('addon-owned memory', () => {
     x.dispose();
     expect(values.length).toBe(1000);
     expect(values[999]).toBe(1);
+  });
+
+  it('a disposed buffer is reused, zeroed, by the next tensor of its size: no new external memory', () => {
+    const backend = tf.backend() as unknown as NativeCpuBackend;
+    const bufferOf = (t: tf.Tensor) => (backend.data.get(t.dataId)!.values as Float32Array).buffer;
+    for (const buffer of backend.pool.drain()) addon.release(buffer); // earlier tests' leftovers
+    const ones = tf.ones([4096]);
+    const a = tf.exp(ones); // a native output, every value e
+    const first = bufferOf(a);
+    a.dispose();
+    expect(backend.pool.bytes).toBe(4096 * 4);
+    const view = backend.allocate(4096, 'float32'); // as a fresh allocation: zeroed
+    expect(view.buffer).toBe(first);
+    expect((view as Float32Array).every((v) => v === 0)).toBe(true);
+    expect(backend.pool.put(view.buffer as ArrayBuffer)).toBe(true);
+    const b = tf.exp(ones);
+    expect(bufferOf(b)).toBe(first);
+    expect(b.dataSync()[4095]).toBeCloseTo(Math.E, 6);
+    tf.dispose([ones, b]);
+  });
+
+  it('the pool keeps at most its limit and gives back what it holds', () => {
+    const pool = new BufferPool(3 * 1024);
+    const buffers = [0, 1, 2, 3].map(() => addon.alloc(1024));
+    const kept = buffers.map((buffer) => pool.put(buffer));
+    expect(kept).toEqual([true, true, true, false]);
+    expect(pool.bytes).toBe(3 * 1024);
+    new Uint8Array(buffers[2]!).fill(7);
+    expect(pool.take(1024)).toBe(buffers[2]); // last in, first out, zeroed
+    expect(new Uint8Array(buffers[2]!).every((v) => v === 0)).toBe(true);
+    expect(pool.take(2048)).toBeNull();
+    const drained = pool.drain();
+    expect(drained).toHaveLength(2);
+    expect(pool.bytes).toBe(0);
+    for (const buffer of [...drained, buffers[2]!, buffers[3]!]) addon.release(buffer);
   });
 
   it('a thousand steps of allocating kernels leave no tensors and no growing RSS behind', () => {
