@@ -35,6 +35,8 @@ export const TrainingLog = z.object({
   /** Step a resumed run continued from (0 when it ran from the start). */
   resumedFrom: z.number().int().nonnegative(),
   cancelled: z.boolean(),
+  /** The method ended the run before its last step (targetnll: the forget set reached its target). */
+  stoppedEarly: z.object({ step: z.number().int().positive(), reason: z.string() }).optional(),
   steps: z.array(StepRecord),
 });
 export type TrainingLog = z.infer<typeof TrainingLog>;
@@ -65,6 +67,7 @@ export const UnlearnReport = z.object({
   totalSteps: z.number().int().nonnegative(),
   resumedFrom: z.number().int().nonnegative(),
   cancelled: z.boolean(),
+  stoppedEarly: z.object({ step: z.number().int().positive(), reason: z.string() }).optional(),
   forget: z.object({ sequences: z.number().int(), tokens: z.number().int() }),
   retain: z.object({ sequences: z.number().int(), tokens: z.number().int() }).nullable(),
   finalLoss: z.number().nullable(),

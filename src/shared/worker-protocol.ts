@@ -61,6 +61,8 @@ export const UnlearnRequest = z.object({
   model: path,
   forget: path,
   retain: path.optional(),
+  /** Held-out documents for the method's decisions only (targetnll). */
+  calibration: path.optional(),
   method: z.string(),
   /** Path of the --config JSON file. */
   config: path.optional(),

@@ -11,11 +11,12 @@ const optional = (values: Readonly<Record<string, unknown>>, name: string) =>
 
 export const unlearn: Command = {
   name: 'unlearn',
-  usage: `unlearn <model> --forget <path> [--retain <path>] --method ${[...METHODS.keys()].join('|')} [--config <json>] --out <dir> [--resume]`,
+  usage: `unlearn <model> --forget <path> [--retain <path>] [--calibration <path>] --method ${[...METHODS.keys()].join('|')} [--config <json>] --out <dir> [--resume]`,
   summary: 'run an unlearning method; writes the unlearned model as a Hugging Face folder',
   options: {
     forget: { type: 'string' },
     retain: { type: 'string' },
+    calibration: { type: 'string' },
     method: { type: 'string' },
     config: { type: 'string' },
     out: { type: 'string' },
@@ -25,6 +26,7 @@ export const unlearn: Command = {
   async run({ positionals, values, global, progress, print }) {
     const retain = optional(values, 'retain');
     const config = optional(values, 'config');
+    const calibration = optional(values, 'calibration');
     const request: UnlearnRequest = {
       model: positionals[0]!,
       forget: requiredString(values, 'forget'),
@@ -34,6 +36,7 @@ export const unlearn: Command = {
       seed: global.seed,
       ...(retain === undefined ? {} : { retain }),
       ...(config === undefined ? {} : { config }),
+      ...(calibration === undefined ? {} : { calibration }),
     };
     // Bad input exits 2 here, before a worker starts; the worker checks it again.
     const inputs = await readUnlearnInputs(request);

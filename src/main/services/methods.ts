@@ -43,6 +43,8 @@ const DESCRIPTIONS: Record<keyof RunConfig, string> = {
   gamma: 'Weight of the forget-set loss.',
   beta: 'NPO / SimNPO inverse temperature.',
   delta: 'SimNPO reward margin.',
+  targetNll:
+    'Target NLL: the loss the forget documents are raised to; empty means that of the held-out documents.',
   rate: 'SGA smoothing rate, or "auto" to estimate it from one-step gradients.',
   k: 'SGA classes: the forget sequence and k − 1 similar retain sequences.',
   rank: 'LoRA rank of the adapters.',
@@ -65,6 +67,8 @@ const WHEN_TO_USE: Record<string, string> = {
     'A solid default on a dense model that fits in memory, when you have a retain set to protect.',
   npo: 'Use when gradient ascent destroys the model: it forgets relative to the original and slows down by itself.',
   simnpo: 'Like NPO without keeping a copy of the original model: lighter on memory.',
+  targetnll:
+    'Use when the forget documents must end up looking like documents the model never saw, not destroyed: it needs held-out documents.',
   kl: 'Use when answers on the retain set must stay close to the original model, not just correct.',
   ga: 'A baseline for comparison: it forgets fast but usually damages everything else.',
 };
@@ -111,7 +115,8 @@ export function methodHandlers(context: ServiceContext): MethodHandlers {
   return {
     async 'methods.list'() {
       return {
-        methods: [...METHODS.values()].map(methodInfo),
+        // Not yet a method that needs calibration documents: the app cannot give them.
+        methods: [...METHODS.values()].filter((m) => !m.needsCalibration).map(methodInfo),
         parameters: hyperparameters(),
         presets: presets(join(context.resourcesDir, 'testbed', 'presets')),
       };

@@ -30,6 +30,7 @@ import { hasCheckpoint } from '../unlearn/checkpoint.ts';
 import { readConfigFile, resolveConfig, type RunConfig } from '../unlearn/config.ts';
 import { needsRetain, type UnlearningMethod } from '../unlearn/method.ts';
 import { methodNamed } from '../unlearn/methods/index.ts';
+import { CALIBRATION_NEEDED } from '../unlearn/methods/targetnll.ts';
 import { train } from '../unlearn/trainer.ts';
 import { checkMemoryFits, wasmTensorBytes } from './preflight.ts';
 import { chunkTokens } from './score.ts';
@@ -38,6 +39,11 @@ export interface UnlearnRequest {
   readonly model: string;
   readonly forget: string;
   readonly retain?: string;
+  /**
+   * Held-out documents never trained on, for the method's decisions only (targetnll's target
+   * loss and stopping check); never used to measure the result.
+   */
+  readonly calibration?: string;
   readonly method: string;
   /** Path of the --config JSON file. */
   readonly config?: string;
@@ -53,6 +59,8 @@ export interface UnlearnInputs {
   readonly config: RunConfig;
   readonly forget: TokenSequence[];
   readonly retain: TokenSequence[];
+  /** The calibration documents' sequences (empty without --calibration). */
+  readonly calibration: TokenSequence[];
   /** The run's tensor memory on wasm's coefficients: `auto` weighs it against wasm's heap. */
   readonly wasmTensorBytes: number;
   /** Gradient checkpointing: the pre-flight found that the run fits only with it, or it was forced. */
@@ -95,6 +103,10 @@ export async function readUnlearnInputs(request: UnlearnRequest): Promise<Unlear
       'the forget set has no text to unlearn (no document with 2 or more tokens)',
     );
   const retain = request.retain === undefined ? [] : sequences(await readDocuments(request.retain));
+  const calibration =
+    request.calibration === undefined ? [] : sequences(await readDocuments(request.calibration));
+  if (method.needsCalibration?.(config) === true && calibration.length === 0)
+    throw new UserInputError(request.calibration, CALIBRATION_NEEDED);
   if (needsRetain(method, config) && retain.length === 0)
     throw new UserInputError(
       request.retain,
@@ -128,6 +140,7 @@ export async function readUnlearnInputs(request: UnlearnRequest): Promise<Unlear
     config,
     forget,
     retain,
+    calibration,
     wasmTensorBytes: wasmBytes,
     checkpointing: checkpointingOverride() ?? need.checkpointing,
   };
@@ -165,7 +178,7 @@ export async function runUnlearning(
   hooks: UnlearnHooks,
 ): Promise<UnlearnReport> {
   const began = performance.now();
-  const { method, config, forget, retain } = inputs;
+  const { method, config, forget, retain, calibration } = inputs;
   const staging = stagingFolder(request.out);
   const checkpointFolder = join(staging, 'checkpoint');
   if (!request.resume) rmSync(staging, { recursive: true, force: true }); // a stale run is discarded
@@ -186,6 +199,7 @@ export async function runUnlearning(
       forget,
       retain,
       config,
+      ...(calibration.length > 0 ? { calibration } : {}),
       ...(hooks.onProgress ? { onProgress: hooks.onProgress } : {}),
     });
     try {
@@ -210,6 +224,7 @@ export async function runUnlearning(
         totalSteps: result.totalSteps,
         resumedFrom: result.resumedFrom,
         cancelled: result.cancelled,
+        ...(result.stoppedEarly === undefined ? {} : { stoppedEarly: result.stoppedEarly }),
         steps: result.records,
       });
       const tokens = (set: readonly TokenSequence[]) => set.reduce((n, s) => n + s.ids.length, 0);
@@ -223,6 +238,7 @@ export async function runUnlearning(
           totalSteps: result.totalSteps,
           resumedFrom: result.resumedFrom,
           cancelled: result.cancelled,
+          ...(result.stoppedEarly === undefined ? {} : { stoppedEarly: result.stoppedEarly }),
           forget: { sequences: forget.length, tokens: tokens(forget) },
           retain: retain.length === 0 ? null : { sequences: retain.length, tokens: tokens(retain) },
           finalLoss: result.records.at(-1)?.loss ?? null,

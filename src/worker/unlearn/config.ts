@@ -39,6 +39,8 @@ export const MethodKeys = z.strictObject({
   beta: positive,
   /** SimNPO margin. */
   delta: z.number(),
+  /** targetnll: the forget sequences' target mean NLL τ; null = from the calibration documents. */
+  targetNll: positive.nullable(),
   /** SGA smoothing rate r, or "auto" (estimated from one-step gradients). */
   rate: z.union([z.number().min(-1).max(1), z.literal('auto')]),
   /** SGA: classes K (the forget sequence and K − 1 normal sequences). */
@@ -82,6 +84,7 @@ export const DEFAULT_CONFIG: RunConfig = {
   gamma: 1,
   beta: 0.1,
   delta: 0,
+  targetNll: null,
   rate: -0.4,
   k: 4,
   rank: 8,

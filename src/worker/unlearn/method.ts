@@ -17,6 +17,11 @@ export interface MethodContext {
   readonly retain: readonly TokenSequence[];
   /** Common and method keys, validated, defaults filled in. */
   readonly config: RunConfig;
+  /**
+   * Held-out documents of the forget set's kind, never trained on, for decisions only (the
+   * target loss of `targetnll`); absent when the run has none.
+   */
+  readonly calibration?: readonly TokenSequence[];
   readonly onProgress?: (label: string, done: number, total: number) => void;
 }
 
@@ -49,6 +54,11 @@ export interface MethodRun {
   transformGradients?(grads: ReadonlyMap<string, tf.Tensor>): Map<string, tf.Tensor>;
   /** After each optimizer update (SAU: re-impose the zeros). */
   afterUpdate?(): void;
+  /**
+   * After each optimizer step's record: a reason to end the run now (the method reached what it
+   * aims at), or null to go on. Outside the gradient tape.
+   */
+  afterStep?(step: number): Promise<string | null>;
   /** Tokens the last micro-batch fed forward besides its forget and retain rows (SGA's normal sequences). */
   extraTokens?(): number;
   /** Extra numbers for this step's record (adapter norms, the SGA rate). */
@@ -67,6 +77,12 @@ export interface UnlearningMethod {
   readonly summary: string;
   /** Whether the loss uses the retain set (the run stops with exit 2 when it is missing). */
   readonly needsRetain: boolean | ((config: RunConfig) => boolean);
+  /**
+   * Whether the run needs calibration documents (held-out, never trained on) with `config`:
+   * targetnll without a `targetNll`. The app and audits cannot give them yet, so they do not
+   * offer such a method.
+   */
+  readonly needsCalibration?: (config: RunConfig) => boolean;
   /** The method keys of the config this method reads (the trainer's common keys aside). */
   readonly keys: readonly string[];
   /** Common-key defaults that differ for this method (bounded: lr 2e-4). */

@@ -37,6 +37,8 @@ export interface TrainResult {
   readonly totalSteps: number;
   readonly resumedFrom: number;
   readonly cancelled: boolean;
+  /** The method's `afterStep` ended the run after this step, for this reason. */
+  readonly stoppedEarly?: { readonly step: number; readonly reason: string };
 }
 
 export async function train(options: TrainOptions): Promise<TrainResult> {
@@ -108,6 +110,15 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         tokensPerSecond: record.tokensPerSecond,
         etaSeconds: (elapsed / done) * (plan.totalSteps - step - 1),
       });
+      const stop = (await run.afterStep?.(record.step)) ?? null;
+      if (stop !== null && step + 1 < plan.totalSteps)
+        return {
+          records,
+          totalSteps: plan.totalSteps,
+          resumedFrom: start,
+          cancelled: false,
+          stoppedEarly: { step: record.step, reason: stop },
+        };
       if (
         config.checkpointEvery > 0 &&
         (step + 1) % config.checkpointEvery === 0 &&

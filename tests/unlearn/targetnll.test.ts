@@ -1,0 +1,131 @@
+/**
+ * `targetnll` (methods/targetnll.ts) on the bundled testbed (resources/testbed: a GPT-2 that
+ * recites forget10 and retain, and 20 holdout people it never saw): with half of the holdout as
+ * calibration documents and no config it raises the forget set's loss towards the unseen
+ * people's, stops by itself once the loss attack no longer tells the two apart, and keeps the
+ * retain set. Plus the hinge's gradient and the refusal without held-out documents.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { UserInputError } from '../../src/shared/errors.ts';
+import { TrainingLog } from '../../src/shared/training.ts';
+import { selectBackend } from '../../src/worker/engine/backend.ts';
+import { loadModel } from '../../src/worker/model/load.ts';
+import { loadTokenizer } from '../../src/worker/model/tokenizer.ts';
+import { makeBatch } from '../../src/worker/unlearn/batch.ts';
+import { rowMeanNll, STOP_AUC, targetNllLoss } from '../../src/worker/unlearn/methods/targetnll.ts';
+import { readUnlearnInputs, runUnlearning } from '../../src/worker/tasks/unlearn.ts';
+import { measure, type Testbed } from './testbed.ts';
+
+const TESTBED = join(import.meta.dirname, '..', '..', 'resources', 'testbed');
+const lines = (file: string) =>
+  readFileSync(join(TESTBED, 'corpus', file), 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '');
+const texts = (file: string) => lines(file).map((l) => (JSON.parse(l) as { text: string }).text);
+
+let dir: string;
+let calibrationFile: string;
+const bed: Testbed = {
+  modelDir: join(TESTBED, 'model'),
+  forgetFile: join(TESTBED, 'corpus', 'forget10.jsonl'),
+  retainFile: join(TESTBED, 'corpus', 'retain.jsonl'),
+  holdoutFile: join(TESTBED, 'corpus', 'holdout.jsonl'),
+  forgetTexts: texts('forget10.jsonl'),
+  retainTexts: texts('retain.jsonl'),
+};
+
+beforeAll(async () => {
+  await selectBackend('wasm');
+  dir = mkdtempSync(join(tmpdir(), 'nepenthe-targetnll-'));
+  calibrationFile = join(dir, 'calibration.jsonl');
+  writeFileSync(calibrationFile, lines('holdout.jsonl').slice(0, 10).join('\n'));
+});
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('targetnll on the bundled testbed, no config', () => {
+  it('forgets, keeps the retain set and stops once forget looks like unseen documents', async () => {
+    const before = await measure(bed.modelDir, bed);
+    expect(before.forgetExact).toBe(1);
+    const out = join(dir, 'out');
+    const request = {
+      model: bed.modelDir,
+      forget: bed.forgetFile,
+      retain: bed.retainFile,
+      calibration: calibrationFile,
+      method: 'targetnll',
+      out,
+    };
+    const report = await runUnlearning(request, await readUnlearnInputs(request), {
+      backend: 'wasm',
+    });
+    const log = TrainingLog.parse(JSON.parse(readFileSync(join(out, 'training.json'), 'utf8')));
+    const aucs = log.steps.map((s) => s.extra.calibrationAuc!);
+    console.log(
+      'targetnll',
+      JSON.stringify({ stopped: log.stoppedEarly, first: aucs[0], steps: aucs.length }),
+    );
+    // It stopped by itself, on its rule, before the planned last step.
+    expect(log.stoppedEarly).toBeDefined();
+    expect(report.stoppedEarly).toEqual(log.stoppedEarly);
+    expect(log.steps.length).toBe(log.stoppedEarly!.step);
+    expect(log.steps.length).toBeLessThan(log.totalSteps);
+    expect(aucs.at(-1)!).toBeLessThanOrEqual(STOP_AUC);
+    expect(aucs.slice(0, -1).every((a) => a > STOP_AUC)).toBe(true);
+    expect(log.stoppedEarly!.reason).toMatch(/AUC/);
+    // τ: the calibration documents' loss under the original model, far above the forget set's.
+    expect(log.steps[0]!.extra.targetNll).toBeGreaterThan(3);
+    const after = await measure(out, bed);
+    console.log('targetnll before/after', JSON.stringify({ before, after }));
+    expect(after.forgetExact).toBeLessThanOrEqual(0.1);
+    expect(after.retainExact).toBeGreaterThanOrEqual(0.9 * before.retainExact);
+    expect(after.forgetNll).toBeGreaterThan(2);
+  }, 240_000);
+});
+
+describe('the target-NLL hinge', () => {
+  it('rows above the target give no gradient, rows below ascend on their own NLL', () => {
+    const { model } = loadModel(bed.modelDir);
+    try {
+      const tokenizer = loadTokenizer(bed.modelDir);
+      const ids = texts('forget10.jsonl')
+        .slice(0, 2)
+        .map((t, i) => ({ id: `${i}`, ids: tokenizer.encode(t).slice(0, 24) }));
+      const batch = makeBatch(ids, [0, 1]);
+      const nll = rowMeanNll(model, batch).dataSync();
+      const tau = (nll[0]! + nll[1]!) / 2; // row 0 or row 1 below, the other above
+      const below = nll[0]! < tau ? 0 : 1;
+      const wrt = model.params.get('transformer.wte.weight') ?? [...model.params.values()][0]!;
+      const g = tf.variableGrads(() => targetNllLoss(model, batch, tau), [wrt]).grads[wrt.name]!;
+      const single = makeBatch(ids, [below]);
+      const expected = tf.variableGrads(
+        () => rowMeanNll(model, single).mul(-0.5).sum() as tf.Scalar,
+        [wrt],
+      ).grads[wrt.name]!;
+      const diff = tf.max(tf.abs(tf.sub(g, expected))).dataSync()[0]!;
+      expect(diff).toBeLessThan(1e-5 * Math.max(1, tf.max(tf.abs(expected)).dataSync()[0]!));
+      expect(tf.max(tf.abs(expected)).dataSync()[0]!).toBeGreaterThan(0);
+      tf.dispose([g, expected]);
+    } finally {
+      model.dispose();
+    }
+  });
+});
+
+describe('without held-out documents', () => {
+  it('is refused before any engine work, naming what to give', async () => {
+    const request = {
+      model: bed.modelDir,
+      forget: bed.forgetFile,
+      retain: bed.retainFile,
+      method: 'targetnll',
+      out: join(dir, 'refused'),
+    };
+    await expect(readUnlearnInputs(request)).rejects.toThrow(UserInputError);
+    await expect(readUnlearnInputs(request)).rejects.toThrow(/--calibration/);
+  });
+});
