@@ -97,6 +97,13 @@ export const RunManifest = z.object({
     reference: InputRecord.optional(),
     config: InputRecord.optional(),
   }),
+  /**
+   * A method that steers itself by unseen documents (targetnll): the holdout documents (ids)
+   * that steered the run, and those the metrics evaluated (the run never read them).
+   */
+  holdoutSplit: z
+    .object({ calibration: z.array(z.string()), evaluation: z.array(z.string()) })
+    .optional(),
   method: z.string(),
   /** The resolved run configuration (defaults filled in), as training used it. */
   config: z.record(z.string(), z.unknown()),

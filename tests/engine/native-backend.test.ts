@@ -191,27 +191,33 @@ describe('addon-owned memory', () => {
     const view = backend.allocate(4096, 'float32'); // as a fresh allocation: zeroed
     expect(view.buffer).toBe(first);
     expect((view as Float32Array).every((v) => v === 0)).toBe(true);
-    expect(backend.pool.put(view.buffer as ArrayBuffer)).toBe(true);
+    expect(backend.pool.put(view.buffer as ArrayBuffer)).toEqual([]);
     const b = tf.exp(ones);
     expect(bufferOf(b)).toBe(first);
     expect(b.dataSync()[4095]).toBeCloseTo(Math.E, 6);
     tf.dispose([ones, b]);
   });
 
-  it('the pool keeps at most its limit and gives back what it holds', () => {
-    const pool = new BufferPool(3 * 1024);
-    const buffers = [0, 1, 2, 3].map(() => addon.alloc(1024));
-    const kept = buffers.map((buffer) => pool.put(buffer));
-    expect(kept).toEqual([true, true, true, false]);
-    expect(pool.bytes).toBe(3 * 1024);
-    new Uint8Array(buffers[2]!).fill(7);
-    expect(pool.take(1024)).toBe(buffers[2]); // last in, first out, zeroed
-    expect(new Uint8Array(buffers[2]!).every((v) => v === 0)).toBe(true);
+  it('the pool keeps at most its limit, gives back the least recently used sizes first', () => {
+    const pool = new BufferPool(3072); // buffers of at most 768 bytes
+    const small = [0, 1, 2].map(() => addon.alloc(512));
+    const large = [0, 1, 2].map(() => addon.alloc(768));
+    for (const buffer of [...small, large[0]!, large[1]!]) expect(pool.put(buffer)).toEqual([]);
+    expect(pool.bytes).toBe(3 * 512 + 2 * 768);
+    // Full: a third 768 displaces two 512s (the length used least recently), not a 768.
+    const displaced = pool.put(large[2]!);
+    expect(displaced.map((b) => b.byteLength)).toEqual([512, 512]);
+    expect(pool.bytes).toBe(512 + 3 * 768);
+    const tooLarge = addon.alloc(1024);
+    expect(pool.put(tooLarge)).toEqual([tooLarge]);
+    new Uint8Array(large[2]!).fill(7);
+    expect(pool.take(768)).toBe(large[2]); // last in, first out, zeroed
+    expect(new Uint8Array(large[2]!).every((v) => v === 0)).toBe(true);
     expect(pool.take(2048)).toBeNull();
     const drained = pool.drain();
-    expect(drained).toHaveLength(2);
+    expect(drained).toHaveLength(3);
     expect(pool.bytes).toBe(0);
-    for (const buffer of [...drained, buffers[2]!, buffers[3]!]) addon.release(buffer);
+    for (const buffer of [...drained, ...displaced, tooLarge, large[2]!]) addon.release(buffer);
   });
 
   it('a thousand steps of allocating kernels leave no tensors and no growing RSS behind', () => {

@@ -21,7 +21,10 @@ import { UserInputError } from '../../shared/errors.ts';
 import { TrainingLog, UnlearnReport, type TrainingProgress } from '../../shared/training.ts';
 import { selectBackend } from '../engine/backend.ts';
 import { stagingFolder } from '../model/model-folder.ts';
+import { MIN_SPLIT_DOCUMENTS, splitHoldout, type HoldoutSplit } from '../data/holdout-split.ts';
 import { hasCheckpoint } from '../unlearn/checkpoint.ts';
+import { readConfigFile, resolveConfig } from '../unlearn/config.ts';
+import { methodNamed } from '../unlearn/methods/index.ts';
 import {
   EvaluationCancelled,
   evaluateFiles,
@@ -70,6 +73,8 @@ interface Checked {
   readonly unlearnInputs: UnlearnInputs;
   readonly inputs: RunManifest['inputs'];
   readonly prior: RunManifest | undefined;
+  /** The holdout's calibration and evaluation parts, when the method steers itself by one. */
+  readonly holdoutSplit: HoldoutSplit | undefined;
 }
 
 export async function runAudit(raw: AuditRequest, hooks: AuditHooks = {}): Promise<AuditResult> {
@@ -192,7 +197,27 @@ async function checkInputs(request: AuditRequest): Promise<Checked> {
     ...defined({ retain: paths.retain, holdout: paths.holdout, qa: paths.qa }),
     ...defined({ reference: paths.reference, names: request.names }),
   };
-  const evalFiles = await readEvalFiles(evalRequest);
+  let evalFiles = await readEvalFiles(evalRequest);
+  // A method that steers itself by documents it never saw (targetnll) gets half the holdout;
+  // the metrics see only the other half.
+  const method = methodNamed(request.method);
+  const runConfig = resolveConfig(
+    paths.config === undefined ? {} : readConfigFile(paths.config),
+    method,
+    paths.config,
+    request.seed,
+  );
+  let holdoutSplit: HoldoutSplit | undefined;
+  if (method.needsCalibration?.(runConfig) === true) {
+    const holdout = evalFiles.sets.holdout;
+    if (holdout === undefined || holdout.length < MIN_SPLIT_DOCUMENTS)
+      throw new UserInputError(
+        paths.holdout,
+        `${method.name} steers itself by documents the model never saw: give --holdout with at least ${MIN_SPLIT_DOCUMENTS} documents (half of them steer the run, the other half are evaluated), or set "targetNll" in the config`,
+      );
+    holdoutSplit = splitHoldout(holdout, runConfig.seed);
+    evalFiles = { ...evalFiles, sets: { ...evalFiles.sets, holdout: holdoutSplit.evaluation } };
+  }
   const unlearnRequest: UnlearnRequest = {
     model: paths.model,
     forget: paths.forget,
@@ -203,11 +228,14 @@ async function checkInputs(request: AuditRequest): Promise<Checked> {
   };
   // readUnlearnInputs checks that its `out` is free and its parent exists: for a fresh run
   // that is the run folder itself; a resumed run's folder was checked by resumable().
-  const unlearnInputs = await readUnlearnInputs({
-    ...unlearnRequest,
-    out: prior ? join(runDir, `.${MODEL}.unused`) : runDir,
-    resume: false,
-  });
+  const unlearnInputs = await readUnlearnInputs(
+    {
+      ...unlearnRequest,
+      out: prior ? join(runDir, `.${MODEL}.unused`) : runDir,
+      resume: false,
+    },
+    holdoutSplit?.calibration,
+  );
   if (paths.reference !== undefined) await modelRecord(paths.reference); // a readable checkpoint
 
   const record = (p: string | undefined) => (p === undefined ? undefined : fileRecord(p));
@@ -231,6 +259,7 @@ async function checkInputs(request: AuditRequest): Promise<Checked> {
     unlearnInputs,
     inputs,
     prior,
+    holdoutSplit,
   };
   if (prior) checkSameRun(checked, prior);
   return checked;
@@ -301,6 +330,14 @@ function newManifest(checked: Checked, backend: string): RunManifest {
       seed: request.seed,
     },
     inputs,
+    ...(checked.holdoutSplit === undefined
+      ? {}
+      : {
+          holdoutSplit: {
+            calibration: checked.holdoutSplit.calibration.map((d) => d.id),
+            evaluation: checked.holdoutSplit.evaluation.map((d) => d.id),
+          },
+        }),
     method: unlearnInputs.method.name,
     config: { ...unlearnInputs.config },
     backend,

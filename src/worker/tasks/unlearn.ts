@@ -78,7 +78,14 @@ export interface UnlearnHooks {
   readonly stopAfterStep?: number;
 }
 
-export async function readUnlearnInputs(request: UnlearnRequest): Promise<UnlearnInputs> {
+/**
+ * `calibrationDocuments`: calibration documents already in hand (an audit's half of its
+ * holdout), instead of `request.calibration`'s file.
+ */
+export async function readUnlearnInputs(
+  request: UnlearnRequest,
+  calibrationDocuments?: readonly Document[],
+): Promise<UnlearnInputs> {
   const method = methodNamed(request.method);
   const raw = request.config === undefined ? {} : readConfigFile(request.config);
   const config = resolveConfig(raw, method, request.config, request.seed);
@@ -104,7 +111,11 @@ export async function readUnlearnInputs(request: UnlearnRequest): Promise<Unlear
     );
   const retain = request.retain === undefined ? [] : sequences(await readDocuments(request.retain));
   const calibration =
-    request.calibration === undefined ? [] : sequences(await readDocuments(request.calibration));
+    calibrationDocuments !== undefined
+      ? sequences(calibrationDocuments)
+      : request.calibration === undefined
+        ? []
+        : sequences(await readDocuments(request.calibration));
   if (method.needsCalibration?.(config) === true && calibration.length === 0)
     throw new UserInputError(request.calibration, CALIBRATION_NEEDED);
   if (needsRetain(method, config) && retain.length === 0)

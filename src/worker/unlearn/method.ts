@@ -79,8 +79,8 @@ export interface UnlearningMethod {
   readonly needsRetain: boolean | ((config: RunConfig) => boolean);
   /**
    * Whether the run needs calibration documents (held-out, never trained on) with `config`:
-   * targetnll without a `targetNll`. The app and audits cannot give them yet, so they do not
-   * offer such a method.
+   * targetnll without a `targetNll`. An audit gives it half its holdout (data/holdout-split.ts);
+   * the app does not offer such a method yet.
    */
   readonly needsCalibration?: (config: RunConfig) => boolean;
   /** The method keys of the config this method reads (the trainer's common keys aside). */

@@ -72,8 +72,15 @@ export function registerNativeBackend(addon: NativeAddon): void {
  */
 export const POOL_BYTES = 256 * 2 ** 20;
 
-/** Released addon buffers by byte length, at most `limit` bytes in all; reused zeroed. */
+/**
+ * Released addon buffers by exact byte length (tfjs-cpu's kernels read a tensor's whole
+ * buffer, so a larger one cannot stand in), at most `limit` bytes in all, none larger than a
+ * quarter of it; reused zeroed. When a buffer does not fit, the sizes used least recently are
+ * given back first: an evaluation's batches differ in length, so each batch's sizes replace the
+ * last one's.
+ */
 export class BufferPool {
+  /** Free buffers per byte length, the least recently used length first. */
   private readonly free = new Map<number, ArrayBuffer[]>();
   private held = 0;
 
@@ -86,22 +93,42 @@ export class BufferPool {
 
   /** A held buffer of exactly `bytes`, zeroed (as a fresh allocation is), or null. */
   take(bytes: number): ArrayBuffer | null {
-    const buffer = this.free.get(bytes)?.pop();
+    const list = this.free.get(bytes);
+    const buffer = list?.pop();
     if (buffer === undefined) return null;
+    this.touch(bytes, list!);
     this.held -= bytes;
     new Uint8Array(buffer).fill(0);
     return buffer;
   }
 
-  /** Keeps `buffer` when it fits under the limit; false when the caller must release it. */
-  put(buffer: ArrayBuffer): boolean {
+  /**
+   * Keeps `buffer` for reuse; returns what the caller must release now: the buffer itself when
+   * it is too large to pool, else the least recently used buffers it displaced (often none).
+   */
+  put(buffer: ArrayBuffer): ArrayBuffer[] {
     const bytes = buffer.byteLength;
-    if (bytes === 0 || this.held + bytes > this.limit) return false;
-    let list = this.free.get(bytes);
-    if (list === undefined) this.free.set(bytes, (list = []));
+    if (bytes === 0 || bytes > this.limit / 4) return [buffer];
+    const released: ArrayBuffer[] = [];
+    for (const [size, list] of this.free) {
+      if (this.held + bytes <= this.limit) break;
+      while (list.length > 0 && this.held + bytes > this.limit) {
+        released.push(list.pop()!);
+        this.held -= size;
+      }
+    }
+    const list = this.free.get(bytes) ?? [];
     list.push(buffer);
+    this.touch(bytes, list);
     this.held += bytes;
-    return true;
+    return released;
+  }
+
+  /** Marks `bytes` the most recently used length (Map order), dropping emptied lengths. */
+  private touch(bytes: number, list: ArrayBuffer[]): void {
+    this.free.delete(bytes);
+    this.free.set(bytes, list);
+    for (const [size, l] of this.free) if (l.length === 0) this.free.delete(size);
   }
 
   /** Every held buffer, emptying the pool. */
@@ -155,8 +182,7 @@ export class NativeCpuBackend extends MathBackendCPU {
     const disposed = super.disposeData(dataId, force);
     if (disposed && values !== undefined && this.owned.has(values.buffer)) {
       this.owned.delete(values.buffer);
-      const buffer = values.buffer as ArrayBuffer;
-      if (!this.pool.put(buffer)) this.addon.release(buffer);
+      for (const gone of this.pool.put(values.buffer as ArrayBuffer)) this.addon.release(gone);
     }
     return disposed;
   }
