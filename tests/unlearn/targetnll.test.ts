@@ -128,4 +128,18 @@ describe('without held-out documents', () => {
     await expect(readUnlearnInputs(request)).rejects.toThrow(UserInputError);
     await expect(readUnlearnInputs(request)).rejects.toThrow(/--calibration/);
   });
+
+  it('also as the base loss of sau', async () => {
+    const config = join(dir, 'sau-targetnll.json');
+    writeFileSync(config, JSON.stringify({ baseMethod: 'targetnll' }));
+    const request = {
+      model: bed.modelDir,
+      forget: bed.forgetFile,
+      retain: bed.retainFile,
+      method: 'sau',
+      config,
+      out: join(dir, 'refused-sau'),
+    };
+    await expect(readUnlearnInputs(request)).rejects.toThrow(/--calibration/);
+  });
 });

@@ -115,8 +115,11 @@ export function methodHandlers(context: ServiceContext): MethodHandlers {
   return {
     async 'methods.list'() {
       return {
-        // Not yet a method that needs calibration documents: the app cannot give them.
-        methods: [...METHODS.values()].filter((m) => !m.needsCalibration).map(methodInfo),
+        // Not yet a method that needs calibration documents with its defaults (targetnll):
+        // the app cannot give them.
+        methods: [...METHODS.values()]
+          .filter((m) => m.needsCalibration?.(resolveConfig({}, m, undefined)) !== true)
+          .map(methodInfo),
         parameters: hyperparameters(),
         presets: presets(join(context.resourcesDir, 'testbed', 'presets')),
       };

@@ -53,7 +53,7 @@ export const MethodKeys = z.strictObject({
   omega: positive,
   bound: z.enum(['sine', 'tanh', 'none']),
   /** SAU: the loss whose gradients are masked and redistributed. */
-  baseMethod: z.enum(['ga', 'graddiff', 'kl', 'npo', 'simnpo']),
+  baseMethod: z.enum(['ga', 'graddiff', 'kl', 'npo', 'simnpo', 'targetnll']),
   redistribution: z.enum(['importance', 'rownorm', 'none']),
   /** SAU: share of the pruned gradient mass given back to survivors. */
   lambda: z.number().min(0),

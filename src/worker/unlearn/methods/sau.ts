@@ -22,9 +22,10 @@ import { graddiff } from './graddiff.ts';
 import { kl } from './kl.ts';
 import { npo } from './npo.ts';
 import { simnpo } from './simnpo.ts';
+import { targetnll } from './targetnll.ts';
 
 const BASE_METHODS: ReadonlyMap<string, UnlearningMethod> = new Map(
-  [ga, graddiff, kl, npo, simnpo].map((m) => [m.name, m]),
+  [ga, graddiff, kl, npo, simnpo, targetnll].map((m) => [m.name, m]),
 );
 
 export const sau: UnlearningMethod = {
@@ -32,7 +33,19 @@ export const sau: UnlearningMethod = {
   summary:
     'sparsity-aware unlearning for pruned models: masked, redistributed gradients; sparsity kept exactly',
   needsRetain: (config) => needsRetain(BASE_METHODS.get(config.baseMethod)!, config),
-  keys: ['baseMethod', 'redistribution', 'lambda', 'importance', 'alpha', 'gamma', 'beta', 'delta'],
+  needsCalibration: (config) =>
+    BASE_METHODS.get(config.baseMethod)!.needsCalibration?.(config) ?? false,
+  keys: [
+    'baseMethod',
+    'redistribution',
+    'lambda',
+    'importance',
+    'alpha',
+    'gamma',
+    'beta',
+    'delta',
+    'targetNll',
+  ],
   async prepare(context) {
     const { model, config, forget } = context;
     const masks = SparsityMasks.fromZeros(model.params);
@@ -68,6 +81,7 @@ export const sau: UnlearningMethod = {
       },
       afterUpdate: () => masks.reimpose(model.params),
       stepLog: async () => ({ ...(await base.stepLog?.()), sparsity }),
+      ...(base.afterStep ? { afterStep: (step: number) => base.afterStep!(step) } : {}),
       dispose() {
         base.dispose();
         masks.dispose();
