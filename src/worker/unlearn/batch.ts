@@ -59,3 +59,29 @@ export function shuffled(n: number, seed: number): number[] {
   }
   return order;
 }
+
+/**
+ * `perRow(batch)` (B) for every sequence of `set`, in set order, batches of `batchSize` outside
+ * any gradient tape; `onDone` after each batch with the sequences done.
+ */
+export async function valuesPerSequence(
+  set: readonly TokenSequence[],
+  batchSize: number,
+  perRow: (batch: Batch) => tf.Tensor1D,
+  onDone?: (done: number) => void,
+): Promise<Float32Array> {
+  const out = new Float32Array(set.length);
+  for (let start = 0; start < set.length; start += batchSize) {
+    const rows = Array.from(
+      { length: Math.min(batchSize, set.length - start) },
+      (_, i) => start + i,
+    );
+    const batch = makeBatch(set, rows);
+    const values = tf.tidy(() => perRow(batch));
+    out.set((await values.data()) as Float32Array, start);
+    tf.dispose(values);
+    disposeBatch(batch);
+    onDone?.(start + rows.length);
+  }
+  return out;
+}

@@ -116,6 +116,7 @@ export class BufferPool {
         released.push(list.pop()!);
         this.held -= size;
       }
+      if (list.length === 0) this.free.delete(size);
     }
     const list = this.free.get(bytes) ?? [];
     list.push(buffer);
@@ -124,11 +125,10 @@ export class BufferPool {
     return released;
   }
 
-  /** Marks `bytes` the most recently used length (Map order), dropping emptied lengths. */
+  /** Marks `bytes` the most recently used length (Map order), or drops it when emptied. */
   private touch(bytes: number, list: ArrayBuffer[]): void {
     this.free.delete(bytes);
-    this.free.set(bytes, list);
-    for (const [size, l] of this.free) if (l.length === 0) this.free.delete(size);
+    if (list.length > 0) this.free.set(bytes, list);
   }
 
   /** Every held buffer, emptying the pool. */

@@ -3,7 +3,7 @@
  * forget sequence is computed once, before training (the formula needs nothing else of θ_ref).
  */
 import * as tf from '@tensorflow/tfjs';
-import { makeBatch, disposeBatch } from '../batch.ts';
+import { valuesPerSequence } from '../batch.ts';
 import { meanNll, npoLoss, sequenceLogProb } from '../losses.ts';
 import type { MethodContext, UnlearningMethod } from '../method.ts';
 import { allParameters, retainOf } from './shared.ts';
@@ -15,20 +15,12 @@ export async function referenceLogProbs({
   config,
   onProgress,
 }: MethodContext): Promise<Float32Array> {
-  const out = new Float32Array(forget.length);
-  for (let start = 0; start < forget.length; start += config.batchSize) {
-    const rows = Array.from(
-      { length: Math.min(config.batchSize, forget.length - start) },
-      (_, i) => start + i,
-    );
-    const batch = makeBatch(forget, rows);
-    const logProb = tf.tidy(() => sequenceLogProb(model, batch));
-    out.set((await logProb.data()) as Float32Array, start);
-    tf.dispose([logProb]);
-    disposeBatch(batch);
-    onProgress?.('reference log-probabilities', start + rows.length, forget.length);
-  }
-  return out;
+  return valuesPerSequence(
+    forget,
+    config.batchSize,
+    (batch) => sequenceLogProb(model, batch),
+    (done) => onProgress?.('reference log-probabilities', done, forget.length),
+  );
 }
 
 export const npo: UnlearningMethod = {

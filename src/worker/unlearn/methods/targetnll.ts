@@ -19,7 +19,7 @@ import * as tf from '@tensorflow/tfjs';
 import { UserInputError } from '../../../shared/errors.ts';
 import { auc } from '../../metrics/formulas/roc.ts';
 import type { CausalLM } from '../../model/architectures/types.ts';
-import { disposeBatch, makeBatch, type Batch, type TokenSequence } from '../batch.ts';
+import { valuesPerSequence, type Batch, type TokenSequence } from '../batch.ts';
 import { meanNll, targetCounts } from '../losses.ts';
 import type { UnlearningMethod } from '../method.ts';
 import { allParameters, retainOf } from './shared.ts';
@@ -48,19 +48,7 @@ export async function sequenceNlls(
   sequences: readonly TokenSequence[],
   batchSize: number,
 ): Promise<number[]> {
-  const out: number[] = [];
-  for (let start = 0; start < sequences.length; start += batchSize) {
-    const rows = Array.from(
-      { length: Math.min(batchSize, sequences.length - start) },
-      (_, i) => start + i,
-    );
-    const batch = makeBatch(sequences, rows);
-    const perRow = tf.tidy(() => rowMeanNll(model, batch));
-    out.push(...(await perRow.data()));
-    tf.dispose(perRow);
-    disposeBatch(batch);
-  }
-  return out;
+  return Array.from(await valuesPerSequence(sequences, batchSize, (b) => rowMeanNll(model, b)));
 }
 
 const mean = (values: readonly number[]): number =>
