@@ -18,12 +18,16 @@ export interface CliResult {
 /** Kills a CLI still running after this long (the test's own timeout is usually shorter). */
 const KILL_AFTER_MS = 300_000;
 
-/** `env` is added to the test process's environment. */
-export function runCli(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+/** `env` is added to the test process's environment; `killAfterMs` ends a CLI that hangs. */
+export function runCli(
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = {},
+  killAfterMs = KILL_AFTER_MS,
+): Promise<CliResult> {
   const child = spawn(process.execPath, [BIN, ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
-    timeout: KILL_AFTER_MS,
+    timeout: killAfterMs,
   });
   let stdout = '';
   let stderr = '';

@@ -1,0 +1,9 @@
+/** Every area's cases, in one list per runner. */
+import type { CliCase, ServeCase } from '../corpus.ts';
+import { CONFIG_CASES } from './configs.ts';
+import { MODEL_CASES } from './models.ts';
+import { TOKENIZER_CASES } from './tokenizers.ts';
+
+export const CLI_CASES: CliCase[] = [...MODEL_CASES, ...TOKENIZER_CASES, ...CONFIG_CASES];
+
+export const SERVE_CASES: ServeCase[] = [];
