@@ -24,6 +24,8 @@
  *   maskedSoftmax(heap, x, mask | -1, y, rows, s, t), softmaxGrad(heap, y, dy, dx, rows, s)
  *   swiglu(heap, g, u, y, n), swigluGrad(heap, g, u, dy, dg, du, n)
  *   bounded(heap, bound, m, base, dw | -1, w, dm | -1, n, omega, scale, gradScale)   bounded.c
+ *   sauImportance(heap, g, m, w | -1, xnorm | -1, out, in, width, lambda)           sparsity.c
+ *   maskKeep(heap, w, m, out, n)                                                    sparsity.c
  *   rmsNorm(heap, x, w, y, rstd, rows, c, eps), rmsNormGrad(heap, x, w, rstd, dy, dx, dw, rows, c)
  *   copyBlocks(heap, src, dst, blocks, count, srcStride, dstStride)   strides in floats
  *   gatherRows(heap, table, rows, width, index, count, out)            index int32
@@ -957,6 +959,51 @@ static napi_value js_release(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* sauImportance(heap, g, m, w | -1, xnorm | -1, out, in, width, lambda): w and xnorm both
+ * given (Wanda scores) or both -1 (Fisher). */
+static napi_value js_sau_importance(napi_env env, napi_callback_info info) {
+  napi_value argv[9];
+  if (!args_with_heap(env, info, 9, argv, "sauImportance")) return NULL;
+  double off[5], lambda;
+  int64_t in, width;
+  for (int i = 0; i < 5; i++)
+    if (!double_arg(env, argv[1 + i], &off[i], "an offset")) return NULL;
+  if (!int_arg(env, argv[6], &in, "in") || !int_arg(env, argv[7], &width, "width") ||
+      !double_arg(env, argv[8], &lambda, "lambda"))
+    return NULL;
+  int wanda = off[2] >= 0;
+  if (in < 0 || width < 0 || wanda != (off[3] >= 0)) {
+    napi_throw_range_error(env, NULL,
+                           "nepenthe_native: sauImportance takes sizes >= 0 and both w and "
+                           "xnorm, or neither");
+    return NULL;
+  }
+  double n = (double)in * (double)width;
+  if (!in_bounds(env, off[0], n, "g") || !in_bounds(env, off[1], n, "m") ||
+      !in_bounds(env, off[4], n, "out") ||
+      (wanda && (!in_bounds(env, off[2], n, "w") || !in_bounds(env, off[3], (double)in, "xnorm"))))
+    return NULL;
+  if (nep_sau_importance(AT(off[0]), AT(off[1]), wanda ? AT(off[2]) : NULL,
+                         wanda ? AT(off[3]) : NULL, (float)lambda, (size_t)in, (size_t)width,
+                         AT(off[4])) != 0)
+    throw_out_of_memory(env, width * 16);
+  return NULL;
+}
+
+/* maskKeep(heap, w, m, out, n). */
+static napi_value js_mask_keep(napi_env env, napi_callback_info info) {
+  napi_value argv[5];
+  if (!args_with_heap(env, info, 5, argv, "maskKeep")) return NULL;
+  int64_t v[4];
+  if (!sizes_arg(env, argv, 1, 4, v)) return NULL;
+  if (!in_bounds(env, (double)v[0], (double)v[3], "w") ||
+      !in_bounds(env, (double)v[1], (double)v[3], "m") ||
+      !in_bounds(env, (double)v[2], (double)v[3], "out"))
+    return NULL;
+  nep_mask_keep(AT(v[0]), AT(v[1]), AT(v[2]), (size_t)v[3]);
+  return NULL;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
 #if defined(__GLIBC__)
   /* Tensors of a train step are freed and allocated again at the same sizes every step. glibc
@@ -989,6 +1036,8 @@ static napi_value init(napi_env env, napi_value exports) {
       {"xentForward", NULL, js_xent_forward, NULL, NULL, NULL, napi_default, NULL},
       {"tokenStats", NULL, js_token_stats, NULL, NULL, NULL, napi_default, NULL},
       {"bounded", NULL, js_bounded, NULL, NULL, NULL, napi_default, NULL},
+      {"sauImportance", NULL, js_sau_importance, NULL, NULL, NULL, napi_default, NULL},
+      {"maskKeep", NULL, js_mask_keep, NULL, NULL, NULL, napi_default, NULL},
       {"xentBackward", NULL, js_xent_backward, NULL, NULL, NULL, napi_default, NULL},
       {"layerNorm", NULL, js_layer_norm, NULL, NULL, NULL, napi_default, NULL},
       {"layerNormGrad", NULL, js_layer_norm_grad, NULL, NULL, NULL, napi_default, NULL},

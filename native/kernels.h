@@ -96,4 +96,11 @@ void nep_rms_norm_grad(const float *x, const float *w, const float *rstd, const 
 /* The sum of x² in double precision (the global gradient norm). */
 double nep_sum_squares(const float *x, size_t n);
 
+/* SAU's importance redistribution of g over a mask m, both (in, out) row-major (sparsity.c);
+ * Wanda scores |w|·xnorm[row] with w and xnorm, Fisher g² when they are NULL. -1: no memory. */
+int nep_sau_importance(const float *g, const float *m, const float *w, const float *xnorm,
+                       float lambda, size_t in, size_t out_width, float *out);
+/* out = m != 0 ? w : +0 over n floats (SAU's re-imposed zeros). */
+void nep_mask_keep(const float *w, const float *m, float *out, size_t n);
+
 #endif

@@ -43,6 +43,8 @@ export const BenchReport = z.object({
   trainTokensPerSecond: z.number().nonnegative(),
   evalTokensPerSecond: z.number().nonnegative(),
   peakRssBytes: z.number().int().nonnegative(),
+  /** The train steps recomputed each block in the backward pass (gradient checkpointing). */
+  checkpointing: z.boolean(),
 });
 export type BenchReport = z.infer<typeof BenchReport>;
 

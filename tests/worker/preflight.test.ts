@@ -2,7 +2,8 @@
  * The memory pre-flight counts the tokens a run will really batch: batches are padded to their
  * longest row, so documents shorter than maxLength need the memory of their own length.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { checkMemoryFits, memoryNeed } from '../../src/worker/tasks/preflight.ts';
 import { loadModelSpec } from '../../src/worker/model/config.ts';
 import { resolveConfig } from '../../src/worker/unlearn/config.ts';
@@ -27,34 +28,49 @@ describe('memory pre-flight', () => {
   });
 
   it('refuses with the real lengths in its message', () => {
-    const need = memoryNeed(spec, 'graddiff', config, 40).bytes;
-    process.env.NEPENTHE_MEMORY_LIMIT = String(need - 1);
-    const checkpointed = memoryNeed(spec, 'graddiff', config, 40).bytes; // the smallest it can be
-    process.env.NEPENTHE_MEMORY_LIMIT = String(Math.floor(checkpointed / 2));
+    const need = memoryNeed(spec, 'graddiff', config, 40);
+    process.env.NEPENTHE_MEMORY_LIMIT = String(Math.floor(need.checkpointedBytes! / 2));
     expect(() => checkMemoryFits(MODEL, spec, 'graddiff', config, 40)).toThrow(
       /with batchSize 4 and sequences of up to 40 tokens \(maxLength 256\) needs about [\d.]+ GiB of memory \(estimate; [\d.]+ GiB with gradient checkpointing\)/,
     );
     // A run that fits at its real length passes where maxLength would not.
-    process.env.NEPENTHE_MEMORY_LIMIT = String(need + 1);
-    const atMax = memoryNeed(spec, 'graddiff', config);
-    expect(atMax.fits && !atMax.checkpointing).toBe(false); // not as it is, at maxLength
-    expect(checkMemoryFits(MODEL, spec, 'graddiff', config, 40).checkpointing).toBe(false);
+    process.env.NEPENTHE_MEMORY_LIMIT = String(need.plainBytes + 1);
+    expect(memoryNeed(spec, 'graddiff', config).fits).toBe(false);
+    expect(checkMemoryFits(MODEL, spec, 'graddiff', config, 40).fits).toBe(true);
   });
 
-  it('switches gradient checkpointing on when only it makes a full-parameter run fit', () => {
-    const plain = memoryNeed(spec, 'graddiff', config, 200);
-    expect(plain).toMatchObject({ fits: true, checkpointing: false });
-    process.env.NEPENTHE_MEMORY_LIMIT = String(plain.bytes - 1);
-    const need = checkMemoryFits(MODEL, spec, 'graddiff', config, 200);
-    expect(need).toMatchObject({ fits: true, checkpointing: true });
-    expect(need.bytes).toBeLessThan(plain.bytes);
-    // Bounded's adapters are not a block's parameters: no checkpointing, refused instead.
-    const bounded = memoryNeed(spec, 'bounded', config, 200).bytes;
-    process.env.NEPENTHE_MEMORY_LIMIT = String(bounded - 1);
-    expect(memoryNeed(spec, 'bounded', config, 200)).toMatchObject({
-      fits: false,
-      checkpointing: false,
+  describe('on a backend other than native', () => {
+    beforeAll(async () => void (await tf.setBackend('cpu')));
+    afterAll(() => tf.removeBackend('cpu'));
+
+    it('switches gradient checkpointing on only when it alone makes a full-parameter run fit', () => {
+      const plain = memoryNeed(spec, 'graddiff', config, 200);
+      expect(plain).toMatchObject({ fits: true, checkpointing: false, bytes: plain.plainBytes });
+      process.env.NEPENTHE_MEMORY_LIMIT = String(plain.bytes - 1);
+      const need = checkMemoryFits(MODEL, spec, 'graddiff', config, 200);
+      expect(need).toMatchObject({ fits: true, checkpointing: true });
+      expect(need.bytes).toBe(need.checkpointedBytes);
+      expect(need.bytes).toBeLessThan(plain.bytes);
+      // Bounded's adapters are not a block's parameters: no checkpointing, refused instead.
+      const bounded = memoryNeed(spec, 'bounded', config, 200).bytes;
+      process.env.NEPENTHE_MEMORY_LIMIT = String(bounded - 1);
+      expect(memoryNeed(spec, 'bounded', config, 200)).toMatchObject({
+        fits: false,
+        checkpointing: false,
+        checkpointedBytes: null,
+      });
+      expect(() => checkMemoryFits(MODEL, spec, 'bounded', config, 200)).toThrow(/needs about/);
     });
-    expect(() => checkMemoryFits(MODEL, spec, 'bounded', config, 200)).toThrow(/needs about/);
+  });
+
+  // No backend is active here: the pre-flight assumes native, the addon being built.
+  it('checkpoints full-parameter runs by default on the native backend, never bounded', () => {
+    for (const method of ['graddiff', 'npo', 'sau', 'kl']) {
+      const need = memoryNeed(spec, method, config, 200);
+      expect(need, method).toMatchObject({ fits: true, checkpointing: true });
+      expect(need.bytes).toBe(need.checkpointedBytes);
+      expect(need.bytes).toBeLessThan(need.plainBytes);
+    }
+    expect(memoryNeed(spec, 'bounded', config, 200)).toMatchObject({ checkpointing: false });
   });
 });

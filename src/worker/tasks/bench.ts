@@ -14,7 +14,7 @@ import { loadModel } from '../model/load.ts';
 import type { CausalLM } from '../model/architectures/types.ts';
 import { loadModelSpec, type ModelSpec } from '../model/config.ts';
 import { DEFAULT_CONFIG } from '../unlearn/config.ts';
-import { wasmTensorBytes } from './preflight.ts';
+import { checkpointsByDefault, wasmTensorBytes } from './preflight.ts';
 import { AdamW } from '../unlearn/optim/adamw.ts';
 import { clipScale } from '../unlearn/optim/clip.ts';
 import type { Batch } from '../unlearn/batch.ts';
@@ -67,7 +67,10 @@ export interface BenchOptions {
   readonly batch?: number;
   readonly seq?: number;
   readonly steps: number;
-  /** Gradient checkpointing in the train steps (TransformerLM.setCheckpointing). */
+  /**
+   * Gradient checkpointing in the train steps (TransformerLM.setCheckpointing); unset, as
+   * `unlearn` would by default on this backend (preflight.ts checkpointsByDefault).
+   */
   readonly checkpointing?: boolean;
   readonly seed: number;
   readonly backend: string;
@@ -108,7 +111,9 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     batch: options.batch ?? named.batch,
     seq: Math.min(options.seq ?? named.seq, model.spec.maxPositions),
   };
-  model.setCheckpointing(options.checkpointing === true);
+  const checkpointing =
+    options.checkpointing ?? checkpointsByDefault('graddiff', options.backend === 'native');
+  model.setCheckpointing(checkpointing);
   const optimizer = new AdamW({ lr: 1e-5, weightDecay: 0.01 });
   let seed = options.seed;
   const randomIds = (rows: number) =>
@@ -146,6 +151,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
       trainTokensPerSecond: round1((options.steps * 2 * shape.batch * shape.seq) / trainSeconds),
       evalTokensPerSecond: round1((options.steps * 2 * shape.batch * shape.seq) / evalSeconds),
       peakRssBytes: process.resourceUsage().maxRSS * 1024,
+      checkpointing,
     };
   } finally {
     optimizer.dispose();

@@ -72,14 +72,27 @@ export interface MemoryNeed {
   readonly sequenceLength: number;
   readonly fits: boolean;
   /**
-   * The run fits only with gradient checkpointing (full-parameter methods), which the trainer
-   * then switches on; `bytes` is the checkpointed estimate.
+   * The trainer switches gradient checkpointing on (full-parameter methods): by default on the
+   * native CPU backend (`checkpointsByDefault`), elsewhere when only it makes the run fit;
+   * `bytes` is then the checkpointed estimate.
    */
   readonly checkpointing: boolean;
-  /** The checkpointed estimate when the plain one did not fit (null when not computed). */
+  /** The estimate without checkpointing. */
+  readonly plainBytes: number;
+  /** The checkpointed estimate (null for bounded, whose adapters are not a block's parameters). */
   readonly checkpointedBytes: number | null;
   /** What would fit instead, in words (empty when nothing smaller does). */
   readonly alternatives: string[];
+}
+
+/**
+ * Gradient checkpointing is the default for full-parameter training on the native CPU backend:
+ * measured there (bench/RESULTS.md) it is no slower — the recomputed forward pass is paid back
+ * by fewer and smaller allocations — and it keeps a third to a half less memory. On wasm it
+ * costs a quarter of the train speed (cpu-small), so there it is used only when a run needs it.
+ */
+export function checkpointsByDefault(method: string, nativeCpu: boolean): boolean {
+  return nativeCpu && method !== 'bounded';
 }
 
 /** The estimate's view of a model: its depth, width, vocabulary and parameter count. */
@@ -135,32 +148,37 @@ export function memoryNeed(
   const need = (batchSize: number, sequenceLength: number, name: string, checkpointing = false) =>
     runBytes(spec, name, config, { batchSize, sequenceLength, nativeCpu, checkpointing });
   const availableBytes = availableMemoryBytes();
+  const fitting = (b: number) => b <= availableBytes;
   const plain = need(config.batchSize, length, method);
-  // Gradient checkpointing when only it makes the run fit (one more forward pass per step).
-  const checkpointed =
-    plain > availableBytes && method !== 'bounded'
-      ? need(config.batchSize, length, method, true)
-      : Infinity;
-  const checkpointing = checkpointed <= availableBytes;
+  const checkpointed = method === 'bounded' ? null : need(config.batchSize, length, method, true);
+  // Checkpointed by default on native, else only when that alone makes the run fit.
+  const checkpointing =
+    checkpointed !== null &&
+    (checkpointsByDefault(method, nativeCpu) || (!fitting(plain) && fitting(checkpointed)));
   const bytes = checkpointing ? checkpointed : plain;
   const alternatives: string[] = [];
-  if (bytes > availableBytes) {
-    const fitting = (b: number) => b <= availableBytes;
-    if (config.batchSize > 1 && fitting(need(1, length, method)))
-      alternatives.push(`batchSize 1 (${gib(need(1, length, method))})`);
-    if (length > 32 && fitting(need(config.batchSize, 32, method)))
-      alternatives.push(`maxLength 32 (${gib(need(config.batchSize, 32, method))})`);
-    if (method !== 'bounded' && fitting(need(config.batchSize, length, 'bounded')))
-      alternatives.push(`the bounded method (${gib(need(config.batchSize, length, 'bounded'))})`);
+  if (!fitting(bytes)) {
+    const smallest = (batchSize: number, sequenceLength: number, name: string) =>
+      name === 'bounded'
+        ? need(batchSize, sequenceLength, name)
+        : need(batchSize, sequenceLength, name, true);
+    const option = (label: string, batchSize: number, sequenceLength: number, name: string) => {
+      const bytesThen = smallest(batchSize, sequenceLength, name);
+      if (fitting(bytesThen)) alternatives.push(`${label} (${gib(bytesThen)})`);
+    };
+    if (config.batchSize > 1) option('batchSize 1', 1, length, method);
+    if (length > 32) option('maxLength 32', config.batchSize, 32, method);
+    if (method !== 'bounded') option('the bounded method', config.batchSize, length, 'bounded');
     alternatives.push('a machine with more memory or a GPU (--backend webgpu)');
   }
   return {
     bytes,
     availableBytes,
     sequenceLength: length,
-    fits: bytes <= availableBytes,
+    fits: fitting(bytes),
     checkpointing,
-    checkpointedBytes: Number.isFinite(checkpointed) ? checkpointed : null,
+    plainBytes: plain,
+    checkpointedBytes: checkpointed,
     alternatives,
   };
 }
@@ -203,7 +221,7 @@ export function wasmEvalTensorBytes(spec: ModelSpec, sequenceLength: number): nu
 
 /**
  * Throws exit-2 UserInputError naming `folder` when the run cannot fit this machine, even with
- * gradient checkpointing; else returns the need (with `checkpointing` when it takes that).
+ * gradient checkpointing; else returns the need (with `checkpointing` when the run uses it).
  */
 export function checkMemoryFits(
   folder: string,
@@ -220,7 +238,7 @@ export function checkMemoryFits(
       : `maxLength ${config.maxLength}`;
   throw new UserInputError(
     folder,
-    `${method} on this model with batchSize ${config.batchSize} and ${lengths} needs about ${gib(need.bytes)} of memory (estimate${need.checkpointedBytes === null ? '' : `; ${gib(need.checkpointedBytes)} with gradient checkpointing`}), but ${gib(need.availableBytes)} is available; would fit: ${need.alternatives.join('; ')}`,
+    `${method} on this model with batchSize ${config.batchSize} and ${lengths} needs about ${gib(need.plainBytes)} of memory (estimate${need.checkpointedBytes === null ? '' : `; ${gib(need.checkpointedBytes)} with gradient checkpointing`}), but ${gib(need.availableBytes)} is available; would fit: ${need.alternatives.join('; ')}`,
   );
 }
 

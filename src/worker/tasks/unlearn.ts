@@ -32,7 +32,12 @@ import { needsRetain, type UnlearningMethod } from '../unlearn/method.ts';
 import { methodNamed } from '../unlearn/methods/index.ts';
 import { CALIBRATION_NEEDED } from '../unlearn/methods/targetnll.ts';
 import { train } from '../unlearn/trainer.ts';
-import { checkMemoryFits, wasmTensorBytes } from './preflight.ts';
+import {
+  checkMemoryFits,
+  checkpointsByDefault,
+  type MemoryNeed,
+  wasmTensorBytes,
+} from './preflight.ts';
 import { chunkTokens } from './score.ts';
 
 export interface UnlearnRequest {
@@ -63,8 +68,10 @@ export interface UnlearnInputs {
   readonly calibration: TokenSequence[];
   /** The run's tensor memory on wasm's coefficients: `auto` weighs it against wasm's heap. */
   readonly wasmTensorBytes: number;
-  /** Gradient checkpointing: the pre-flight found that the run fits only with it, or it was forced. */
-  readonly checkpointing: boolean;
+  /** The pre-flight's memory estimate (the run fits, with checkpointing if it must). */
+  readonly memory: MemoryNeed;
+  /** NEPENTHE_CHECKPOINTING=on|off, when set: checkpointing forced either way. */
+  readonly checkpointingForced: boolean | undefined;
 }
 
 export interface UnlearnHooks {
@@ -153,9 +160,25 @@ export async function readUnlearnInputs(
     retain,
     calibration,
     wasmTensorBytes: wasmBytes,
-    checkpointing: checkpointingOverride() ?? need.checkpointing,
+    memory: need,
+    checkpointingForced: checkpointingOverride(),
   };
 }
+
+/**
+ * Whether the run checkpoints, decided once the engine is chosen (auto may take wasm for a
+ * small model), with the reason for the log; null when it does not.
+ */
+function checkpointingReason(inputs: UnlearnInputs, backend: string): string | null {
+  const { memory, checkpointingForced: forced } = inputs;
+  if (forced !== undefined) return forced ? 'NEPENTHE_CHECKPOINTING=on' : null;
+  if (memory.checkpointedBytes === null) return null; // bounded: adapters, not block parameters
+  if (memory.plainBytes > memory.availableBytes) return 'the run fits this machine only so';
+  if (!checkpointsByDefault(inputs.method.name, backend === 'native')) return null;
+  return `the default for full-parameter training on the native backend: no slower there, and about ${gib(memory.plainBytes - memory.checkpointedBytes)} less memory`;
+}
+
+const gib = (bytes: number): string => `${(bytes / 2 ** 30).toFixed(1)} GiB`;
 
 /**
  * NEPENTHE_CHECKPOINTING=on|off forces gradient checkpointing either way (benchmarks, machines
@@ -198,10 +221,11 @@ export async function runUnlearning(
   hooks.onProgress?.('loading model', 0, 1);
   const loaded = loadModel(request.model);
   const model = loaded.model;
-  if (inputs.checkpointing) {
+  const checkpointing = checkpointingReason(inputs, hooks.backend);
+  if (checkpointing !== null) {
     model.setCheckpointing(true);
     hooks.onLog?.(
-      'gradient checkpointing on: each block is recomputed in the backward pass, one more forward pass per step (the run fits this machine only so, or NEPENTHE_CHECKPOINTING=on)',
+      `gradient checkpointing on: each block is recomputed in the backward pass (${checkpointing})`,
     );
   }
   try {

@@ -196,6 +196,23 @@ export interface NativeAddon {
     scale: number,
     gradScale: number,
   ): void;
+  /**
+   * SAU's importance redistribution (native/sparsity.c) of g over the mask m, both (in, width):
+   * Wanda scores |w|·xnorm[row] with w and xnorm (in), Fisher g² with both −1.
+   */
+  sauImportance(
+    heap: AddonHeap,
+    g: number,
+    m: number,
+    w: number,
+    xnorm: number,
+    out: number,
+    inputs: number,
+    width: number,
+    lambda: number,
+  ): void;
+  /** out = m ≠ 0 ? w : +0 over n floats (SAU's re-imposed zeros). */
+  maskKeep(heap: AddonHeap, w: number, m: number, out: number, n: number): void;
   /** dz = e · (dy / s), minus dy at each row's target. */
   xentBackward(
     heap: AddonHeap,

@@ -22,6 +22,10 @@
  *   NepentheBoundedWeight m = (B·A)ᵀ, base (d_in, d_out); attrs bound, omega, scale →
  *                         W₀ + f(m·ω)·scale (Bounded PEU's effective weight; native/bounded.c)
  *   NepentheBoundedGrad   m, base, dW; same attrs → that weight, and dL/dm = dW·f′(m·ω)·scale·ω
+ *   NepentheSauImportance g, mask (in, out), weight (in, out) and norms (in) optional; attr
+ *                         lambda → SAU's importance-redistributed gradient (native/sparsity.c;
+ *                         Wanda scores with weight and norms, Fisher without)
+ *   NepentheMaskKeep      w, mask → mask ≠ 0 ? w : +0
  */
 import { util } from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
@@ -43,6 +47,8 @@ export const SOFTMAX_XENT = 'NepentheSoftmaxXent';
 export const SOFTMAX_XENT_GRAD = 'NepentheSoftmaxXentGrad';
 export const BOUNDED_WEIGHT = 'NepentheBoundedWeight';
 export const BOUNDED_GRAD = 'NepentheBoundedGrad';
+export const SAU_IMPORTANCE = 'NepentheSauImportance';
+export const MASK_KEEP = 'NepentheMaskKeep';
 
 /** The bound functions' codes in native/bounded.c. */
 const BOUND_CODE: Readonly<Record<string, number>> = { none: 0, sine: 1, tanh: 2 };
@@ -98,6 +104,38 @@ function rowsAndWidth(name: string, x: TensorInfo, weight: TensorInfo): [number,
 }
 
 export const nativeLayerKernels: readonly KernelConfig[] = [
+  kernel(SAU_IMPORTANCE, (addon, { g, mask, weight, norms }, mem, at, attrs) => {
+    const n = sameShapes(SAU_IMPORTANCE, weight ? { g, mask, weight } : { g, mask });
+    const [inputs, width] = g!.shape as [number, number];
+    if (g!.shape.length !== 2 || (weight === undefined) !== (norms === undefined))
+      throw new Error(
+        `${SAU_IMPORTANCE}: g [${g!.shape}] must be (in, out), with both weight and norms or neither`,
+      );
+    if (norms && !util.arraysEqual(norms.shape, [inputs]))
+      throw new Error(`${SAU_IMPORTANCE}: norms [${norms.shape}] must be [${inputs}]`);
+    const lambda = Number(attrs.lambda);
+    if (!Number.isFinite(lambda)) throw new Error(`${SAU_IMPORTANCE}: bad lambda ${attrs.lambda}`);
+    const out = mem.output(g!.shape, 'float32');
+    if (n > 0)
+      addon.sauImportance(
+        mem.heap(),
+        at(g!),
+        at(mask!),
+        weight ? at(weight) : -1,
+        norms ? at(norms) : -1,
+        at(out),
+        inputs,
+        width,
+        lambda,
+      );
+    return out;
+  }),
+  kernel(MASK_KEEP, (addon, { w, mask }, mem, at) => {
+    const n = sameShapes(MASK_KEEP, { w, mask });
+    const out = mem.output(w!.shape, 'float32');
+    if (n > 0) addon.maskKeep(mem.heap(), at(w!), at(mask!), at(out), n);
+    return out;
+  }),
   kernel(BOUNDED_WEIGHT, (addon, { m, base }, mem, at, attrs) => {
     const n = sameShapes(BOUNDED_WEIGHT, { m, base });
     const c = boundedAttrs(BOUNDED_WEIGHT, attrs);

@@ -7,6 +7,8 @@
  * Weights are in internal layout [in, out] (CausalLM.params), so a mask has the same shape.
  */
 import * as tf from '@tensorflow/tfjs';
+import { nativeKernelsActive } from '../../engine/wasm-kernels/native-active.ts';
+import { MASK_KEEP } from '../../engine/wasm-kernels/native-layers.ts';
 import { isBlockLinearWeight } from '../../model/weight-names.ts';
 
 export class SparsityMasks {
@@ -108,7 +110,9 @@ export class SparsityMasks {
       }
       this.checkShape(name, weight.shape, mask.shape);
       tf.tidy(() => {
-        const kept = tf.where(mask.cast('bool'), weight, tf.zerosLike(weight)); // [in, out]
+        const kept = nativeKernelsActive()
+          ? (tf.engine().runKernel(MASK_KEEP, { w: weight, mask }) as tf.Tensor) // one pass
+          : tf.where(mask.cast('bool'), weight, tf.zerosLike(weight)); // [in, out]
         weight.assign(kept);
       });
     }

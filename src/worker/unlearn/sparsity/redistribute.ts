@@ -8,6 +8,8 @@
  * COLUMN i here and "input j" is row j; every per-output sum reduces over axis 0.
  */
 import * as tf from '@tensorflow/tfjs';
+import { nativeKernelsActive } from '../../engine/wasm-kernels/native-active.ts';
+import { SAU_IMPORTANCE } from '../../engine/wasm-kernels/native-layers.ts';
 import type { SparsityMasks } from './mask.ts';
 
 export type RedistributionMode = 'importance' | 'rownorm' | 'none';
@@ -186,6 +188,8 @@ function redistributeOne(
       `redistributeAll: Wanda scores for "${name}" need its input norms ‖X_j‖₂ (options.inputNorms)`,
     );
   }
+  if (nativeKernelsActive())
+    return fusedImportance(grad, mask, weight as tf.Tensor2D, name, options);
   return tf.tidy(() => {
     const scores = importanceScores(
       options.kind,
@@ -194,6 +198,35 @@ function redistributeOne(
       options.inputNorms?.get(name),
     ); // [in, out]
     return redistribute(grad, mask, 'importance', { lambda: options.lambda, scores }); // [in, out]
+  });
+}
+
+/**
+ * `importanceScores` and `redistribute`'s importance mode in one native kernel (two passes over
+ * the weight instead of a dozen full-size temporaries): the same formula, its per-output sums in
+ * double (tests/unlearn/sau-fused.test.ts).
+ */
+function fusedImportance(
+  grad: tf.Tensor2D, // [in, out]
+  mask: tf.Tensor2D, // [in, out]
+  weight: tf.Tensor2D, // [in, out]
+  name: string,
+  options: RedistributeAllOptions,
+): tf.Tensor2D {
+  checkSameShape('mask', grad, mask);
+  checkSameShape('weight', grad, weight, 'importanceScores');
+  const norms = options.kind === 'wanda' ? options.inputNorms!.get(name)! : undefined;
+  if (norms !== undefined && norms.length !== grad.shape[0])
+    throw new Error(
+      `importanceScores: inputNorms has ${norms.length} entries, the weight has ${grad.shape[0]} inputs`,
+    );
+  return tf.tidy(() => {
+    const inputs: tf.NamedTensorMap = { g: grad, mask };
+    if (norms !== undefined) {
+      inputs.weight = weight;
+      inputs.norms = tf.tensor1d(norms); // (in)
+    }
+    return tf.engine().runKernel(SAU_IMPORTANCE, inputs, { lambda: options.lambda }) as tf.Tensor2D;
   });
 }
 
