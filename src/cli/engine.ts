@@ -1,5 +1,6 @@
 /** Starts the tensor engine for a command and loads what it needs, reporting on stderr. */
 import { selectBackend } from '../worker/engine/backend.ts';
+import { loadModelSpec } from '../worker/model/config.ts';
 import { loadModel } from '../worker/model/load.ts';
 import { loadTokenizer } from '../worker/model/tokenizer.ts';
 import type { GlobalOptions } from './command.ts';
@@ -20,7 +21,7 @@ export async function startEngine(
 }
 
 export async function loadModelAndTokenizer(folder: string, progress: Progress) {
-  const tokenizer = loadTokenizer(folder);
+  const tokenizer = loadTokenizer(folder, loadModelSpec(folder).vocabSize);
   progress.note(`loading ${folder}`);
   const loaded = await loadModel(folder);
   return { ...loaded, tokenizer };

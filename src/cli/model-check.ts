@@ -18,5 +18,5 @@ export function checkModelFolder(folder: string, options: { tokenizer?: boolean 
   } finally {
     checkpoint.close();
   }
-  if (options.tokenizer) loadTokenizer(folder);
+  if (options.tokenizer) loadTokenizer(folder, spec.vocabSize);
 }

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync, readdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -9,6 +9,8 @@ import {
   bfloat16ToFloat,
   countZeroFloats,
   decodeFloats,
+  decodeFloatsChecked,
+  findNonFinite,
   encodeFloats,
   floatToBfloat16,
   floatToHalf,
@@ -238,5 +240,57 @@ describe('countZeroFloats', () => {
       expect(countZeroFloats(shifted.subarray(1), dtype)).toBe(expected);
     }
     expect(countZeroFloats(encodeFloats(values, 'F32'), 'F32')).toBe(4);
+  });
+});
+
+describe('non-finite weights', () => {
+  // The largest finite values must pass: F16 65504 (0x7bff) and BF16's 3.39e38 (0x7f7f) sit one
+  // step below the all-ones exponent that marks NaN and Inf.
+  const finite = Float32Array.of(0, -1.5, 65504, -65504, 1e-7, 3);
+  it('finds NaN, +Inf and −Inf on the stored bits of F32, F16 and BF16, while converting', () => {
+    for (const dtype of ['F32', 'F16', 'BF16'] as const) {
+      expect(decodeFloatsChecked(encodeFloats(finite, dtype), dtype).nonFinite).toEqual({
+        count: 0,
+        first: -1,
+      });
+      const bad = Float32Array.of(1, 2, NaN, 4, Infinity, -Infinity);
+      const bytes = encodeFloats(bad, dtype);
+      expect(decodeFloatsChecked(bytes, dtype).nonFinite, dtype).toEqual({ count: 3, first: 2 });
+      expect(findNonFinite(bytes, dtype), dtype).toEqual({ count: 3, first: 2 });
+      const shifted = new Uint8Array(bytes.length + 1);
+      shifted.set(bytes, 1);
+      expect(findNonFinite(shifted.subarray(1), dtype), `${dtype} unaligned`).toEqual({
+        count: 3,
+        first: 2,
+      });
+    }
+    expect(findNonFinite(encodeFloats(Float32Array.of(3.39e38), 'BF16'), 'BF16').count).toBe(0);
+  });
+
+  it('refuses a tensor holding NaN on load, naming the file and the tensor', () => {
+    const dir = tmp();
+    const path = join(dir, 'model.safetensors');
+    writeSafetensors(
+      path,
+      [
+        { name: 'ok', shape: [2], data: Float32Array.of(1, 2) },
+        { name: 'bad', shape: [3], data: Float32Array.of(1, NaN, 3) },
+      ],
+      'F32',
+    );
+    const file = SafetensorsFile.open(path);
+    try {
+      expect(Array.from(file.readFloat32('ok'))).toEqual([1, 2]);
+      expectInputError(() => file.readFloat32('bad'), path, '"bad"', 'element 1');
+    } finally {
+      file.close();
+    }
+  });
+
+  it('refuses a folder where a safetensors file belongs, naming it', () => {
+    const dir = tmp();
+    const path = join(dir, 'model.safetensors');
+    mkdirSync(path);
+    expectInputError(() => SafetensorsFile.open(path), path, 'is a folder');
   });
 });

@@ -6,6 +6,7 @@
  * nothing.
  */
 import { writeSignedReport } from '../../main/report/signed.ts';
+import { assertCanSign } from '../../main/signing/index.ts';
 import { SignedReportResult } from '../../shared/report.ts';
 import type { Command } from '../command.ts';
 
@@ -21,6 +22,8 @@ export const report: Command = {
     const text = (name: string) =>
       typeof values[name] === 'string' ? (values[name] as string) : undefined;
     const started = performance.now();
+    // A bad --sign (missing, a folder, no PKCS#12, wrong passphrase, expired) exits 2 before rendering.
+    assertCanSign({ sign: text('sign') });
     const written = await writeSignedReport(runDir, {
       out: text('out'),
       sign: text('sign'),

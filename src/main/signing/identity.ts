@@ -5,7 +5,15 @@
  * key never touches the disk outside that encrypted file.
  */
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import forge from 'node-forge';
 import { UserInputError } from '../../shared/errors.ts';
@@ -73,13 +81,13 @@ export function openP12(p12: Buffer, passphrase: string, path = 'PKCS#12'): P12C
       passphrase,
     );
   } catch (error) {
-    const detail = (error as Error).message;
+    const detail = (error as Error).message.split('\n')[0]!;
     const wrong = /mac|password|passphrase|decrypt/i.test(detail);
     throw new UserInputError(
       path,
       wrong
         ? 'cannot open the PKCS#12: wrong passphrase'
-        : `not a readable PKCS#12 file (${detail})`,
+        : `not a readable PKCS#12 file (${detail}); export the certificate and its key as .p12 or .pfx`,
     );
   }
   const { pkcs8ShroudedKeyBag, keyBag, certBag } = forge.pki.oids as Record<string, string>;
@@ -99,6 +107,59 @@ export function openP12(p12: Buffer, passphrase: string, path = 'PKCS#12'): P12C
   }
   const cn = certificate.subject.getField('CN') as { value: string } | null;
   return { certificate, privateKey, commonName: cn ? decodeUtf8(cn.value) : 'unnamed signer' };
+}
+
+/**
+ * The bytes of a PKCS#12 file the user named (`--sign`): missing, a folder, or unreadable is a
+ * `UserInputError` naming it, never a raw EISDIR or EACCES.
+ */
+export function readP12File(path: string): Buffer {
+  let isFile: boolean;
+  let isFolder: boolean;
+  try {
+    const stat = statSync(path);
+    isFile = stat.isFile();
+    isFolder = stat.isDirectory();
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR')
+      throw new UserInputError(path, 'no such PKCS#12 file (--sign)');
+    throw new UserInputError(path, `cannot be read (${code ?? (error as Error).message})`);
+  }
+  if (!isFile)
+    throw new UserInputError(
+      path,
+      `is ${isFolder ? 'a folder' : 'not a regular file'}; --sign takes a PKCS#12 file (.p12 or .pfx)`,
+    );
+  try {
+    return readFileSync(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    throw new UserInputError(path, `cannot be read (${code}); check its permissions`);
+  }
+}
+
+/**
+ * Refuses a certificate outside its validity period at `at`: `verify` checks that the signing
+ * time lies inside it (docs/signing.md), so a report signed now would never verify.
+ */
+export function checkCertificateValidity(
+  certificate: forge.pki.Certificate,
+  path: string,
+  at: Date = new Date(),
+): void {
+  const { notBefore, notAfter } = certificate.validity;
+  const day = (d: Date) => d.toISOString().slice(0, 10);
+  if (at > notAfter)
+    throw new UserInputError(
+      path,
+      `the certificate expired on ${day(notAfter)}; a report signed with it would not verify: renew it or sign with another --sign`,
+    );
+  if (at < notBefore)
+    throw new UserInputError(
+      path,
+      `the certificate is not valid before ${day(notBefore)}; check the computer's clock or the certificate`,
+    );
 }
 
 export interface DefaultIdentityOptions {

@@ -3,7 +3,13 @@
  * share it; the app supplies its passphrase from safeStorage instead of the environment.
  */
 export { defaultConfigDir } from './config-dir.ts';
-export { createSelfSignedP12, loadDefaultIdentity, openP12 } from './identity.ts';
+export {
+  checkCertificateValidity,
+  createSelfSignedP12,
+  loadDefaultIdentity,
+  openP12,
+  readP12File,
+} from './identity.ts';
 export { KEY_PASSPHRASE_ENV, P12_PASSPHRASE_ENV } from './passphrase.ts';
 export type { PassphraseSource } from './passphrase.ts';
 export { signPdf } from './sign.ts';

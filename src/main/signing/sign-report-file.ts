@@ -15,7 +15,7 @@ import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'nod
 import { basename, join } from 'node:path';
 import { UserInputError } from '../../shared/errors.ts';
 import { defaultConfigDir, IDENTITY_FILE } from './config-dir.ts';
-import { loadDefaultIdentity, openP12 } from './identity.ts';
+import { checkCertificateValidity, loadDefaultIdentity, openP12, readP12File } from './identity.ts';
 import {
   KEY_PASSPHRASE_ENV,
   P12_PASSPHRASE_ENV,
@@ -54,22 +54,34 @@ const KEY_HOW =
   `certificate: --sign <file.p12> with ${P12_PASSPHRASE_ENV}`;
 
 /**
- * Throws, before any work is done, the exit-2 error `signReportFile` would throw at the end for
- * want of a passphrase (no environment variable and no terminal), so a long audit does not run
- * for nothing. Asks nothing and writes nothing.
+ * Throws, before any work is done, the exit-2 error `signReportFile` would throw at the end:
+ * a `--sign` file that is missing, a folder or no PKCS#12; a wrong passphrase; an expired
+ * certificate; no passphrase at all (no environment variable and no terminal). So a long audit
+ * does not run for nothing. Asks nothing and writes nothing.
  */
 export function assertCanSign(options: SignReportOptions = {}): void {
   const source = options.passphrases ?? processPassphraseSource();
   const envName = options.sign === undefined ? KEY_PASSPHRASE_ENV : P12_PASSPHRASE_ENV;
   const fromEnv = source.env[envName];
-  if ((fromEnv !== undefined && fromEnv !== '') || source.interactive) return;
+  const known = fromEnv !== undefined && fromEnv !== '' ? fromEnv : undefined;
   if (options.sign !== undefined) {
-    if (!existsSync(options.sign))
-      throw new UserInputError(options.sign, 'no such PKCS#12 file (--sign)');
-    noPassphrase(options.sign, P12_HOW);
+    const p12 = readP12File(options.sign);
+    if (known !== undefined)
+      checkCertificateValidity(openP12(p12, known, options.sign).certificate, options.sign);
+    else if (!source.interactive) noPassphrase(options.sign, P12_HOW);
+    return;
   }
   const configDir = options.configDir ?? defaultConfigDir(source.env);
-  noPassphrase(join(configDir, IDENTITY_FILE), KEY_HOW);
+  const identity = join(configDir, IDENTITY_FILE);
+  if (known !== undefined) {
+    if (existsSync(identity))
+      checkCertificateValidity(
+        openP12(readP12File(identity), known, identity).certificate,
+        identity,
+      );
+    return;
+  }
+  if (!source.interactive) noPassphrase(identity, KEY_HOW);
 }
 
 export async function signReportFile(
@@ -84,10 +96,7 @@ export async function signReportFile(
   let createdIdentity = false;
   if (options.sign !== undefined) {
     identityPath = options.sign;
-    if (!existsSync(identityPath)) {
-      throw new UserInputError(identityPath, 'no such PKCS#12 file (--sign)');
-    }
-    p12 = readFileSync(identityPath);
+    p12 = readP12File(identityPath);
     passphrase = await passphraseFor(source, P12_PASSPHRASE_ENV, identityPath, false, () =>
       noPassphrase(identityPath, P12_HOW),
     );
@@ -103,6 +112,7 @@ export async function signReportFile(
     createdIdentity = identity.created;
   }
   const { certificate, commonName } = openP12(p12, passphrase, identityPath);
+  checkCertificateValidity(certificate, identityPath);
   const signedAt = new Date();
   const signed = await signPdf(readFileSync(pdfPath), {
     p12,

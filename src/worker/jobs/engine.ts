@@ -30,7 +30,7 @@ export function evalTensorBytes(folder: string, maxLength = 1024): number {
 }
 
 export function loadModelAndTokenizer(folder: string, context: JobContext) {
-  const tokenizer = loadTokenizer(folder);
+  const tokenizer = loadTokenizer(folder, loadModelSpec(folder).vocabSize);
   context.log(`loading ${folder}`);
   return { ...loadModel(folder), tokenizer };
 }

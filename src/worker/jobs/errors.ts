@@ -1,4 +1,5 @@
 /** Maps what a job threw, or a message that is not a job, to the protocol's error event. */
+import { ZodError } from 'zod';
 import { isUserInputError } from '../../shared/errors.ts';
 import { WorkJob, type ErrorEvent } from '../../shared/worker-protocol.ts';
 import { JobCancelled } from './context.ts';
@@ -33,11 +34,23 @@ export function errorEvent(id: string, error: unknown): ErrorEvent {
       message: error.message,
       ...(error.partial ? { partial: error.partial } : {}),
     };
+  if (error instanceof ZodError)
+    return { id, kind: 'error', code: 'failed', message: zodLine(error) };
   const message = error instanceof Error ? error.message : String(error);
   if (isUserInputError(error)) return { id, kind: 'error', code: 'bad-input', message };
   if (OUT_OF_MEMORY.test(message) || WASM_HEAP_EXHAUSTED.test(message))
     return { id, kind: 'error', code: 'out-of-memory', message: outOfMemoryMessage(message) };
   return { id, kind: 'error', code: 'failed', message };
+}
+
+/**
+ * A result or event the worker built that fails its own schema is the worker's bug; a ZodError's
+ * message is every issue as pretty JSON (kilobytes for an array of NaN), so say the first one.
+ */
+function zodLine(error: ZodError): string {
+  const issue = error.issues[0];
+  const more = error.issues.length > 1 ? ` (and ${error.issues.length - 1} more)` : '';
+  return `internal error: the worker's answer failed its schema at ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'}${more}`;
 }
 
 const KINDS = new Set<string>([...WorkJob.options.map((o) => o.shape.kind.value), 'cancel']);

@@ -96,7 +96,14 @@ const TokenizerJson = z
  */
 const GPT2_DEFAULT_SPECIAL = '<|endoftext|>';
 
-export function loadTokenizer(folder: string): Tokenizer {
+/**
+ * `modelVocabSize`: the model's `vocab_size` (config.json). A tokenizer with an id at or past it
+ * is refused here, naming both files, instead of failing deep in the embedding's gather
+ * ("index value 4000 is not in [0, 1535]"). A model vocabulary larger than the tokenizer's is
+ * normal: embeddings are often padded to a multiple of 64 or 128 (Qwen2.5: 151,665 tokens,
+ * vocab_size 151,936).
+ */
+export function loadTokenizer(folder: string, modelVocabSize?: number): Tokenizer {
   const jsonPath = join(folder, TOKENIZER_FILE);
   const configPath = join(folder, TOKENIZER_CONFIG_FILE);
   const json = readTokenizerJson(jsonPath);
@@ -110,7 +117,13 @@ export function loadTokenizer(folder: string): Tokenizer {
       `not a tokenizer this app can run (${(error as Error).message}); export it with a recent \`tokenizers\``,
     );
   }
-  return new FolderTokenizer(folder, hf, config, jsonPath, configPath);
+  const tokenizer = new FolderTokenizer(folder, hf, config, jsonPath, configPath);
+  if (modelVocabSize !== undefined && tokenizer.vocabSize > modelVocabSize)
+    throw new UserInputError(
+      jsonPath,
+      `has token ids up to ${tokenizer.vocabSize - 1}, but ${join(folder, 'config.json')} says vocab_size ${modelVocabSize} (ids 0 to ${modelVocabSize - 1}); the tokenizer and the weights belong to different models: copy tokenizer.json from the model's source`,
+    );
+  return tokenizer;
 }
 
 /** The file's JSON object, or null when the file does not exist. */

@@ -5,6 +5,7 @@
  */
 import { EvalReport } from '../../shared/contracts.ts';
 import { readDocuments, readQaPairs, type Document } from '../data/documents.ts';
+import { loadModelSpec } from '../model/config.ts';
 import { loadModel } from '../model/load.ts';
 import { loadTokenizer } from '../model/tokenizer.ts';
 import { evaluateModel, type EvalInputs } from './eval.ts';
@@ -63,12 +64,15 @@ export async function evaluateFiles(
   signal?: AbortSignal,
 ): Promise<EvalReport> {
   if (signal?.aborted) throw new EvaluationCancelled();
-  const tokenizer = loadTokenizer(request.model);
+  const tokenizer = loadTokenizer(request.model, loadModelSpec(request.model).vocabSize);
   const loaded = loadModel(request.model);
   let reference: { model: typeof loaded.model; tokenizer: typeof tokenizer } | undefined;
   try {
     if (request.reference !== undefined) {
-      const refTokenizer = loadTokenizer(request.reference);
+      const refTokenizer = loadTokenizer(
+        request.reference,
+        loadModelSpec(request.reference).vocabSize,
+      );
       reference = { model: loadModel(request.reference).model, tokenizer: refTokenizer };
     }
     const document = await evaluateModel(

@@ -1,6 +1,8 @@
 /**
  * `inspect`: what a model folder is, read from its files alone (no tensors are built), so it is
  * fast even for multi-gigabyte checkpoints. Shapes are checked against config.json first.
+ * Every parameter's stored bits are scanned (no widening) for NaN and ±Inf, as loading would:
+ * a corrupt checkpoint is bad input here too (exit 2), not a report with a sha256 to trust.
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
@@ -26,9 +28,11 @@ export async function inspectModel(folder: string): Promise<InspectReport> {
     for (const p of layout) {
       const elements = p.shape.reduce((a, b) => a * b, 1);
       parameters += elements;
-      if (isBlockLinearWeight(p.name)) {
+      const linear = isBlockLinearWeight(p.name);
+      const zeros = checkpoint.scanFloats(keys.get(p.name)!, { zeros: linear });
+      if (linear) {
         linearElements += elements;
-        linearZeros += checkpoint.countZeros(keys.get(p.name)!);
+        linearZeros += zeros;
       }
     }
     const dtype = checkpoint.dominantDtype();

@@ -51,7 +51,7 @@ export async function readPruneInputs(request: PruneRequest): Promise<PruneInput
       `--method ${pruner.name} needs --calib <path> (calibration text)`,
     );
   const documents = await readDocuments(request.calib);
-  const tokenizer = loadTokenizer(request.model);
+  const tokenizer = loadTokenizer(request.model, spec.vocabSize);
   return {
     pruner,
     target,

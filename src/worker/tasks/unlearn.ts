@@ -102,7 +102,7 @@ export async function readUnlearnInputs(
       `method ${method.name} needs a retain set: add --retain <path>`,
     );
   const spec = loadModelSpec(request.model);
-  const tokenizer = loadTokenizer(request.model);
+  const tokenizer = loadTokenizer(request.model, spec.vocabSize);
   const maxLength = Math.min(config.maxLength, spec.maxPositions, spec.slidingWindow ?? Infinity);
   const sequences = (docs: readonly Document[]) =>
     docs.flatMap((doc) =>
@@ -215,10 +215,10 @@ export async function runUnlearning(
   const { method, config, forget, retain, calibration } = inputs;
   const staging = stagingFolder(request.out);
   const checkpointFolder = join(staging, 'checkpoint');
-  if (!request.resume) rmSync(staging, { recursive: true, force: true }); // a stale run is discarded
-  mkdirSync(staging, { recursive: true });
 
   hooks.onProgress?.('loading model', 0, 1);
+  // Loaded before the staging folder exists: weights refused on load (NaN, a folder for a
+  // file) leave nothing behind.
   const loaded = loadModel(request.model);
   const model = loaded.model;
   const checkpointing = checkpointingReason(inputs, hooks.backend);
@@ -229,6 +229,8 @@ export async function runUnlearning(
     );
   }
   try {
+    if (!request.resume) rmSync(staging, { recursive: true, force: true }); // a stale run is discarded
+    mkdirSync(staging, { recursive: true });
     const run = await method.prepare({
       model,
       forget,

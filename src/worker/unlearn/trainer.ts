@@ -5,6 +5,9 @@
  * the method's after-update hook; then a record, a progress event, and every
  * `checkpointEvery` steps a checkpoint. Cancellation is checked between steps; a cancelled
  * run writes a checkpoint first (when it has a checkpoint folder) so it can be resumed.
+ * A step whose loss or gradient norm is not finite ends the run before its update
+ * (`TrainingDiverged`): the weights stay those of the last good step, and no NaN reaches a
+ * progress event, a checkpoint or the exported model.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { StepRecord, TrainingProgress } from '../../shared/training.ts';
@@ -30,6 +33,17 @@ export interface TrainOptions {
   readonly onStep?: (progress: TrainingProgress) => void;
   /** Stop (as if cancelled) after this many optimizer steps in total: for tests of resume. */
   readonly stopAfterStep?: number;
+}
+
+/** The loss or the gradient norm became NaN or ±Inf: the run cannot go on (exit 1). */
+export class TrainingDiverged extends Error {
+  override readonly name = 'TrainingDiverged';
+  constructor(step: number, loss: number, gradNorm: number, lr: number) {
+    super(
+      `training diverged at step ${step}: the loss is ${loss} and the gradient norm ${gradNorm}; ` +
+        `the learning rate (lr ${lr}) is likely too high for this model: lower "lr" or set "maxGradNorm" in --config`,
+    );
+  }
 }
 
 export interface TrainResult {
@@ -192,6 +206,11 @@ async function trainStep(
   }
   const maxNorm = config.maxGradNorm > 0 ? config.maxGradNorm : Infinity;
   const { norm: gradNorm, scale } = await clipScale(grads, maxNorm);
+  const loss = lossSum / count;
+  if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) {
+    tf.dispose([...grads.values()]);
+    throw new TrainingDiverged(step + 1, loss, gradNorm, config.lr);
+  }
   optimizer.lr = lr;
   optimizer.apply(run.trainable, grads, scale); // clipped inside AdamW's pass
   tf.dispose([...grads.values()]);
@@ -203,7 +222,7 @@ async function trainStep(
     step: step + 1,
     epoch: microBatches[0]!.epoch,
     lr,
-    loss: lossSum / count,
+    loss,
     terms,
     gradNorm,
     tokens,

@@ -3,8 +3,14 @@ import type { CliCase, ServeCase } from '../corpus.ts';
 import { CONFIG_CASES } from './configs.ts';
 import { MODEL_CASES } from './models.ts';
 import { SERVE_CASES as SERVE_REQUEST_CASES } from './serve.ts';
+import { SIGNING_CASES } from './signing.ts';
 import { TOKENIZER_CASES } from './tokenizers.ts';
 
-export const CLI_CASES: CliCase[] = [...MODEL_CASES, ...TOKENIZER_CASES, ...CONFIG_CASES];
+export const CLI_CASES: CliCase[] = [
+  ...MODEL_CASES,
+  ...TOKENIZER_CASES,
+  ...CONFIG_CASES,
+  ...SIGNING_CASES,
+];
 
 export const SERVE_CASES: ServeCase[] = [...SERVE_REQUEST_CASES];

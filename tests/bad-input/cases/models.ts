@@ -1,10 +1,172 @@
-/** Broken model folders: missing, truncated, lying headers, shapes and configs that disagree. */
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+/**
+ * Broken model folders: missing, truncated, lying headers, shapes and configs that disagree,
+ * NaN and Inf weights (in each command that loads them), a folder where a weights file belongs.
+ */
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { expect } from 'vitest';
 import type { CliCase } from '../corpus.ts';
-import { copyModel, editHeader } from '../model-copy.ts';
+import { copyModel, editHeader, setElement, storeAs } from '../model-copy.ts';
 
 const inspect = (model: string) => ['inspect', model];
+const cpu = ['--backend', 'cpu'];
+
+/** After a refused `--out` run: neither the output nor its staging folder exists. */
+const leftNothing = (out: string) => () => {
+  expect(existsSync(out), out).toBe(false);
+  expect(existsSync(join(dirname(out), `.${basename(out)}.partial`)), 'staging folder').toBe(false);
+};
+
+/** The commands that load weights, each with a NaN or an Inf somewhere in the checkpoint. */
+const NON_FINITE_CASES: CliCase[] = [
+  {
+    area: 'models',
+    name: 'NaN weight: inspect',
+    setup: (dir) => {
+      const { model } = copyModel(dir);
+      const path = setElement(model, 'transformer.ln_f.weight', NaN, 3);
+      return { args: inspect(model), mentions: [path, '"transformer.ln_f.weight"', 'NaN'] };
+    },
+  },
+  {
+    area: 'models',
+    name: 'NaN weight: score',
+    setup: (dir) => {
+      const { model, doc } = copyModel(dir);
+      const path = setElement(model, 'transformer.h.0.attn.c_attn.weight', NaN, 100);
+      return {
+        args: ['score', model, '--data', doc, ...cpu],
+        mentions: [path, '"transformer.h.0.attn.c_attn.weight"', 'element 100'],
+      };
+    },
+  },
+  {
+    area: 'models',
+    name: 'NaN weight: generate',
+    setup: (dir) => {
+      const { model } = copyModel(dir);
+      const path = setElement(model, 'transformer.wte.weight', NaN);
+      return {
+        args: ['generate', model, '--prompt', 'hello', ...cpu],
+        mentions: [path, '"transformer.wte.weight"'],
+      };
+    },
+  },
+  {
+    area: 'models',
+    name: 'NaN weight: eval',
+    setup: (dir) => {
+      const { model, doc } = copyModel(dir);
+      const path = setElement(model, 'transformer.h.1.mlp.c_fc.weight', NaN);
+      return {
+        args: ['eval', model, '--forget', doc, ...cpu],
+        mentions: [path, '"transformer.h.1.mlp.c_fc.weight"'],
+      };
+    },
+  },
+  {
+    area: 'models',
+    name: 'NaN weight: unlearn leaves nothing behind',
+    setup: (dir) => {
+      const { model, doc } = copyModel(dir);
+      const path = setElement(model, 'transformer.h.1.ln_2.bias', NaN);
+      const out = join(dir, 'out');
+      return {
+        args: ['unlearn', model, '--forget', doc, '--method', 'ga', '--out', out, ...cpu],
+        mentions: [path, '"transformer.h.1.ln_2.bias"'],
+        after: leftNothing(out),
+      };
+    },
+  },
+  {
+    area: 'models',
+    name: 'Inf weight in an F16 checkpoint: score',
+    setup: (dir) => {
+      const { model, doc } = copyModel(dir);
+      storeAs(model, 'F16');
+      const path = setElement(model, 'transformer.wpe.weight', Infinity, 7);
+      return {
+        args: ['score', model, '--data', doc, ...cpu],
+        mentions: [path, '"transformer.wpe.weight"', 'element 7'],
+      };
+    },
+  },
+  {
+    area: 'models',
+    name: 'Inf weight in a BF16 checkpoint: generate',
+    setup: (dir) => {
+      const { model } = copyModel(dir);
+      storeAs(model, 'BF16');
+      const path = setElement(model, 'transformer.h.0.attn.c_proj.weight', -Infinity, 9);
+      return {
+        args: ['generate', model, '--prompt', 'hello', ...cpu],
+        mentions: [path, '"transformer.h.0.attn.c_proj.weight"', 'element 9'],
+      };
+    },
+  },
+  {
+    area: 'models',
+    name: 'training that diverges (loss becomes NaN)',
+    setup: (dir) => {
+      const { model, doc } = copyModel(dir);
+      writeFileSync(doc, 'The quick brown fox jumps over the lazy dog, again and again.\n');
+      const config = join(dir, 'config.json');
+      writeFileSync(config, JSON.stringify({ lr: 1e30, epochs: 3 }));
+      const out = join(dir, 'out');
+      return {
+        args: [
+          'unlearn',
+          model,
+          '--forget',
+          doc,
+          '--method',
+          'ga',
+          '--config',
+          config,
+          '--out',
+          out,
+          ...cpu,
+        ],
+        mentions: ['training diverged at step', 'the loss is NaN', '"lr"'],
+        exitCode: 1,
+        after: leftNothing(out),
+      };
+    },
+  },
+];
+
+/** Files and folders swapped: a folder where the weights belong, a shard the index names but lacks. */
+const LAYOUT_CASES: CliCase[] = [
+  {
+    area: 'models',
+    name: 'model.safetensors that is a folder',
+    setup: (dir) => {
+      const { model, doc } = copyModel(dir);
+      const path = join(model, 'model.safetensors');
+      rmSync(path);
+      mkdirSync(path);
+      return { args: ['score', model, '--data', doc, ...cpu], mentions: [path, 'is a folder'] };
+    },
+  },
+  {
+    area: 'models',
+    name: 'shard index naming a missing shard',
+    setup: (dir) => {
+      const { model } = copyModel(dir);
+      const bytes = readFileSync(join(model, 'model.safetensors'));
+      const n = Number(bytes.readBigUInt64LE(0));
+      const header = JSON.parse(bytes.subarray(8, 8 + n).toString('utf8')) as object;
+      const first = 'model-00001-of-00002.safetensors';
+      const second = 'model-00002-of-00002.safetensors';
+      renameSync(join(model, 'model.safetensors'), join(model, first));
+      const names = Object.keys(header).filter((k) => k !== '__metadata__');
+      const weightMap = Object.fromEntries(names.map((n, i) => [n, i === 0 ? second : first]));
+      const index = join(model, 'model.safetensors.index.json');
+      writeFileSync(index, JSON.stringify({ metadata: {}, weight_map: weightMap }));
+      return { args: inspect(model), mentions: [index, second, 'missing'] };
+    },
+  },
+];
 
 export const MODEL_CASES: CliCase[] = [
   {
@@ -132,4 +294,6 @@ export const MODEL_CASES: CliCase[] = [
       return { args: inspect(model), mentions: [join(model, 'config.json'), 'invalid JSON'] };
     },
   },
+  ...NON_FINITE_CASES,
+  ...LAYOUT_CASES,
 ];

@@ -6,8 +6,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { UserInputError } from '../../../shared/errors.ts';
-import { countZeroFloats, isFloatDtype, type SafetensorsDtype } from './dtype.ts';
-import { SafetensorsFile } from './file.ts';
+import { countZeroFloats, findNonFinite, isFloatDtype, type SafetensorsDtype } from './dtype.ts';
+import { nonFiniteError, SafetensorsFile } from './file.ts';
 import type { TensorEntry } from './header.ts';
 
 export const SINGLE_FILE = 'model.safetensors';
@@ -115,8 +115,11 @@ export class Checkpoint {
     return file.readFloat32(name);
   }
 
-  /** Zero elements (+0 or −0) of a float tensor, counted on its stored bytes. */
-  countZeros(name: string): number {
+  /**
+   * Zero elements (+0 or −0) of a float tensor, counted on its stored bytes without widening;
+   * a NaN or ±Inf element is a `UserInputError` naming the tensor, as on load.
+   */
+  scanFloats(name: string, options: { zeros: boolean }): number {
     const file = this.byTensor.get(name);
     if (!file) throw new UserInputError(this.folder, `checkpoint has no tensor "${name}"`);
     const entry = file.entry(name)!;
@@ -125,7 +128,10 @@ export class Checkpoint {
         file.path,
         `tensor "${name}" has dtype ${entry.dtype}; Nepenthe reads F32, F16 and BF16 weights only`,
       );
-    return countZeroFloats(file.readBytes(name), entry.dtype);
+    const bytes = file.readBytes(name);
+    const nonFinite = findNonFinite(bytes, entry.dtype);
+    if (nonFinite.count > 0) throw nonFiniteError(file.path, name, nonFinite);
+    return options.zeros ? countZeroFloats(bytes, entry.dtype) : 0;
   }
 
   /** The float dtype most of the weights are stored in (by element count). */

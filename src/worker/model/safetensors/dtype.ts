@@ -109,7 +109,6 @@ function words16(bytes: Uint8Array): Uint16Array {
 
 // The typed-array paths below assume a little-endian host, as every platform Node ships on is.
 
-/** Little-endian raw bytes of one tensor → float32 values. */
 /**
  * Elements equal to zero (+0 or −0) of little-endian float bytes, read from the bit patterns
  * without widening: a float is zero exactly when every bit but the sign is 0.
@@ -129,22 +128,75 @@ export function countZeroFloats(bytes: Uint8Array, dtype: FloatDtype): number {
   return zeros;
 }
 
-export function decodeFloats(bytes: Uint8Array, dtype: FloatDtype): Float32Array {
+/** Where a tensor's NaN and ±Inf elements are: how many, and the index of the first (or -1). */
+export interface NonFinite {
+  readonly count: number;
+  readonly first: number;
+}
+
+/**
+ * Little-endian raw bytes of one tensor → float32 values, and its non-finite elements found on
+ * the stored bit patterns in the same pass (all exponent bits set: F32 0x7f800000, F16 0x7c00,
+ * BF16 0x7f80), so a corrupt checkpoint is caught at load for the price of one mask per element.
+ */
+export function decodeFloatsChecked(
+  bytes: Uint8Array,
+  dtype: FloatDtype,
+): { values: Float32Array; nonFinite: NonFinite } {
+  let count = 0;
+  let first = -1;
+  const bad = (i: number) => {
+    if (count++ === 0) first = i;
+  };
   if (dtype === 'F32') {
-    const out = new Float32Array(bytes.byteLength / 4);
-    new Uint8Array(out.buffer).set(bytes);
-    return out;
+    const values = new Float32Array(bytes.byteLength / 4);
+    new Uint8Array(values.buffer).set(bytes);
+    const bits = new Uint32Array(values.buffer);
+    for (let i = 0; i < bits.length; i++) if ((bits[i]! & 0x7f800000) === 0x7f800000) bad(i);
+    return { values, nonFinite: { count, first } };
   }
   const words = words16(bytes);
-  const out = new Float32Array(words.length);
+  const values = new Float32Array(words.length);
   if (dtype === 'F16') {
     const table = halfToFloatTable();
-    for (let i = 0; i < words.length; i++) out[i] = table[words[i]!]!;
+    for (let i = 0; i < words.length; i++) {
+      const w = words[i]!;
+      values[i] = table[w]!;
+      if ((w & 0x7c00) === 0x7c00) bad(i);
+    }
   } else {
-    const bits = new Uint32Array(out.buffer);
-    for (let i = 0; i < words.length; i++) bits[i] = words[i]! << 16;
+    const bits = new Uint32Array(values.buffer);
+    for (let i = 0; i < words.length; i++) {
+      const w = words[i]!;
+      bits[i] = w << 16;
+      if ((w & 0x7f80) === 0x7f80) bad(i);
+    }
   }
-  return out;
+  return { values, nonFinite: { count, first } };
+}
+
+/** Little-endian raw bytes of one tensor → float32 values, unchecked. */
+export function decodeFloats(bytes: Uint8Array, dtype: FloatDtype): Float32Array {
+  return decodeFloatsChecked(bytes, dtype).values;
+}
+
+/** The non-finite elements of little-endian float bytes, read from the bit patterns alone. */
+export function findNonFinite(bytes: Uint8Array, dtype: FloatDtype): NonFinite {
+  const aligned = bytes.byteOffset % 4 === 0 && bytes.byteLength % 4 === 0;
+  const data = aligned ? bytes : bytes.slice();
+  let count = 0;
+  let first = -1;
+  if (dtype === 'F32') {
+    const words = new Uint32Array(data.buffer, data.byteOffset, data.byteLength / 4);
+    for (let i = 0; i < words.length; i++)
+      if ((words[i]! & 0x7f800000) === 0x7f800000 && count++ === 0) first = i;
+    return { count, first };
+  }
+  const mask = dtype === 'F16' ? 0x7c00 : 0x7f80;
+  const halves = new Uint16Array(data.buffer, data.byteOffset, Math.floor(data.byteLength / 2));
+  for (let i = 0; i < halves.length; i++)
+    if ((halves[i]! & mask) === mask && count++ === 0) first = i;
+  return { count, first };
 }
 
 /** float32 values → little-endian raw bytes in `dtype`. */

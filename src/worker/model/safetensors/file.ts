@@ -5,7 +5,7 @@
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { UserInputError } from '../../../shared/errors.ts';
-import { decodeFloats, isFloatDtype } from './dtype.ts';
+import { decodeFloatsChecked, isFloatDtype, type NonFinite } from './dtype.ts';
 import { headerLength, parseHeader, type SafetensorsHeader, type TensorEntry } from './header.ts';
 
 export class SafetensorsFile {
@@ -26,7 +26,13 @@ export class SafetensorsFile {
       );
     }
     try {
-      const size = fstatSync(fd).size;
+      const stat = fstatSync(fd);
+      if (!stat.isFile())
+        throw new UserInputError(
+          path,
+          `is ${stat.isDirectory() ? 'a folder' : 'not a regular file'}, not a safetensors file; put the model's weights file there`,
+        );
+      const size = stat.size;
       const prefix = readExactly(fd, 0, Math.min(8, size));
       const n = headerLength(prefix, size, path);
       const header = parseHeader(readExactly(fd, 8, n), size, path);
@@ -51,7 +57,10 @@ export class SafetensorsFile {
     return readExactly(this.requireFd(), entry.begin, entry.end - entry.begin);
   }
 
-  /** One float tensor widened to float32. */
+  /**
+   * One float tensor widened to float32. A NaN or ±Inf element is a `UserInputError` naming the
+   * tensor: nothing computed from such weights means anything (every log-probability is NaN).
+   */
   readFloat32(name: string): Float32Array {
     const entry = this.requireEntry(name);
     if (!isFloatDtype(entry.dtype)) {
@@ -60,7 +69,9 @@ export class SafetensorsFile {
         `tensor "${name}" has dtype ${entry.dtype}; Nepenthe reads F32, F16 and BF16 weights only`,
       );
     }
-    return decodeFloats(this.readBytes(name), entry.dtype);
+    const { values, nonFinite } = decodeFloatsChecked(this.readBytes(name), entry.dtype);
+    if (nonFinite.count > 0) throw nonFiniteError(this.path, name, nonFinite);
+    return values;
   }
 
   close(): void {
@@ -78,6 +89,16 @@ export class SafetensorsFile {
     if (this.fd === undefined) throw new Error(`${this.path}: safetensors file already closed`);
     return this.fd;
   }
+}
+
+/** The one-line error for a tensor holding NaN or ±Inf (shared with `inspect`'s scan). */
+export function nonFiniteError(path: string, tensor: string, found: NonFinite): UserInputError {
+  const many =
+    found.count === 1 ? 'a NaN or infinite value' : `${found.count} NaN or infinite values`;
+  return new UserInputError(
+    path,
+    `tensor "${tensor}" holds ${many} (the first at element ${found.first}); the weights are corrupt or come from a diverged run: restore the file from the model's source`,
+  );
 }
 
 function readExactly(fd: number, position: number, length: number): Uint8Array {
