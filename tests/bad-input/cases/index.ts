@@ -1,10 +1,16 @@
 /** Every area's cases, in one list per runner. */
 import type { CliCase, ServeCase } from '../corpus.ts';
 import { CONFIG_CASES } from './configs.ts';
+import { LEDGER_CASES } from './ledger.ts';
 import { MODEL_CASES } from './models.ts';
 import { SERVE_CASES as SERVE_REQUEST_CASES } from './serve.ts';
 import { TOKENIZER_CASES } from './tokenizers.ts';
 
-export const CLI_CASES: CliCase[] = [...MODEL_CASES, ...TOKENIZER_CASES, ...CONFIG_CASES];
+export const CLI_CASES: CliCase[] = [
+  ...MODEL_CASES,
+  ...TOKENIZER_CASES,
+  ...CONFIG_CASES,
+  ...LEDGER_CASES,
+];
 
 export const SERVE_CASES: ServeCase[] = [...SERVE_REQUEST_CASES];
