@@ -75,7 +75,8 @@ export function fileHandlers(context: ServiceContext): FileHandlers {
       // whatever the schema lets through.
       if (dirname(path) !== folder)
         throw new ApiFailure('bad-input', `"${name}": a file name, without folders`);
-      const temp = join(folder, `.${name}.partial`);
+      // The folder is this upload's own, so a fixed temp name is free (and never too long).
+      const temp = join(folder, '.upload.partial');
       try {
         mkdirSync(folder, { recursive: true });
         writeFileSync(temp, data);
@@ -83,6 +84,8 @@ export function fileHandlers(context: ServiceContext): FileHandlers {
       } catch (error) {
         // Nothing half-written stays behind (DESIGN.md §9): the upload's folder is its own.
         rmSync(folder, { recursive: true, force: true });
+        if (errorCode(error) === 'ENAMETOOLONG')
+          throw new ApiFailure('bad-input', `"${name}": the file name is too long for this disk`);
         throw new ApiFailure(
           'failed',
           `${path}: the upload could not be saved (${errorCode(error)})`,

@@ -125,6 +125,21 @@ export const SERVE_CASES: ServeCase[] = [
   badUpload('an upload in URL-safe base64', { name: 'a.txt', dataBase64: 'Pz8_' }, 'dataBase64'),
   {
     area: 'serve',
+    name: 'an upload whose name is too long for the disk (204 characters, 404 bytes)',
+    async run(serve) {
+      const answer = envelope(
+        await serve.call('files.upload', { name: `${'é'.repeat(200)}.txt`, dataBase64: 'QUJD' }),
+      );
+      expect(answer.error?.code).toBe('bad-input');
+      expect(answer.error?.message).toContain('too long');
+      expect(uploadedFiles(serve)).toEqual([]);
+      const root = join(serve.workspace, 'uploads');
+      // No empty upload folder either.
+      if (existsSync(root)) expect(readdirSync(root)).toEqual([]);
+    },
+  },
+  {
+    area: 'serve',
     name: 'a NUL in the ledger path of settings.set',
     async run(serve) {
       const before = envelope(await serve.call('settings.get', {})) as { value?: unknown };
