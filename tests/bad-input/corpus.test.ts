@@ -63,6 +63,8 @@ describe('the bad-input corpus against serve', () => {
     const auth = { authorization: `Bearer ${token}` };
     client = {
       workspace: join(home, 'workspace'),
+      port,
+      token,
       call: (channel, payload) =>
         rawRequest(port, {
           method: 'POST',

@@ -37,6 +37,10 @@ export interface CliCase {
 export interface ServeClient {
   /** Its workspace folder (runs, uploads). */
   readonly workspace: string;
+  /** Its loopback port, for requests no HTTP client will send (a raw socket). */
+  readonly port: number;
+  /** Its session token. */
+  readonly token: string;
   /** POST /api/<channel> with the session token and a JSON body; the raw answer. */
   call(channel: string, payload: unknown): Promise<RawResponse>;
   /** Any request with the session token added (and Host unless given). */

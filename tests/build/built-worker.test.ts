@@ -1,6 +1,6 @@
 /**
  * The desktop app does not run the worker from src/ through tsx: it runs electron-vite's bundle
- * out/main/worker.js under a plain Node (DESIGN.md §2). This drives that bundle through the real
+ * out/worker/worker.js under a plain Node (DESIGN.md §2). This drives that bundle through the real
  * WorkerHost — the engine description and a whole audit on the testbed — so a module the bundle
  * cannot find (a path computed from a source file's location) fails here, not in the field.
  */
@@ -21,13 +21,13 @@ afterAll(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-describe('the built worker bundle (out/main/worker.js)', () => {
+describe('the built worker bundle (out/worker/worker.js)', () => {
   it('describes its engine and runs an audit on the testbed', async () => {
     const build = await buildOnce();
     expect(build.status, build.output).toBe(0);
     host = new WorkerHost({
       launch: {
-        entry: join(root, 'out/main/worker.js'),
+        entry: join(root, 'out/worker/worker.js'),
         execArgv: [],
         env: { ...process.env, [VERSION_ENV]: '9.9.9-bundle-test' },
       },

@@ -17,7 +17,7 @@ describe('electron-vite build', () => {
   it('emits main, worker, preload and renderer', () => {
     for (const file of [
       'out/main/index.js',
-      'out/main/worker.js',
+      'out/worker/worker.js',
       'out/preload/index.cjs',
       'out/renderer/index.html',
     ]) {

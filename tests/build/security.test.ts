@@ -132,7 +132,7 @@ describe('electron-builder.yml', () => {
 
   it('leaves the worker and its packages outside the archive and bundles the runtime', () => {
     expect(config.asarUnpack).toEqual(
-      expect.arrayContaining(['out/main/**', 'package.json', '**/node_modules/webgpu/**']),
+      expect.arrayContaining(['out/worker/**', 'package.json', '**/node_modules/webgpu/**']),
     );
     expect(config.extraResources).toEqual(
       expect.arrayContaining([

@@ -1,6 +1,6 @@
 /**
  * Which Node runs the desktop app's worker: the bundled runtime on the unpacked worker bundle
- * when packaged, the system node on out/main/worker.js otherwise — never Electron itself, and
+ * when packaged, the system node on out/worker/worker.js otherwise — never Electron itself, and
  * never with NODE_OPTIONS, which the fuses refuse for the app.
  */
 import { join } from 'node:path';
@@ -14,7 +14,7 @@ describe('packagedLaunch', () => {
   it('runs the unpacked worker bundle with the bundled Node', () => {
     const launch = packagedLaunch(resources, 'linux', { HOME: '/home/a', NODE_OPTIONS: '-r x' });
     expect(launch.execPath).toBe(join(resources, 'node', 'node'));
-    expect(launch.entry).toBe(join(resources, 'app.asar.unpacked', 'out', 'main', 'worker.js'));
+    expect(launch.entry).toBe(join(resources, 'app.asar.unpacked', 'out', 'worker', 'worker.js'));
     expect(launch.execArgv).toEqual([]);
     expect(launch.env).toEqual({ HOME: '/home/a' });
   });
@@ -38,7 +38,7 @@ describe('desktopWorkerLaunch', () => {
     const env = { PATH: '/usr/bin', ELECTRON_RUN_AS_NODE: '1', NODE_OPTIONS: '--inspect' };
     const launch = desktopWorkerLaunch({ ...base, isPackaged: false, env });
     expect(launch).toEqual({
-      entry: join('/repo/out/main', 'worker.js'),
+      entry: join('/repo/out/main', '..', 'worker', 'worker.js'),
       execPath: 'node',
       execArgv: [],
       env: { PATH: '/usr/bin' },

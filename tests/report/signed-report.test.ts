@@ -6,7 +6,7 @@
  * (and `ledger verify` names the line); with no passphrase and no terminal, report exits 2
  * and writes neither a PDF nor a ledger entry; signing leaves the text (metric values) as is.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
@@ -161,5 +161,26 @@ describe('nepenthe report (signed, recorded)', () => {
     expect(other.code).toBe(2);
     expect(existsSync(out)).toBe(false);
     expect(existsSync(ledger)).toBe(false);
+  }, 60_000);
+
+  it('a report killed mid-way left its signed temp file: the next report removes it', async () => {
+    // SIGKILL runs no cleanup: what a killed `report` leaves is its pid-named temp file (and
+    // the signer's .partial). A live process's temp file is another report in progress.
+    const dead = spawnSync('true').pid;
+    const out = join(scratch, 'again.pdf');
+    const stale = [
+      join(scratch, `.again.pdf.${dead}.unsigned`),
+      join(scratch, `.again.pdf.${dead}.unsigned.partial`),
+    ];
+    const live = join(scratch, `.again.pdf.${process.pid}.unsigned`);
+    for (const file of [...stale, live]) writeFileSync(file, '%PDF-1.7 signed, never published');
+    const run = await runCli(
+      ['report', RUN, '--out', out, '--ledger', join(scratch, 'again.jsonl')],
+      ENV,
+    );
+    expect(run.code, run.stderr).toBe(0);
+    expect(await pdfsig(out)).toContain('Signature is Valid');
+    for (const file of stale) expect(existsSync(file), file).toBe(false);
+    expect(existsSync(live)).toBe(true);
   }, 60_000);
 });

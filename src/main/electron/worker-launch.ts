@@ -1,7 +1,7 @@
 /**
  * Which Node runs the worker in the desktop app (DESIGN.md §2: never Electron's own, whose V8
  * memory cage refuses Dawn's external buffers). Packaged: the bundled runtime. Unpackaged
- * (`electron-vite dev`, `electron .`): the built out/main/worker.js under the system `node`
+ * (`electron-vite dev`, `electron .`): the built out/worker/worker.js under the system `node`
  * from PATH, or NEPENTHE_NODE.
  */
 import { join } from 'node:path';
@@ -21,7 +21,7 @@ export function desktopWorkerLaunch(context: LaunchContext): WorkerLaunch {
     return packagedLaunch(context.resourcesPath, context.platform, context.env);
   const { NODE_OPTIONS: _ignored, ELECTRON_RUN_AS_NODE: _electron, ...env } = context.env;
   return {
-    entry: join(context.mainDir, 'worker.js'),
+    entry: join(context.mainDir, '..', 'worker', 'worker.js'),
     execPath: context.env.NEPENTHE_NODE ?? 'node',
     execArgv: [],
     env,

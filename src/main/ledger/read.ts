@@ -23,7 +23,9 @@ export function readLedgerText(ledgerPath: string): string {
     const why =
       code === 'ENOENT'
         ? 'no ledger here; pass --ledger <path> or append a report first'
-        : `cannot read the ledger (${code ?? (error as Error).message})`;
+        : code === 'EISDIR'
+          ? 'a folder, not a ledger file; pass --ledger <the ledger.jsonl file>'
+          : `cannot read the ledger (${code ?? (error as Error).message})`;
     throw new LedgerUnreadableError(ledgerPath, why);
   }
 }

@@ -3,12 +3,14 @@
  * The PDF is rendered and signed under a temporary name next to the output and renamed onto
  * it only once it is signed and its ledger entry is written, so a failure at any step (no
  * passphrase, a damaged ledger, a held lock) leaves neither an unsigned report nor a report
- * that the ledger does not know.
+ * that the ledger does not know. A process killed mid-way (SIGKILL runs no `finally`) leaves its
+ * temporary file, named with its pid; the next report into the same folder removes it.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync, renameSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { LedgerEntry } from '../../shared/ledger.ts';
+import { processAlive } from '../../worker/tasks/run-folder.ts';
 import { appendEntry, defaultLedgerPath } from '../ledger/index.ts';
 import { signReportFile, type SignedReport, type SignReportOptions } from '../signing/index.ts';
 import { writeReport, type RenderedReport, type ReportOptions } from './render.ts';
@@ -55,6 +57,7 @@ export async function writeSignedReport(
   const out = options.out ?? join(runDir, 'report.pdf');
   const ledgerPath = options.ledgerPath ?? defaultLedgerPath(options.passphrases?.env);
   const temp = join(dirname(out), `.${basename(out)}.${process.pid}.unsigned`);
+  removeStaleTemps(out);
   try {
     const rendered = await writeReport(runDir, temp, options);
     const signed = await signReportFile(temp, options);
@@ -73,3 +76,32 @@ export async function writeSignedReport(
     rmSync(`${temp}.partial`, { force: true });
   }
 }
+
+/**
+ * Removes `.<out>.<pid>.unsigned` (and its `.partial`) left by report writers that are gone. A
+ * live pid's file is another writer's work in progress and stays. Such a file may be signed (and
+ * recorded, when the kill came between the ledger append and the rename) but was never
+ * published, so nothing refers to it; its ledger entry then stands for a report that was lost.
+ */
+export function removeStaleTemps(out: string): string[] {
+  const folder = dirname(out);
+  const pattern = new RegExp(
+    `^\\.${escapeRegExp(basename(out))}\\.(\\d+)\\.unsigned(\\.partial)?$`,
+  );
+  let names: string[];
+  try {
+    names = readdirSync(folder);
+  } catch {
+    return []; // no folder yet: nothing stale, and the render says what is wrong with it
+  }
+  const removed: string[] = [];
+  for (const name of names) {
+    const pid = Number(pattern.exec(name)?.[1]);
+    if (!Number.isInteger(pid) || pid === process.pid || processAlive(pid)) continue;
+    rmSync(join(folder, name), { force: true });
+    removed.push(join(folder, name));
+  }
+  return removed;
+}
+
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

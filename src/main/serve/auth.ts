@@ -71,6 +71,14 @@ export function hostAllowed(request: IncomingMessage, allowed: ReadonlySet<strin
   return host !== undefined && allowed.has(host.toLowerCase());
 }
 
+/** How many Host headers the request carried (`request.headers` shows only the first). */
+export function hostHeaderCount(request: IncomingMessage): number {
+  let count = 0;
+  for (let i = 0; i < request.rawHeaders.length; i += 2)
+    if (request.rawHeaders[i]?.toLowerCase() === 'host') count++;
+  return count;
+}
+
 /** An Origin header, when a browser sends one, must be this server's own. */
 export function originAllowed(request: IncomingMessage, allowed: ReadonlySet<string>): boolean {
   const origin = request.headers.origin;

@@ -2,7 +2,7 @@
  * `nepenthe serve`'s HTTP server: the renderer build and the app's typed API over HTTP, for a
  * browser on this machine (DESIGN.md §5). It is a transport only — every call goes to the same
  * `AppBackend` the Electron main process wires to IPC. Each request passes, in order: the Host
- * check (403), the Origin check on POSTs (403), the token (none: 401, wrong: 403); then routes:
+ * check (two Host headers: 400; a foreign one: 403), the Origin check on POSTs (403), the token (none: 401, wrong: 403); then routes:
  *
  *   GET  /, /assets/…          the renderer build (static-files.ts)
  *   POST /api/<channel>        backend.call(channel, JSON body) → ApiResult (api.ts)
@@ -17,6 +17,7 @@ import {
   allowedHosts,
   hostAllowed,
   hostForUrl,
+  hostHeaderCount,
   newToken,
   originAllowed,
   presentedToken,
@@ -66,6 +67,9 @@ export async function createServeServer(options: ServeServerOptions): Promise<Se
     setSecurityHeaders(response);
     const method = request.method ?? 'GET';
     const [rawPath = '/', rawQuery = ''] = splitTarget(request.url ?? '/');
+    // Node keeps the first of several Host headers and drops the rest; a proxy in front may use
+    // another one, so a request that names two hosts is refused rather than guessed at.
+    if (hostHeaderCount(request) > 1) return sendText(response, 400, 'more than one Host header');
     if (!hostAllowed(request, allowed)) return sendText(response, 403, 'unknown Host header');
     if (method === 'POST' && !originAllowed(request, allowed))
       return sendText(response, 403, 'cross-origin request refused');

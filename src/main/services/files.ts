@@ -4,7 +4,15 @@
  * on the browser page, written under the workspace).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readdirSync, renameSync, statSync, writeFileSync, type Stats } from 'node:fs';
+import {
+  mkdirSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  type Stats,
+} from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, extname, join, resolve } from 'node:path';
 import type { FileEntry, FilePurpose } from '../../shared/app-api.ts';
@@ -62,11 +70,27 @@ export function fileHandlers(context: ServiceContext): FileHandlers {
         'uploads',
         randomBytes(8).toString('hex'),
       );
-      mkdirSync(folder, { recursive: true });
       const path = join(folder, name);
-      const temp = join(folder, `.${name}.partial`);
-      writeFileSync(temp, data);
-      renameSync(temp, path);
+      // The schema refuses separators, `.` and `..`; this keeps the write inside its folder
+      // whatever the schema lets through.
+      if (dirname(path) !== folder)
+        throw new ApiFailure('bad-input', `"${name}": a file name, without folders`);
+      // The folder is this upload's own, so a fixed temp name is free (and never too long).
+      const temp = join(folder, '.upload.partial');
+      try {
+        mkdirSync(folder, { recursive: true });
+        writeFileSync(temp, data);
+        renameSync(temp, path);
+      } catch (error) {
+        // Nothing half-written stays behind (DESIGN.md §9): the upload's folder is its own.
+        rmSync(folder, { recursive: true, force: true });
+        if (errorCode(error) === 'ENAMETOOLONG')
+          throw new ApiFailure('bad-input', `"${name}": the file name is too long for this disk`);
+        throw new ApiFailure(
+          'failed',
+          `${path}: the upload could not be saved (${errorCode(error)})`,
+        );
+      }
       return { path, bytes: data.length };
     },
   };

@@ -10,12 +10,15 @@ import {
   readdirSync,
   cpSync,
   existsSync,
+  lstatSync,
   readFileSync,
+  realpathSync,
   renameSync,
   rmSync,
   statSync,
 } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
+import { RunId } from '../../shared/app-api.ts';
 import { isUserInputError } from '../../shared/errors.ts';
 import { VerifiedReport } from '../../shared/report.ts';
 import { VerifyReport } from '../../shared/signing.ts';
@@ -51,6 +54,8 @@ export function reportHandlers(context: ServiceContext): ReportHandlers {
       throw new ApiFailure('not-found', `no run ${runId} in ${context.settings.get().workspace}`);
     return runDir;
   };
+  /** Real paths of the reports `report.export` wrote in this process (openable, see below). */
+  const exportedReports = new Set<string>();
   return {
     async 'signing.status'() {
       const path = join(context.configDir, IDENTITY_FILE);
@@ -118,6 +123,7 @@ export function reportHandlers(context: ServiceContext): ReportHandlers {
       } finally {
         rmSync(temp, { force: true });
       }
+      exportedReports.add(realpathSync(target));
       return { path: target, bytes: statSync(target).size };
     },
     async 'model.export'({ runId, what, dest }) {
@@ -140,10 +146,9 @@ export function reportHandlers(context: ServiceContext): ReportHandlers {
       return { path: target, bytes: folderBytes(target) };
     },
     async 'shell.openFolder'({ path }) {
-      const folder = resolve(path);
-      if (!existsSync(folder)) throw new ApiFailure('not-found', `${folder}: no such folder`);
-      const opened = (await context.options.shell?.openFolder(folder)) ?? false;
-      return { opened, path: folder };
+      const target = openableTarget(context.settings.get().workspace, path, exportedReports);
+      const opened = (await context.options.shell?.openFolder(target)) ?? false;
+      return { opened, path: target };
     },
   };
 }
@@ -162,6 +167,51 @@ function passphraseSource(
     interactive: false,
     prompt: () => Promise.reject(new Error('the app never prompts on a terminal')),
   };
+}
+
+/**
+ * What `shell.openFolder` may hand to the OS: `shell.openPath` opens a folder in the file
+ * manager but *launches* a file, so a compromised renderer that could name any path could run
+ * any program. Only what the app itself created is opened: a run folder directly under the
+ * workspace (a run id holding manifest.json), the report.pdf inside one, or a report that
+ * `report.export` wrote in this process. Compared as real paths, so a link planted in the
+ * workspace cannot point elsewhere.
+ */
+export function openableTarget(
+  workspace: string,
+  path: string,
+  exportedReports: ReadonlySet<string>,
+): string {
+  const given = resolve(path);
+  let real: string;
+  try {
+    real = realpathSync(given);
+  } catch {
+    throw new ApiFailure('not-found', `${given}: no such file or folder`);
+  }
+  const refused = () =>
+    new ApiFailure(
+      'bad-input',
+      `${given}: not a run folder or a report this app wrote; only those can be opened`,
+    );
+  let workspaceReal: string;
+  try {
+    workspaceReal = realpathSync(workspace);
+  } catch {
+    throw refused();
+  }
+  const isRunFolder = (folder: string) =>
+    dirname(folder) === workspaceReal &&
+    RunId.safeParse(basename(folder)).success &&
+    lstatSync(folder).isDirectory() &&
+    existsSync(join(folder, 'manifest.json'));
+  const stats = lstatSync(real);
+  if (stats.isDirectory() && isRunFolder(real)) return real;
+  if (stats.isFile()) {
+    if (exportedReports.has(real)) return real;
+    if (basename(real) === REPORT_FILE && isRunFolder(dirname(real))) return real;
+  }
+  throw refused();
 }
 
 /** An export destination: absolute, not there yet, its folder existing. */

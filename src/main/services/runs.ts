@@ -76,9 +76,26 @@ export function createRunManager(context: ServiceContext): RunManager {
   const workspace = () => context.settings.get().workspace;
   const runDirOf = (runId: string) => join(workspace(), runId);
 
+  /**
+   * A start or resume between its checks and its launch. Claimed before anything is written or
+   * awaited, so of two simultaneous starts the loser is refused before it copies its inputs.
+   */
+  let starting: string | undefined;
   const assertIdle = () => {
     if (active !== undefined && active.state === 'running')
       throw new ApiFailure('busy', `run ${active.runId} is still going; cancel it or wait for it`);
+    if (starting !== undefined)
+      throw new ApiFailure('busy', `run ${starting} is being started; wait for it`);
+  };
+  /** Runs `start` holding the start slot; released whatever the outcome. */
+  const claimStart = async <T>(runId: string, start: () => Promise<T>): Promise<T> => {
+    assertIdle();
+    starting = runId;
+    try {
+      return await start();
+    } finally {
+      starting = undefined;
+    }
   };
 
   /** Starts the audit job in the background; returns once it is queued. */
@@ -172,20 +189,21 @@ export function createRunManager(context: ServiceContext): RunManager {
       const seed = request.seed ?? settings.seed;
       resolveConfig(request.config ?? {}, method, 'config', seed);
       const runId = newRunId();
-      const runDir = runDirOf(runId);
-      const inputs = join(workspace(), '.inputs', runId);
-      const cleanup = () => rmSync(inputs, { recursive: true, force: true });
-      let audit: AuditRequest;
-      try {
-        audit = auditRequest(request, runDir, inputs, seed, settings.backend);
-      } catch (error) {
-        cleanup();
-        throw error;
-      }
-      await check(audit, cleanup);
-      assertIdle(); // the check awaited: another start may have won meanwhile
-      launch(runId, audit);
-      return { runId, runDir };
+      return claimStart(runId, async () => {
+        const runDir = runDirOf(runId);
+        const inputs = join(workspace(), '.inputs', runId);
+        const cleanup = () => rmSync(inputs, { recursive: true, force: true });
+        let audit: AuditRequest;
+        try {
+          audit = auditRequest(request, runDir, inputs, seed, settings.backend);
+        } catch (error) {
+          cleanup();
+          throw error;
+        }
+        await check(audit, cleanup);
+        launch(runId, audit);
+        return { runId, runDir };
+      });
     },
     async 'run.cancel'({ runId }) {
       const run = live.get(runId);
@@ -214,10 +232,11 @@ export function createRunManager(context: ServiceContext): RunManager {
         out: runDir,
         resume: true,
       };
-      await check(audit, () => undefined);
-      assertIdle();
-      launch(runId, audit);
-      return { runId, runDir };
+      return claimStart(runId, async () => {
+        await check(audit, () => undefined);
+        launch(runId, audit);
+        return { runId, runDir };
+      });
     },
     async 'run.status'({ runId }) {
       const run = live.get(runId);

@@ -4,9 +4,11 @@
  * entry instead (DESIGN.md §2: the worker cannot live inside Electron's own processes).
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { PUBLIC_KEY_FILE, verifyUnpackedFiles } from './manifest.ts';
 
 export interface WorkerLaunch {
   /** The worker's entry module. */
@@ -15,6 +17,8 @@ export interface WorkerLaunch {
   readonly execPath?: string;
   readonly execArgv?: readonly string[];
   readonly env?: NodeJS.ProcessEnv;
+  /** Run once before the first start; a rejection refuses every job (the packaged manifest). */
+  readonly verify?: () => Promise<unknown>;
 }
 
 export function developmentLaunch(): WorkerLaunch {
@@ -40,7 +44,9 @@ export function forkWorker(launch: WorkerLaunch): ChildProcess {
  * The packaged app: the Node runtime shipped in resources/node (electron-builder.yml
  * extraResources) runs the built worker, which lies unpacked beside app.asar because a plain
  * Node cannot read inside an asar archive. NODE_OPTIONS is dropped: the Electron fuses ignore
- * it for the app, and the bundled Node must not pick up what they refuse.
+ * it for the app, and the bundled Node must not pick up what they refuse. Before the first
+ * start, every file outside the archive is checked against the build's signed manifest
+ * (manifest.ts), whose public key is read from inside app.asar.
  */
 export function packagedLaunch(
   resourcesPath: string,
@@ -49,9 +55,14 @@ export function packagedLaunch(
 ): WorkerLaunch {
   const { NODE_OPTIONS: _ignored, ...workerEnv } = env;
   return {
-    entry: join(resourcesPath, 'app.asar.unpacked', 'out', 'main', 'worker.js'),
+    entry: join(resourcesPath, 'app.asar.unpacked', 'out', 'worker', 'worker.js'),
     execPath: join(resourcesPath, 'node', platform === 'win32' ? 'node.exe' : 'node'),
     execArgv: [],
     env: workerEnv,
+    verify: async () =>
+      verifyUnpackedFiles(
+        resourcesPath,
+        await readFile(join(resourcesPath, 'app.asar', 'out', 'main', PUBLIC_KEY_FILE), 'utf8'),
+      ),
   };
 }

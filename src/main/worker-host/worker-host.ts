@@ -47,6 +47,10 @@ export function newJobId(): string {
 export class WorkerHost {
   private readonly launch: WorkerLaunch;
   private child: ChildProcess | undefined;
+  /** The launch's verify (once, before the first start): passed, running, or why it failed. */
+  private verified = false;
+  private verifying: Promise<void> | undefined;
+  private verifyFailure: string | undefined;
   private stderrTail = '';
   private readonly waiting: Pending[] = [];
   private current: Pending | undefined;
@@ -107,9 +111,31 @@ export class WorkerHost {
 
   private pump(): void {
     if (this.current !== undefined || this.disposed) return;
+    if (this.verifyFailure === undefined && !this.verified && this.launch.verify !== undefined) {
+      // Once, before the first start; asynchronous, so the desktop app's main process keeps
+      // answering while the files are hashed. Jobs wait in the queue meanwhile.
+      this.verifying ??= this.launch
+        .verify()
+        .then(
+          () => void (this.verified = true),
+          (error: unknown) =>
+            void (this.verifyFailure = error instanceof Error ? error.message : String(error)),
+        )
+        .finally(() => {
+          this.verifying = undefined;
+          this.pump();
+        });
+      return;
+    }
     const next = this.waiting.shift();
     if (next === undefined) return;
     this.current = next;
+    if (this.verifyFailure !== undefined) {
+      // The installation is not what was packaged: no job runs (manifest.ts).
+      const failure = this.verifyFailure;
+      this.finish((p) => p.reject(new WorkerJobError('worker-crashed', failure)));
+      return this.pump();
+    }
     const child = this.child ?? this.start();
     child.send(next.job, (error) => {
       // The channel closed under us: the close handler reports the crash.

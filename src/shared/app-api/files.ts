@@ -52,7 +52,21 @@ export const FilesUploadRequest = z.strictObject({
     .string()
     .min(1)
     .max(255)
-    .regex(/^[^/\\\0]+$/, 'a file name, without folders'),
-  dataBase64: z.string().max(Math.ceil((64 * 2 ** 20 * 4) / 3) + 4),
+    .regex(/^[^/\\\0]+$/, 'a file name, without folders')
+    // `.` and `..` name folders, never a new file (they would resolve to the upload's folder).
+    .refine((name) => name !== '.' && name !== '..', 'a file name, not "." or ".."'),
+  /**
+   * Standard base64 (RFC 4648 §4), padded: Node's decoder skips any other character silently, so
+   * a damaged or non-base64 body would be stored as garbage bytes instead of refused. Checked
+   * with one character-class loop, not a per-quantum group: V8 overflows its stack on a grouped
+   * pattern over tens of megabytes.
+   */
+  dataBase64: z
+    .string()
+    .max(Math.ceil((64 * 2 ** 20 * 4) / 3) + 4)
+    .refine(
+      (data) => data.length % 4 === 0 && /^[A-Za-z0-9+/]*={0,2}$/.test(data),
+      'standard base64 (A–Z a–z 0–9 + /, padded with = to a multiple of 4 characters)',
+    ),
 });
 export const FilesUploadResponse = z.object({ path: z.string(), bytes: z.number().int() });

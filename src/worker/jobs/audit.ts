@@ -1,6 +1,6 @@
 /**
  * The audit job: src/worker/tasks/audit.ts, loaded on first use (it pulls in the whole
- * pipeline). A literal specifier, so the desktop app's bundled worker (out/main/worker.js)
+ * pipeline). A literal specifier, so the desktop app's bundled worker (out/worker/worker.js)
  * carries it as a chunk; a computed URL would point at a source file the bundle does not have.
  */
 import type { AuditRequest } from '../../shared/audit.ts';

@@ -1,6 +1,7 @@
 /** Every area's cases, in one list per runner. */
 import type { CliCase, ServeCase } from '../corpus.ts';
 import { CONFIG_CASES } from './configs.ts';
+import { LEDGER_CASES } from './ledger.ts';
 import { MODEL_CASES } from './models.ts';
 import { SERVE_CASES as SERVE_REQUEST_CASES } from './serve.ts';
 import { SIGNING_CASES } from './signing.ts';
@@ -11,6 +12,7 @@ export const CLI_CASES: CliCase[] = [
   ...TOKENIZER_CASES,
   ...CONFIG_CASES,
   ...SIGNING_CASES,
+  ...LEDGER_CASES,
 ];
 
 export const SERVE_CASES: ServeCase[] = [...SERVE_REQUEST_CASES];

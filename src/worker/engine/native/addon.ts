@@ -257,7 +257,7 @@ function candidates(): string[] {
   const resources = process.env.NEPENTHE_RESOURCES_DIR;
   if (resources) list.push(join(resources, 'native', FILE));
   list.push(fileURLToPath(new URL(`../../../../build/native/${FILE}`, import.meta.url)));
-  // Bundled (out/main/worker.js) the line above no longer points into the checkout; in
+  // Bundled (out/worker/worker.js) the line above no longer points into the checkout; in
   // development the worker runs from the repository root.
   list.push(join(process.cwd(), 'build', 'native', FILE));
   return [...new Set(list)];
