@@ -50,8 +50,8 @@ function reference(c: Case, kind: 'wanda' | 'fisher', lambda: number): Float64Ar
   for (let j = 0; j < IN; j++)
     for (let i = 0; i < OUT; i++) {
       const at = j * OUT + i;
-      lost[i] += (1 - c.m[at]!) * Math.abs(c.g[at]!);
-      kept[i] += c.m[at]! * score(j, at);
+      lost[i] = lost[i]! + (1 - c.m[at]!) * Math.abs(c.g[at]!);
+      kept[i] = kept[i]! + c.m[at]! * score(j, at);
     }
   const out = new Float64Array(IN * OUT);
   for (let j = 0; j < IN; j++)
