@@ -2,9 +2,15 @@
 import type { CliCase, ServeCase } from '../corpus.ts';
 import { CONFIG_CASES } from './configs.ts';
 import { MODEL_CASES } from './models.ts';
+import { OUTPUT_CASES } from './outputs.ts';
 import { SERVE_CASES as SERVE_REQUEST_CASES } from './serve.ts';
 import { TOKENIZER_CASES } from './tokenizers.ts';
 
-export const CLI_CASES: CliCase[] = [...MODEL_CASES, ...TOKENIZER_CASES, ...CONFIG_CASES];
+export const CLI_CASES: CliCase[] = [
+  ...MODEL_CASES,
+  ...TOKENIZER_CASES,
+  ...CONFIG_CASES,
+  ...OUTPUT_CASES,
+];
 
 export const SERVE_CASES: ServeCase[] = [...SERVE_REQUEST_CASES];
