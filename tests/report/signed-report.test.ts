@@ -4,7 +4,8 @@
  * Valid") and recorded in the audit ledger; `nepenthe verify` finds the entry in an intact
  * chain; a flipped byte in the signed ranges, or an edited ledger entry, makes verify exit 1
  * (and `ledger verify` names the line); with no passphrase and no terminal, report exits 2
- * and writes neither a PDF nor a ledger entry; signing leaves the text (metric values) as is.
+ * and writes neither a PDF nor a ledger entry; an existing or unwritable --out is refused
+ * before anything is signed; signing leaves the text (metric values) as is.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -139,6 +140,26 @@ describe('nepenthe report (signed, recorded)', () => {
     expect(bad.report?.ledger.brokenAt?.line).toBe(1);
     expect(bad.stderr).toContain('broken chain');
   }, 60_000);
+
+  it('--out: an existing file or an unwritable place is refused before signing (docs/outputs.md)', async () => {
+    const ledger = join(scratch, 'outputs.jsonl');
+    const mine = join(scratch, 'mine.pdf');
+    writeFileSync(mine, 'a file of the user');
+    const before = readdirSync(scratch);
+    for (const [out, message] of [
+      [mine, /already exists; choose another --out/],
+      ['/proc/nepenthe-report.pdf', /cannot write in \/proc/],
+    ] as const) {
+      const run = await runCli(['report', RUN, '--out', out, '--ledger', ledger], ENV, 30_000);
+      expect(run.code, run.stderr).toBe(2);
+      expect(run.stderr.trim().split('\n'), run.stderr).toHaveLength(1);
+      expect(run.stderr).toContain(out);
+      expect(run.stderr).toMatch(message);
+    }
+    expect(readFileSync(mine, 'utf8')).toBe('a file of the user');
+    expect(existsSync(ledger)).toBe(false); // nothing was signed or recorded
+    expect(readdirSync(scratch).sort()).toEqual(before.sort());
+  }, 90_000);
 
   it('no passphrase and no terminal: exit 2, no report.pdf, no ledger entry', async () => {
     const xdg = join(scratch, 'xdg-empty');

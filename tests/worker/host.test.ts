@@ -111,8 +111,10 @@ describe('worker host', () => {
       expect((error as WorkerCrashed).code).toBe('worker-crashed');
       expect((error as WorkerCrashed).exit.signal).toBe('SIGKILL');
       expect((error as WorkerCrashed).message).toMatch(/SIGKILL/);
-      // The killed run's staging folder: a complete checkpoint, no model published.
-      expect(readdirSync(dir)).toEqual(['.unlearned.partial']);
+      // The killed run's staging folder: a complete checkpoint, no model published; its lock
+      // is left, naming the dead worker, and the next run takes it over (docs/outputs.md).
+      expect(readdirSync(dir).sort()).toEqual(['.unlearned.lock', '.unlearned.partial']);
+      expect(readFileSync(join(dir, '.unlearned.lock'), 'utf8')).toBe(`${killed}\n`);
       expect(readdirSync(checkpoint).sort()).toEqual(['state.json', 'state.safetensors']);
       expect(host.pid).toBeUndefined(); // started again only when the next job comes
     }

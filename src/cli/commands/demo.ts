@@ -7,16 +7,16 @@
  * PDF report. Prints a before/after table and where the run folders and reports are.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AuditRequest, AuditResult } from '../../shared/audit.ts';
 import type { EvalReport } from '../../shared/contracts.ts';
-import { UserInputError } from '../../shared/errors.ts';
 import type { JobKind, JobOf, ResultOf } from '../../shared/worker-protocol.ts';
 import { writeSignedReport } from '../../main/report/signed.ts';
 import { createSelfSignedP12, P12_PASSPHRASE_ENV, verifyPdf } from '../../main/signing/index.ts';
 import { newJobId, WorkerHost } from '../../main/worker-host/index.ts';
+import { checkOutputTarget } from '../../worker/tasks/output-target.ts';
 import type { Command } from '../command.ts';
 
 const TESTBED = fileURLToPath(new URL('../../../resources/testbed/', import.meta.url));
@@ -78,9 +78,8 @@ export const demo: Command = {
     const out = resolve(
       typeof values.out === 'string' ? values.out : `nepenthe-demo-${timestamp()}`,
     );
-    if (existsSync(out) && readdirSync(out).length > 0)
-      throw new UserInputError(out, 'already exists and is not empty; choose another --out');
-    mkdirSync(out, { recursive: true });
+    checkOutputTarget(out, { kind: 'folder' }); // its prune and audits claim their own outputs
+    if (!existsSync(out)) mkdirSync(out); // never recursive: the parent was checked
     const engine = { backend: global.backend, seed: global.seed };
     const host = new WorkerHost(
       process.env.NEPENTHE_DEBUG ? { onOutput: (text) => process.stderr.write(text) } : {},

@@ -3,16 +3,20 @@
  * The PDF is rendered and signed under a temporary name next to the output and renamed onto
  * it only once it is signed and its ledger entry is written, so a failure at any step (no
  * passphrase, a damaged ledger, a held lock) leaves neither an unsigned report nor a report
- * that the ledger does not know. A process killed mid-way (SIGKILL runs no `finally`) leaves its
- * temporary file, named with its pid; the next report into the same folder removes it.
+ * that the ledger does not know. The output is claimed first (tasks/output-target.ts): a
+ * given `--out` must not exist; a report that appears or changes meanwhile is not overwritten.
+ * A process killed mid-way (SIGKILL runs no `finally`) leaves its temporary file, named with
+ * its pid; the next report into the same folder removes it.
  */
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { LedgerEntry } from '../../shared/ledger.ts';
 import { processAlive } from '../../worker/tasks/run-folder.ts';
 import { appendEntry, defaultLedgerPath } from '../ledger/index.ts';
 import { signReportFile, type SignedReport, type SignReportOptions } from '../signing/index.ts';
+import { OutputTarget, TargetChanged } from '../../worker/tasks/output-target.ts';
+import { loadFinishedRun } from './run-folder.ts';
 import { writeReport, type RenderedReport, type ReportOptions } from './render.ts';
 
 export interface SignedReportOptions extends ReportOptions, SignReportOptions {
@@ -56,8 +60,15 @@ export async function writeSignedReport(
 ): Promise<WrittenSignedReport> {
   const out = options.out ?? join(runDir, 'report.pdf');
   const ledgerPath = options.ledgerPath ?? defaultLedgerPath(options.passphrases?.env);
+  loadFinishedRun(runDir); // a run folder that is not one says so before the --out checks
+  // A given --out must be new; the run folder's own report.pdf may be signed again.
+  const target = OutputTarget.claim(out, {
+    kind: 'file',
+    existing: options.out === undefined ? 'replace' : 'refuse',
+  });
   const temp = join(dirname(out), `.${basename(out)}.${process.pid}.unsigned`);
   removeStaleTemps(out);
+  let keepTemp = false;
   try {
     const rendered = await writeReport(runDir, temp, options);
     const signed = await signReportFile(temp, options);
@@ -69,10 +80,16 @@ export async function writeSignedReport(
       reportSha256,
       metricsSha256: sha256Hex(readFileSync(join(runDir, 'metrics-after.json'))),
     });
-    renameSync(temp, out);
+    try {
+      target.publish(temp);
+    } catch (error) {
+      if (error instanceof TargetChanged) keepTemp = true; // the signed report is there
+      throw error;
+    }
     return { out, rendered, signed, bytes: pdf.length, reportSha256, ledgerPath, entry };
   } finally {
-    rmSync(temp, { force: true });
+    target.release();
+    if (!keepTemp) rmSync(temp, { force: true });
     rmSync(`${temp}.partial`, { force: true });
   }
 }

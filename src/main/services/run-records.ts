@@ -10,7 +10,7 @@ import type { RunDetails, RunStatus, RunSummary, RunVerdict } from '../../shared
 import type { RunManifest, RunState } from '../../shared/audit.ts';
 import { EvalReport } from '../../shared/contracts.ts';
 import { TrainingLog, type TrainingProgress } from '../../shared/training.ts';
-import { stagingFolder } from '../../worker/model/model-folder.ts';
+import { stagingFolder } from '../../worker/tasks/output-target.ts';
 import {
   ADAPTER,
   METRICS_AFTER,

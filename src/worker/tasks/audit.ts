@@ -20,7 +20,6 @@ import { EvalReport } from '../../shared/contracts.ts';
 import { UserInputError } from '../../shared/errors.ts';
 import { TrainingLog, UnlearnReport, type TrainingProgress } from '../../shared/training.ts';
 import { selectBackend } from '../engine/backend.ts';
-import { stagingFolder } from '../model/model-folder.ts';
 import { MIN_SPLIT_DOCUMENTS, splitHoldout, type HoldoutSplit } from '../data/holdout-split.ts';
 import { hasCheckpoint } from '../unlearn/checkpoint.ts';
 import { readConfigFile, resolveConfig } from '../unlearn/config.ts';
@@ -49,6 +48,7 @@ import {
   hardware,
   writeJsonAtomic,
 } from './run-folder.ts';
+import { checkOutputTarget, OutputTarget, stagingFolder } from './output-target.ts';
 import {
   readUnlearnInputs,
   runUnlearning,
@@ -80,6 +80,19 @@ interface Checked {
 export async function runAudit(raw: AuditRequest, hooks: AuditHooks = {}): Promise<AuditResult> {
   const began = performance.now();
   const checked = await validate(AuditRequest.parse(raw));
+  // The run folder is claimed (locked) for the whole run: a second audit into it is refused.
+  const target = OutputTarget.claim(checked.runDir, {
+    kind: 'folder',
+    existing: checked.prior ? 'continue' : 'refuse',
+  });
+  try {
+    return await auditInto(checked, hooks, began);
+  } finally {
+    target.release();
+  }
+}
+
+async function auditInto(checked: Checked, hooks: AuditHooks, began: number): Promise<AuditResult> {
   const { runDir, request, prior } = checked;
   const log = (message: string) => hooks.onLog?.(message);
 
@@ -89,7 +102,7 @@ export async function runAudit(raw: AuditRequest, hooks: AuditHooks = {}): Promi
   });
   log(`backend: ${backend.name} (${backend.reason})`);
 
-  mkdirSync(runDir, { recursive: true });
+  if (!existsSync(runDir)) mkdirSync(runDir); // its parent was checked; never recursive
   const manifest: RunManifest = prior
     ? {
         ...prior,
@@ -190,6 +203,8 @@ async function checkInputs(request: AuditRequest): Promise<Checked> {
     reference: abs(request.reference),
     config: abs(request.config),
   };
+  // The run folder first: one that cannot be written is found before any input is read.
+  if (!request.resume) checkOutputTarget(runDir, { kind: 'folder', inputs: Object.values(paths) });
   const prior = request.resume ? resumable(runDir) : undefined;
   const evalRequest: EvalRequest = {
     model: paths.model,

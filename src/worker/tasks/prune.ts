@@ -9,12 +9,7 @@ import { UserInputError } from '../../shared/errors.ts';
 import { readDocuments } from '../data/documents.ts';
 import { loadModelSpec } from '../model/config.ts';
 import { loadModel } from '../model/load.ts';
-import {
-  checkOutputFolder,
-  publishFolder,
-  stagingFolder,
-  writeModelFolder,
-} from '../model/model-folder.ts';
+import { writeModelFolder } from '../model/model-folder.ts';
 import { Checkpoint } from '../model/safetensors/index.ts';
 import { loadTokenizer } from '../model/tokenizer.ts';
 import { calibrationSequences } from '../prune/calibration.ts';
@@ -22,6 +17,7 @@ import { prunerFor, type Pruner } from '../prune/index.ts';
 import { parseTarget, patternText, targetFraction, type SparsityTarget } from '../prune/target.ts';
 import type { TokenSequence } from '../unlearn/batch.ts';
 import { hashFiles } from './inspect.ts';
+import { checkOutputTarget, OutputTarget, TargetChanged } from './output-target.ts';
 
 export interface PruneRequest {
   readonly model: string;
@@ -40,9 +36,10 @@ export interface PruneInputs {
 }
 
 export async function readPruneInputs(request: PruneRequest): Promise<PruneInputs> {
+  // The output first: a target that cannot be written is found before anything is read.
+  checkOutputTarget(request.out, { kind: 'folder', inputs: [request.model, request.calib] });
   const pruner = prunerFor(request.method);
   const target = parseTarget(request.sparsity, request.pattern);
-  checkOutputFolder(request.out);
   const spec = loadModelSpec(request.model);
   if (!pruner.needsCalibration) return { pruner, target };
   if (request.calib === undefined)
@@ -65,9 +62,12 @@ export async function pruneToFolder(
   onProgress?: (label: string, done: number, total: number) => void,
 ): Promise<PruneReport> {
   const started = performance.now();
-  const loaded = loadModel(request.model);
-  const staging = stagingFolder(request.out);
+  const out = OutputTarget.claim(request.out, { kind: 'folder' });
+  const staging = out.staging;
+  let keepStaging = false;
+  let loaded: ReturnType<typeof loadModel> | undefined;
   try {
+    loaded = loadModel(request.model);
     const layers = await inputs.pruner.prune(loaded.model, {
       target: inputs.target,
       ...(inputs.calibration === undefined ? {} : { calibration: inputs.calibration }),
@@ -76,7 +76,12 @@ export async function pruneToFolder(
     onProgress?.('writing', 0, 1);
     rmSync(staging, { recursive: true, force: true }); // a crashed run's leftovers
     await writeModelFolder(request.model, staging, loaded.model, loaded.checkpoint.dtype);
-    publishFolder(staging, request.out);
+    try {
+      out.publish(staging);
+    } catch (error) {
+      if (error instanceof TargetChanged) keepStaging = true; // the finished result is there
+      throw error;
+    }
     onProgress?.('writing', 1, 1);
     return PruneReport.parse({
       method: inputs.pruner.name,
@@ -96,8 +101,9 @@ export async function pruneToFolder(
       sha256: await weightsSha256(request.out),
     });
   } finally {
-    rmSync(staging, { recursive: true, force: true });
-    loaded.model.dispose();
+    if (!keepStaging) rmSync(staging, { recursive: true, force: true });
+    loaded?.model.dispose();
+    out.release();
   }
 }
 

@@ -58,15 +58,8 @@ export function readManifest(runDir: string): RunManifest {
   return parsed.data;
 }
 
-/** Whether a process with this id is alive (signal 0 checks without sending anything). */
-export function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+/** Whether a process is alive: shared with the output lock. */
+export { processAlive } from './output-target.ts';
 
 async function sha256Of(files: readonly string[]): Promise<string> {
   const hash = createHash('sha256');

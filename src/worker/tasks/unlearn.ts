@@ -15,12 +15,7 @@ import { readDocuments, type Document } from '../data/documents.ts';
 import { architectureFor } from '../model/architectures/index.ts';
 import { loadModelSpec, type ModelSpec } from '../model/config.ts';
 import { loadModel } from '../model/load.ts';
-import {
-  checkOutputFolder,
-  publishFolder,
-  stagingFolder,
-  writeModelFolder,
-} from '../model/model-folder.ts';
+import { writeModelFolder } from '../model/model-folder.ts';
 import { Checkpoint } from '../model/safetensors/index.ts';
 import { loadTokenizer } from '../model/tokenizer.ts';
 import { isBlockLinearWeight } from '../model/weight-names.ts';
@@ -32,6 +27,7 @@ import { needsRetain, type UnlearningMethod } from '../unlearn/method.ts';
 import { methodNamed } from '../unlearn/methods/index.ts';
 import { CALIBRATION_NEEDED } from '../unlearn/methods/targetnll.ts';
 import { train } from '../unlearn/trainer.ts';
+import { checkOutputTarget, OutputTarget, stagingFolder, TargetChanged } from './output-target.ts';
 import {
   checkMemoryFits,
   checkpointsByDefault,
@@ -93,6 +89,11 @@ export async function readUnlearnInputs(
   request: UnlearnRequest,
   calibrationDocuments?: readonly Document[],
 ): Promise<UnlearnInputs> {
+  // The output first: a target that cannot be written is found before anything is read.
+  checkOutputTarget(request.out, {
+    kind: 'folder',
+    inputs: [request.model, request.forget, request.retain, request.calibration, request.config],
+  });
   const method = methodNamed(request.method);
   const raw = request.config === undefined ? {} : readConfigFile(request.config);
   const config = resolveConfig(raw, method, request.config, request.seed);
@@ -149,7 +150,6 @@ export async function readUnlearnInputs(
         'there is no checkpoint of an earlier run to resume; run without --resume',
       );
   }
-  checkOutputFolder(request.out);
   const longest = Math.max(...[...forget, ...retain].map((s) => s.ids.length));
   const need = checkMemoryFits(request.model, spec, method.name, config, longest);
   const wasmBytes = wasmTensorBytes(spec, method.name, config, longest);
@@ -212,9 +212,26 @@ export async function runUnlearning(
   hooks: UnlearnHooks,
 ): Promise<UnlearnReport> {
   const began = performance.now();
+  // Claimed (locked) for the whole run; the staging folder beside it is this run's alone.
+  const target = OutputTarget.claim(request.out, { kind: 'folder' });
+  try {
+    return await unlearnInto(target, request, inputs, hooks, began);
+  } finally {
+    target.release();
+  }
+}
+
+async function unlearnInto(
+  target: OutputTarget,
+  request: UnlearnRequest,
+  inputs: UnlearnInputs,
+  hooks: UnlearnHooks,
+  began: number,
+): Promise<UnlearnReport> {
   const { method, config, forget, retain, calibration } = inputs;
-  const staging = stagingFolder(request.out);
+  const staging = target.staging;
   const checkpointFolder = join(staging, 'checkpoint');
+  let keepStaging = false;
 
   hooks.onProgress?.('loading model', 0, 1);
   // Loaded before the staging folder exists: weights refused on load (NaN, a folder for a
@@ -229,7 +246,8 @@ export async function runUnlearning(
     );
   }
   try {
-    if (!request.resume) rmSync(staging, { recursive: true, force: true }); // a stale run is discarded
+    // A killed run's staging folder (ours, and free: the lock is held) is discarded.
+    if (!request.resume) rmSync(staging, { recursive: true, force: true });
     mkdirSync(staging, { recursive: true });
     const run = await method.prepare({
       model,
@@ -290,7 +308,12 @@ export async function runUnlearning(
       await run.finish?.(stagedModel);
       await writeModelFolder(request.model, stagedModel, model, loaded.checkpoint.dtype);
       writeFileSync(join(stagedModel, 'training.json'), JSON.stringify(log, null, 1));
-      publishFolder(stagedModel, request.out);
+      try {
+        target.publish(stagedModel);
+      } catch (error) {
+        if (error instanceof TargetChanged) keepStaging = true; // the finished result is there
+        throw error;
+      }
       rmSync(staging, { recursive: true, force: true });
       hooks.onProgress?.('writing model', 1, 1);
       return report(request.out);
@@ -299,7 +322,7 @@ export async function runUnlearning(
     }
   } finally {
     model.dispose();
-    if (existsSync(staging) && !hasCheckpoint(checkpointFolder))
+    if (!keepStaging && existsSync(staging) && !hasCheckpoint(checkpointFolder))
       rmSync(staging, { recursive: true, force: true });
   }
 }

@@ -3,6 +3,7 @@ import type { CliCase, ServeCase } from '../corpus.ts';
 import { CONFIG_CASES } from './configs.ts';
 import { LEDGER_CASES } from './ledger.ts';
 import { MODEL_CASES } from './models.ts';
+import { OUTPUT_CASES } from './outputs.ts';
 import { SERVE_CASES as SERVE_REQUEST_CASES } from './serve.ts';
 import { SIGNING_CASES } from './signing.ts';
 import { TOKENIZER_CASES } from './tokenizers.ts';
@@ -13,6 +14,7 @@ export const CLI_CASES: CliCase[] = [
   ...CONFIG_CASES,
   ...SIGNING_CASES,
   ...LEDGER_CASES,
+  ...OUTPUT_CASES,
 ];
 
 export const SERVE_CASES: ServeCase[] = [...SERVE_REQUEST_CASES];
