@@ -25,6 +25,25 @@ export const StepRecord = z.object({
 });
 export type StepRecord = z.infer<typeof StepRecord>;
 
+/** One decision of calibrated mode (src/worker/unlearn/calibrated.ts). */
+export const CalibrationDecision = z.object({
+  /** The optimizer step after which it was taken (0: before training). */
+  step: z.number().int().nonnegative(),
+  action: z.enum(['start', 'accept', 'speedup', 'backoff', 'stop']),
+  /** Loss attack's AUC, forget against calibration sequences, at this check. */
+  auc: z.number(),
+  /** Calibration sequences' mean NLL minus the forget sequences' (nats). */
+  gap: z.number(),
+  /** Mean NLL of the retain probe sequences at this check. */
+  retainNll: z.number(),
+  /** Share of the retain probe the model recites greedily (32 tokens after 32). */
+  retainRecited: z.number().min(0).max(1),
+  /** The learning rate's factor after the decision. */
+  lrScale: z.number().positive(),
+  reason: z.string(),
+});
+export type CalibrationDecision = z.infer<typeof CalibrationDecision>;
+
 export const TrainingLog = z.object({
   method: z.string(),
   config: z.record(z.string(), z.unknown()),
@@ -37,6 +56,15 @@ export const TrainingLog = z.object({
   cancelled: z.boolean(),
   /** The method ended the run before its last step (targetnll: the forget set reached its target). */
   stoppedEarly: z.object({ step: z.number().int().positive(), reason: z.string() }).optional(),
+  /** Calibrated mode's target and decisions; absent for a run with a fixed lr and epochs. */
+  calibration: z
+    .object({
+      targetAuc: z.number(),
+      checkEvery: z.number().int().positive(),
+      calibrationSequences: z.number().int().positive(),
+      decisions: z.array(CalibrationDecision),
+    })
+    .optional(),
   steps: z.array(StepRecord),
 });
 export type TrainingLog = z.infer<typeof TrainingLog>;

@@ -1,9 +1,9 @@
 /**
  * `targetnll` (methods/targetnll.ts) on the bundled testbed (resources/testbed: a GPT-2 that
  * recites forget10 and retain, and 20 holdout people it never saw): with half of the holdout as
- * calibration documents and no config it raises the forget set's loss towards the unseen
- * people's, stops by itself once the loss attack no longer tells the two apart, and keeps the
- * retain set. Plus the hinge's gradient and the refusal without held-out documents.
+ * calibration documents and no config (calibrated mode) it raises the forget set's loss towards
+ * the unseen people's, stops by itself once the loss attack no longer tells the two apart, keeps
+ * the retain set, and takes the same decisions again for the same seed. Plus the hinge's gradient and the refusal without held-out documents.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,7 +16,8 @@ import { selectBackend } from '../../src/worker/engine/backend.ts';
 import { loadModel } from '../../src/worker/model/load.ts';
 import { loadTokenizer } from '../../src/worker/model/tokenizer.ts';
 import { makeBatch } from '../../src/worker/unlearn/batch.ts';
-import { rowMeanNll, STOP_AUC, targetNllLoss } from '../../src/worker/unlearn/methods/targetnll.ts';
+import { rowMeanNll, targetNllLoss } from '../../src/worker/unlearn/methods/targetnll.ts';
+import { CALIBRATED_RULE } from '../../src/worker/unlearn/calibrated.ts';
 import { readUnlearnInputs, runUnlearning } from '../../src/worker/tasks/unlearn.ts';
 import { measure, type Testbed } from './testbed.ts';
 
@@ -47,7 +48,7 @@ beforeAll(async () => {
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-describe('targetnll on the bundled testbed, no config', () => {
+describe('targetnll on the bundled testbed, no config: calibrated mode', () => {
   it('forgets, keeps the retain set and stops once forget looks like unseen documents', async () => {
     const before = await measure(bed.modelDir, bed);
     expect(before.forgetExact).toBe(1);
@@ -60,23 +61,28 @@ describe('targetnll on the bundled testbed, no config', () => {
       method: 'targetnll',
       out,
     };
-    const report = await runUnlearning(request, await readUnlearnInputs(request), {
-      backend: 'wasm',
-    });
+    const inputs = await readUnlearnInputs(request);
+    expect(inputs.config.calibrated).toBe('on');
+    const report = await runUnlearning(request, inputs, { backend: 'wasm' });
     const log = TrainingLog.parse(JSON.parse(readFileSync(join(out, 'training.json'), 'utf8')));
-    const aucs = log.steps.map((s) => s.extra.calibrationAuc!);
+    const decisions = log.calibration!.decisions;
     console.log(
       'targetnll',
-      JSON.stringify({ stopped: log.stoppedEarly, first: aucs[0], steps: aucs.length }),
+      JSON.stringify({ stopped: log.stoppedEarly, steps: log.steps.length, decisions }),
     );
     // It stopped by itself, on its rule, before the planned last step.
     expect(log.stoppedEarly).toBeDefined();
     expect(report.stoppedEarly).toEqual(log.stoppedEarly);
     expect(log.steps.length).toBe(log.stoppedEarly!.step);
     expect(log.steps.length).toBeLessThan(log.totalSteps);
-    expect(aucs.at(-1)!).toBeLessThanOrEqual(STOP_AUC);
-    expect(aucs.slice(0, -1).every((a) => a > STOP_AUC)).toBe(true);
     expect(log.stoppedEarly!.reason).toMatch(/AUC/);
+    // The record: a measurement before training, checks on the schedule, the stop last.
+    expect(decisions[0]).toMatchObject({ step: 0, action: 'start', auc: 1 });
+    expect(decisions.at(-1)!.action).toBe('stop');
+    expect(decisions.at(-1)!.auc).toBeLessThanOrEqual(CALIBRATED_RULE.stopMargin + 0.5);
+    const went = decisions.slice(1, -1).filter((d) => d.action !== 'backoff');
+    expect(went.every((d) => d.auc > 0.5 + CALIBRATED_RULE.stopMargin)).toBe(true);
+    for (const d of decisions.slice(1)) expect(d.step % log.calibration!.checkEvery).toBe(0);
     // τ: the calibration documents' loss under the original model, far above the forget set's.
     expect(log.steps[0]!.extra.targetNll).toBeGreaterThan(3);
     const after = await measure(out, bed);
@@ -84,6 +90,25 @@ describe('targetnll on the bundled testbed, no config', () => {
     expect(after.forgetExact).toBeLessThanOrEqual(0.1);
     expect(after.retainExact).toBeGreaterThanOrEqual(0.9 * before.retainExact);
     expect(after.forgetNll).toBeGreaterThan(2);
+  }, 240_000);
+
+  it('decides the same way again for the same seed', async () => {
+    const run = async (name: string) => {
+      const request = {
+        model: bed.modelDir,
+        forget: bed.forgetFile,
+        retain: bed.retainFile,
+        calibration: calibrationFile,
+        method: 'targetnll',
+        out: join(dir, name),
+      };
+      await runUnlearning(request, await readUnlearnInputs(request), { backend: 'wasm' });
+      const log = TrainingLog.parse(
+        JSON.parse(readFileSync(join(dir, name, 'training.json'), 'utf8')),
+      );
+      return log.calibration!.decisions.map((d) => [d.step, d.action, d.lrScale]);
+    };
+    expect(await run('again-1')).toEqual(await run('again-2'));
   }, 240_000);
 });
 

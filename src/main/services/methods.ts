@@ -39,6 +39,8 @@ const DESCRIPTIONS: Record<keyof RunConfig, string> = {
   seed: 'Seed of the run (shuffling, adapter initialization).',
   schedule: 'Learning rate after warmup: constant, cosine to 0, or linear to 0.',
   checkpointEvery: 'Optimizer steps between checkpoints (0: only when cancelled).',
+  calibrated:
+    'Calibrated mode: the run picks its learning rate and when to stop from held-out documents; auto turns it on unless the learning rate or epochs are set.',
   alpha: 'Weight of the retain-set loss.',
   gamma: 'Weight of the forget-set loss.',
   beta: 'NPO / SimNPO inverse temperature.',

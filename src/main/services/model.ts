@@ -28,7 +28,8 @@ export function modelHandlers(context: ServiceContext): ModelHandlers {
   const describe = async (path: string): Promise<ModelInfo> => {
     const inspect = await context.runJob('inspect', { model: path });
     const engine = await context.describeEngine();
-    const bounded = METHODS.get('bounded')?.defaults ?? {};
+    const defaults = METHODS.get('bounded')?.defaults;
+    const bounded = typeof defaults === 'function' ? defaults({}) : (defaults ?? {});
     const memory = estimateMemory(inspect, {
       ...modelShape(path),
       nativeCpu: engine.backend === 'native',

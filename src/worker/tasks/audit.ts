@@ -22,7 +22,7 @@ import { TrainingLog, UnlearnReport, type TrainingProgress } from '../../shared/
 import { selectBackend } from '../engine/backend.ts';
 import { MIN_SPLIT_DOCUMENTS, splitHoldout, type HoldoutSplit } from '../data/holdout-split.ts';
 import { hasCheckpoint } from '../unlearn/checkpoint.ts';
-import { readConfigFile, resolveConfig } from '../unlearn/config.ts';
+import { readConfigFile, resolveConfig, wantsCalibration } from '../unlearn/config.ts';
 import { methodNamed } from '../unlearn/methods/index.ts';
 import {
   EvaluationCancelled,
@@ -213,25 +213,25 @@ async function checkInputs(request: AuditRequest): Promise<Checked> {
     ...defined({ reference: paths.reference, names: request.names }),
   };
   let evalFiles = await readEvalFiles(evalRequest);
-  // A method that steers itself by documents it never saw (targetnll) gets half the holdout;
-  // the metrics see only the other half.
+  // Calibrated mode, and a method that steers itself by documents it never saw (targetnll),
+  // get half the holdout; the metrics see only the other half.
   const method = methodNamed(request.method);
-  const runConfig = resolveConfig(
-    paths.config === undefined ? {} : readConfigFile(paths.config),
-    method,
-    paths.config,
-    request.seed,
-  );
+  const rawConfig = paths.config === undefined ? {} : readConfigFile(paths.config);
+  const runConfig = resolveConfig(rawConfig, method, paths.config, request.seed);
   let holdoutSplit: HoldoutSplit | undefined;
-  if (method.needsCalibration?.(runConfig) === true) {
+  const required = method.needsCalibration?.(runConfig) === true || runConfig.calibrated === 'on';
+  if (required || wantsCalibration(runConfig, rawConfig)) {
     const holdout = evalFiles.sets.holdout;
-    if (holdout === undefined || holdout.length < MIN_SPLIT_DOCUMENTS)
+    const enough = holdout !== undefined && holdout.length >= MIN_SPLIT_DOCUMENTS;
+    if (!enough && required)
       throw new UserInputError(
         paths.holdout,
-        `${method.name} steers itself by documents the model never saw: give --holdout with at least ${MIN_SPLIT_DOCUMENTS} documents (half of them steer the run, the other half are evaluated), or set "targetNll" in the config`,
+        `${method.name} steers itself by documents the model never saw: give --holdout with at least ${MIN_SPLIT_DOCUMENTS} documents (half of them steer the run, the other half are evaluated), or fix "lr" and "epochs" (and "targetNll" for targetnll) in the config`,
       );
-    holdoutSplit = splitHoldout(holdout, runConfig.seed);
-    evalFiles = { ...evalFiles, sets: { ...evalFiles.sets, holdout: holdoutSplit.evaluation } };
+    if (enough) {
+      holdoutSplit = splitHoldout(holdout, runConfig.seed);
+      evalFiles = { ...evalFiles, sets: { ...evalFiles.sets, holdout: holdoutSplit.evaluation } };
+    }
   }
   const unlearnRequest: UnlearnRequest = {
     model: paths.model,

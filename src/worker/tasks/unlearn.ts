@@ -22,8 +22,21 @@ import { isBlockLinearWeight } from '../model/weight-names.ts';
 import { resolveKeys } from '../model/weights.ts';
 import type { TokenSequence } from '../unlearn/batch.ts';
 import { hasCheckpoint } from '../unlearn/checkpoint.ts';
-import { readConfigFile, resolveConfig, type RunConfig } from '../unlearn/config.ts';
-import { needsRetain, type UnlearningMethod } from '../unlearn/method.ts';
+import {
+  readConfigFile,
+  resolveConfig,
+  wantsCalibration,
+  type RunConfig,
+} from '../unlearn/config.ts';
+import {
+  CALIBRATED_EPOCH_FACTOR,
+  CALIBRATED_START_LR,
+  needsRetain,
+  type UnlearningMethod,
+} from '../unlearn/method.ts';
+import { calibratedController, type CalibratedController } from '../unlearn/calibrated.ts';
+import { planBatches } from '../unlearn/schedule.ts';
+import { mulberry32 } from '../data/prng.ts';
 import { methodNamed } from '../unlearn/methods/index.ts';
 import { CALIBRATION_NEEDED } from '../unlearn/methods/targetnll.ts';
 import { train } from '../unlearn/trainer.ts';
@@ -96,15 +109,15 @@ export async function readUnlearnInputs(
   });
   const method = methodNamed(request.method);
   const raw = request.config === undefined ? {} : readConfigFile(request.config);
-  const config = resolveConfig(raw, method, request.config, request.seed);
-  if (needsRetain(method, config) && request.retain === undefined)
+  const resolved = resolveConfig(raw, method, request.config, request.seed);
+  if (needsRetain(method, resolved) && request.retain === undefined)
     throw new UserInputError(
       undefined,
       `method ${method.name} needs a retain set: add --retain <path>`,
     );
   const spec = loadModelSpec(request.model);
   const tokenizer = loadTokenizer(request.model, spec.vocabSize);
-  const maxLength = Math.min(config.maxLength, spec.maxPositions, spec.slidingWindow ?? Infinity);
+  const maxLength = Math.min(resolved.maxLength, spec.maxPositions, spec.slidingWindow ?? Infinity);
   const sequences = (docs: readonly Document[]) =>
     docs.flatMap((doc) =>
       chunkTokens(tokenizer.encode(doc.text), maxLength)
@@ -124,8 +137,9 @@ export async function readUnlearnInputs(
       : request.calibration === undefined
         ? []
         : sequences(await readDocuments(request.calibration));
-  if (method.needsCalibration?.(config) === true && calibration.length === 0)
+  if (method.needsCalibration?.(resolved) === true && calibration.length === 0)
     throw new UserInputError(request.calibration, CALIBRATION_NEEDED);
+  const config = calibratedConfig(resolved, raw as Record<string, unknown>, method, calibration);
   if (needsRetain(method, config) && retain.length === 0)
     throw new UserInputError(
       request.retain,
@@ -169,6 +183,72 @@ export async function readUnlearnInputs(
  * Whether the run checkpoints, decided once the engine is chosen (auto may take wasm for a
  * small model), with the reason for the log; null when it does not.
  */
+/**
+ * Resolves `calibrated`: auto is on when there are calibration documents and the config fixes
+ * neither lr nor epochs. On, the run starts at the method's calibrated learning rate (unless the
+ * config gives one) with CALIBRATED_EPOCH_FACTOR times its epochs as the budget (unless given);
+ * calibrated.ts stops it earlier.
+ */
+function calibratedConfig(
+  config: RunConfig,
+  raw: Record<string, unknown>,
+  method: UnlearningMethod,
+  calibration: readonly TokenSequence[],
+): RunConfig {
+  if (config.calibrated === 'on' && calibration.length === 0)
+    throw new UserInputError(
+      undefined,
+      'calibrated mode ("calibrated": "on") needs calibration documents: give held-out documents of the same kind with --calibration <path>',
+    );
+  const on = wantsCalibration(config, raw) && calibration.length > 0;
+  if (!on) return { ...config, calibrated: 'off' };
+  return {
+    ...config,
+    calibrated: 'on',
+    lr: 'lr' in raw ? config.lr : (calibratedLrOf(method, config) ?? CALIBRATED_START_LR),
+    epochs: 'epochs' in raw ? config.epochs : config.epochs * CALIBRATED_EPOCH_FACTOR,
+  };
+}
+
+function calibratedLrOf(method: UnlearningMethod, config: RunConfig): number | undefined {
+  const lr = method.calibratedLr;
+  return typeof lr === 'function' ? lr(config) : lr;
+}
+
+/** At most this many retain sequences are scored at each check of calibrated mode. */
+const RETAIN_PROBE = 64;
+
+/** A seeded sample of the retain sequences for calibrated mode's retain check. */
+function retainProbe(retain: readonly TokenSequence[], seed: number): TokenSequence[] {
+  const random = mulberry32(seed ^ 0x5eed);
+  const order = retain.map((_, i) => i);
+  for (let i = order.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [order[i], order[j]] = [order[j]!, order[i]!];
+  }
+  return order.slice(0, RETAIN_PROBE).map((i) => retain[i]!);
+}
+
+/** Checks twice per epoch (and after the last step). */
+function checkSchedule(config: RunConfig, forget: number, retain: number) {
+  const totalSteps = planBatches(config, forget, retain).totalSteps;
+  const perEpoch = Math.max(1, Math.round(totalSteps / config.epochs));
+  return { totalSteps, checkEvery: Math.max(1, Math.ceil(perEpoch / 2)) };
+}
+
+function calibrationLog(
+  controller: CalibratedController,
+  config: RunConfig,
+  calibration: readonly TokenSequence[],
+) {
+  return {
+    targetAuc: controller.targetAuc,
+    checkEvery: checkSchedule(config, 1, 1).checkEvery,
+    calibrationSequences: calibration.length,
+    decisions: [...controller.decisions],
+  };
+}
+
 function checkpointingReason(inputs: UnlearnInputs, backend: string): string | null {
   const { memory, checkpointingForced: forced } = inputs;
   if (forced !== undefined) return forced ? 'NEPENTHE_CHECKPOINTING=on' : null;
@@ -257,9 +337,29 @@ async function unlearnInto(
       ...(calibration.length > 0 ? { calibration } : {}),
       ...(hooks.onProgress ? { onProgress: hooks.onProgress } : {}),
     });
+    const controller =
+      config.calibrated === 'on'
+        ? calibratedController({
+            model,
+            trainable: run.trainable,
+            forget,
+            calibration,
+            retainProbe: retainProbe(retain, config.seed),
+            batchSize: config.batchSize,
+            ...checkSchedule(config, forget.length, retain.length),
+          })
+        : undefined;
     try {
+      if (controller) {
+        hooks.onProgress?.('calibrated mode: measuring before training', 0, 1);
+        await controller.start();
+        hooks.onLog?.(
+          `calibrated mode: ${calibration.length} calibration sequences; stops when the forget set's loss attack AUC reaches ${controller.targetAuc} (decisions in training.json)`,
+        );
+      }
       const result = await train({
         run,
+        ...(controller ? { controller } : {}),
         method: method.name,
         forget,
         retain,
@@ -280,6 +380,7 @@ async function unlearnInto(
         resumedFrom: result.resumedFrom,
         cancelled: result.cancelled,
         ...(result.stoppedEarly === undefined ? {} : { stoppedEarly: result.stoppedEarly }),
+        ...(controller ? { calibration: calibrationLog(controller, config, calibration) } : {}),
         steps: result.records,
       });
       const tokens = (set: readonly TokenSequence[]) => set.reduce((n, s) => n + s.ids.length, 0);
@@ -318,6 +419,7 @@ async function unlearnInto(
       hooks.onProgress?.('writing model', 1, 1);
       return report(request.out);
     } finally {
+      controller?.dispose();
       run.dispose();
     }
   } finally {

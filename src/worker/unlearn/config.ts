@@ -27,6 +27,12 @@ export const CommonKeys = z.strictObject({
   schedule: z.enum(['constant', 'cosine', 'linear']),
   /** Optimizer steps between checkpoints; 0 = none. */
   checkpointEvery: z.number().int().min(0),
+  /**
+   * Calibrated mode (calibrated.ts): the run sets its learning rate and when to stop by
+   * calibration documents. auto: on when there are calibration documents and the config fixes
+   * neither `lr` nor `epochs`; a run records what it resolved to (on or off).
+   */
+  calibrated: z.enum(['auto', 'on', 'off']),
 });
 
 /** Method keys (ALGORITHMS.md); each method lists the ones it reads. */
@@ -80,6 +86,7 @@ export const DEFAULT_CONFIG: RunConfig = {
   seed: 0,
   schedule: 'constant',
   checkpointEvery: 0,
+  calibrated: 'auto',
   alpha: 1,
   gamma: 1,
   beta: 0.1,
@@ -101,7 +108,8 @@ export interface ConfigTarget {
   readonly name: string;
   /** Method keys read (SAU: its own plus its base method's). */
   readonly keys: readonly string[];
-  readonly defaults?: Partial<RunConfig>;
+  /** Its defaults, or a function of the config as given (SAU: its base method's). */
+  readonly defaults?: Partial<RunConfig> | ((raw: Record<string, unknown>) => Partial<RunConfig>);
 }
 
 /**
@@ -129,7 +137,9 @@ export function resolveConfig(
   const merged = {
     ...DEFAULT_CONFIG,
     ...(seed === undefined ? {} : { seed }),
-    ...method.defaults,
+    ...(typeof method.defaults === 'function'
+      ? method.defaults(raw as Record<string, unknown>)
+      : method.defaults),
     ...raw,
   };
   const parsed = CommonKeys.merge(MethodKeys).safeParse(merged);
@@ -143,6 +153,16 @@ export function resolveConfig(
     );
   }
   return parsed.data;
+}
+
+/**
+ * Whether the run asks for calibrated mode: `calibrated` on, or auto with a config that fixes
+ * neither lr nor epochs (`raw`: the config as given). It then needs calibration documents.
+ */
+export function wantsCalibration(config: RunConfig, raw: unknown): boolean {
+  const given = typeof raw === 'object' && raw !== null ? raw : {};
+  const fixed = 'lr' in given || 'epochs' in given;
+  return config.calibrated === 'on' || (config.calibrated === 'auto' && !fixed);
 }
 
 /** Reads and parses a --config file (exit 2 on a missing file or bad JSON). */

@@ -54,11 +54,6 @@ export interface MethodRun {
   transformGradients?(grads: ReadonlyMap<string, tf.Tensor>): Map<string, tf.Tensor>;
   /** After each optimizer update (SAU: re-impose the zeros). */
   afterUpdate?(): void;
-  /**
-   * After each optimizer step's record: a reason to end the run now (the method reached what it
-   * aims at), or null to go on. Outside the gradient tape.
-   */
-  afterStep?(step: number): Promise<string | null>;
   /** Tokens the last micro-batch fed forward besides its forget and retain rows (SGA's normal sequences). */
   extraTokens?(): number;
   /** Extra numbers for this step's record (adapter norms, the SGA rate). */
@@ -85,10 +80,24 @@ export interface UnlearningMethod {
   readonly needsCalibration?: (config: RunConfig) => boolean;
   /** The method keys of the config this method reads (the trainer's common keys aside). */
   readonly keys: readonly string[];
-  /** Common-key defaults that differ for this method (bounded: lr 2e-4). */
-  readonly defaults?: Partial<RunConfig>;
+  /**
+   * Defaults that differ for this method (bounded: lr 2e-4), or a function of the config as
+   * given (SAU: its base method's).
+   */
+  readonly defaults?: Partial<RunConfig> | ((raw: Record<string, unknown>) => Partial<RunConfig>);
+  /**
+   * Calibrated mode's starting learning rate (calibrated.ts adapts it); default
+   * CALIBRATED_START_LR. Adapters (bounded) start higher than full-parameter methods.
+   */
+  readonly calibratedLr?: number | ((config: RunConfig) => number | undefined);
   prepare(context: MethodContext): Promise<MethodRun>;
 }
+
+/** Calibrated mode's starting learning rate for full-parameter methods. */
+export const CALIBRATED_START_LR = 1e-4;
+
+/** Calibrated mode's epoch budget: this many times the method's fixed epochs. */
+export const CALIBRATED_EPOCH_FACTOR = 2;
 
 /** Whether `method` with `config` reads the retain set. */
 export function needsRetain(method: UnlearningMethod, config: RunConfig): boolean {

@@ -18,6 +18,7 @@ import type { MethodRun, StepInput } from './method.ts';
 import { AdamW } from './optim/adamw.ts';
 import { clipScale } from './optim/clip.ts';
 import { learningRate, planBatches } from './schedule.ts';
+import type { CalibratedController } from './calibrated.ts';
 
 export interface TrainOptions {
   readonly run: MethodRun;
@@ -33,6 +34,8 @@ export interface TrainOptions {
   readonly onStep?: (progress: TrainingProgress) => void;
   /** Stop (as if cancelled) after this many optimizer steps in total: for tests of resume. */
   readonly stopAfterStep?: number;
+  /** Calibrated mode: scales the learning rate, restores, stops (calibrated.ts). */
+  readonly controller?: CalibratedController;
 }
 
 /** The loss or the gradient norm became NaN or ±Inf: the run cannot go on (exit 1). */
@@ -51,7 +54,7 @@ export interface TrainResult {
   readonly totalSteps: number;
   readonly resumedFrom: number;
   readonly cancelled: boolean;
-  /** The method's `afterStep` ended the run after this step, for this reason. */
+  /** Calibrated mode ended the run after this step, for this reason. */
   readonly stoppedEarly?: { readonly step: number; readonly reason: string };
 }
 
@@ -99,7 +102,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         await checkpoint(step);
         return { records, totalSteps: plan.totalSteps, resumedFrom: start, cancelled: true };
       }
-      const lr = learningRate(config, step, plan.totalSteps);
+      const lr = learningRate(config, step, plan.totalSteps) * (options.controller?.lrScale ?? 1);
       const record = await trainStep(
         run,
         optimizer,
@@ -124,7 +127,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         tokensPerSecond: record.tokensPerSecond,
         etaSeconds: (elapsed / done) * (plan.totalSteps - step - 1),
       });
-      const stop = (await run.afterStep?.(record.step)) ?? null;
+      const action = await options.controller?.afterStep(record.step);
+      if (action?.kind === 'restored') optimizer.reset();
+      const stop = action?.kind === 'stop' ? action.reason : null;
       if (stop !== null && step + 1 < plan.totalSteps)
         return {
           records,

@@ -18,6 +18,7 @@ export const bounded: UnlearningMethod = {
   needsRetain: true,
   keys: ['alpha', 'gamma', 'rank', 'loraAlpha', 'omega', 'bound'],
   defaults: { lr: 2e-4 },
+  calibratedLr: 1e-3,
   async prepare({ model, config }) {
     const adapters = LoraAdapters.attach(model, {
       rank: config.rank,

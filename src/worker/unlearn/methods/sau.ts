@@ -24,15 +24,31 @@ import { npo } from './npo.ts';
 import { simnpo } from './simnpo.ts';
 import { targetnll } from './targetnll.ts';
 
+const DEFAULT_BASE = 'graddiff'; // config.ts DEFAULT_CONFIG.baseMethod
+
 const BASE_METHODS: ReadonlyMap<string, UnlearningMethod> = new Map(
   [ga, graddiff, kl, npo, simnpo, targetnll].map((m) => [m.name, m]),
 );
+
+/** The base method named by `name` (the config's baseMethod), the default when unset or unknown. */
+function baseOf(name: unknown): UnlearningMethod {
+  return (
+    BASE_METHODS.get(typeof name === 'string' ? name : DEFAULT_BASE) ??
+    BASE_METHODS.get(DEFAULT_BASE)!
+  );
+}
 
 export const sau: UnlearningMethod = {
   name: 'sau',
   summary:
     'sparsity-aware unlearning for pruned models: masked, redistributed gradients; sparsity kept exactly',
   needsRetain: (config) => needsRetain(BASE_METHODS.get(config.baseMethod)!, config),
+  // The base loss's defaults and calibrated start (targetnll's retain weight, for one).
+  defaults: (raw) => {
+    const base = baseOf(raw.baseMethod).defaults;
+    return typeof base === 'function' ? base(raw) : (base ?? {});
+  },
+  calibratedLr: (config) => baseOf(config.baseMethod).calibratedLr as number | undefined,
   needsCalibration: (config) =>
     BASE_METHODS.get(config.baseMethod)!.needsCalibration?.(config) ?? false,
   keys: [
@@ -81,7 +97,6 @@ export const sau: UnlearningMethod = {
       },
       afterUpdate: () => masks.reimpose(model.params),
       stepLog: async () => ({ ...(await base.stepLog?.()), sparsity }),
-      ...(base.afterStep ? { afterStep: (step: number) => base.afterStep!(step) } : {}),
       dispose() {
         base.dispose();
         masks.dispose();

@@ -8,16 +8,10 @@
  * else the mean per-sequence NLL of the run's calibration documents (`MethodContext.calibration`,
  * held-out documents of the same kind, never trained on) under the model before training,
  * measured once in `prepare`. A sequence above τ contributes no gradient.
- *
- * With calibration documents the run also stops by itself: after every step the loss attack
- * (score −ℓ) is run on the forget sequences against the calibration ones, and the run ends
- * once its AUC is at most `STOP_AUC` — an attacker who knows what unseen documents look like
- * then does little better than a coin (0.5) at picking out the forget set. Each step's AUC is
- * in its record (`extra.calibrationAuc`), the reason in training.json's `stoppedEarly`.
+ * When to stop is calibrated mode's decision (calibrated.ts), as for every method.
  */
 import * as tf from '@tensorflow/tfjs';
 import { UserInputError } from '../../../shared/errors.ts';
-import { auc } from '../../metrics/formulas/roc.ts';
 import type { CausalLM } from '../../model/architectures/types.ts';
 import { valuesPerSequence, type Batch, type TokenSequence } from '../batch.ts';
 import { meanNll, targetCounts } from '../losses.ts';
@@ -39,9 +33,6 @@ export function targetNllLoss(model: CausalLM, batch: Batch, target: number): tf
 export const CALIBRATION_NEEDED =
   'targetnll needs the loss of documents the model never saw: give held-out documents of the same kind with `nepenthe unlearn … --calibration <path>`, or set "targetNll" in the config';
 
-/** The loss attack's AUC at which a run with calibration documents stops. */
-export const STOP_AUC = 0.6;
-
 /** ℓ(x) of each of `sequences` under `model` as it is now, in order. */
 export async function sequenceNlls(
   model: CausalLM,
@@ -62,7 +53,8 @@ export const targetnll: UnlearningMethod = {
   needsCalibration: (config) => config.targetNll === null,
   keys: ['alpha', 'gamma', 'targetNll'],
   defaults: { lr: 3e-4, epochs: 40, alpha: 16 },
-  async prepare({ model, forget, config, calibration, onProgress }) {
+  calibratedLr: 3e-4,
+  async prepare({ model, config, calibration, onProgress }) {
     const held = calibration ?? [];
     let target = config.targetNll;
     if (target === null) {
@@ -72,7 +64,6 @@ export const targetnll: UnlearningMethod = {
       onProgress?.('target NLL from the calibration documents', 1, 1);
     }
     const tau = target;
-    let lastAuc: number | null = null;
     return {
       trainable: allParameters(model),
       loss(input) {
@@ -81,20 +72,7 @@ export const targetnll: UnlearningMethod = {
         const total = forgetTerm.mul(config.gamma).add(retainNll.mul(config.alpha)) as tf.Scalar;
         return { total, terms: { belowTarget: forgetTerm, retainNll } };
       },
-      async stepLog(): Promise<Record<string, number>> {
-        if (held.length === 0) return { targetNll: tau };
-        // Member score −ℓ: the forget set is "recognised" when its losses are lower.
-        const score = (nlls: number[]) => nlls.map((v) => -v);
-        lastAuc = auc(
-          score(await sequenceNlls(model, forget, config.batchSize)),
-          score(await sequenceNlls(model, held, config.batchSize)),
-        );
-        return { targetNll: tau, calibrationAuc: lastAuc };
-      },
-      afterStep: async () =>
-        lastAuc !== null && lastAuc <= STOP_AUC
-          ? `the loss attack's AUC, forget against calibration documents, is ${lastAuc.toFixed(3)} ≤ ${STOP_AUC}`
-          : null,
+      stepLog: () => ({ targetNll: tau }),
       dispose() {},
     };
   },

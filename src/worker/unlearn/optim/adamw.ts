@@ -37,6 +37,14 @@ export class AdamW {
     return this.t;
   }
 
+  /** Forgets the moments and the step count, as a fresh optimizer (after restored parameters). */
+  reset(): void {
+    for (const v of [...this.m.values(), ...this.v.values()]) v.dispose();
+    this.m.clear();
+    this.v.clear();
+    this.t = 0;
+  }
+
   /**
    * Applies one update to `params` from `grads` (same keys), each gradient multiplied by `scale`
    * first (the global-norm clip factor, clip.ts `clipScale`; 1 leaves them as they are). Grads

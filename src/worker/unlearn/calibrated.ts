@@ -1,0 +1,223 @@
+/**
+ * Calibrated mode (docs/methods.md "Calibrated mode"): the run steers itself by documents the
+ * model never saw instead of by a fixed learning rate and epoch count. Every `checkEvery` steps
+ * it measures, outside the gradient tape:
+ *   - the loss attack's AUC, forget sequences against the calibration sequences (member score
+ *     −ℓ, ℓ a sequence's mean token NLL): 1 when the forget set is recognised, 0.5 when it looks
+ *     like unseen documents, below 0.5 when it stands out by a *high* loss (over-unlearned);
+ *   - the gap between the calibration sequences' mean NLL and the forget sequences' (how far
+ *     the forget set still is from looking unseen, in nats; the AUC saturates at 1 long before);
+ *   - the mean NLL of a fixed sample of retain sequences, and the share of them the model still
+ *     recites: greedy continuations of `RETAIN_CONTINUATION` tokens after a prompt of as many,
+ *     equal to the text (the verbatim metric's test, on the retain probe);
+ * and decides, in this order:
+ *   1. back off: the retain probe recited less than `retainKept` of what it was before training,
+ *      or its NLL above its value before by more than `retainMargin` (relative) and
+ *      `retainSlack` (nats: memorized text has an NLL near 0, where a relative margin alone is
+ *      noise), or AUC below `targetAuc − band` — restore the last accepted state, halve the
+ *      learning rate, reset the optimizer's moments; after `maxBackoffs` the run stops there;
+ *   2. stop: AUC at most `targetAuc + stopMargin` — the forget set no longer stands out; of
+ *      this state and the last accepted one, the one whose AUC is nearer the target is kept;
+ *   3. speed up: the gap closed by less than half of what is still needed per remaining check —
+ *      double the learning rate (at most `maxLrScale` times the configured one);
+ *   4. accept: this state becomes the one a back-off returns to.
+ * Every decision is a record in training.json (`calibration.decisions`). The decisions depend
+ * only on the model, the sets and the seed (no clocks), so a run repeats them exactly.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { auc } from '../metrics/formulas/roc.ts';
+import type { CausalLM } from '../model/architectures/types.ts';
+import type { CalibrationDecision } from '../../shared/training.ts';
+import type { TokenSequence } from './batch.ts';
+import { sequenceNlls } from './methods/targetnll.ts';
+import { greedyGenerateMany } from '../model/generate.ts';
+
+export interface CalibratedOptions {
+  readonly model: CausalLM;
+  /** The variables the run trains (what a back-off restores). */
+  readonly trainable: ReadonlyMap<string, tf.Variable>;
+  readonly forget: readonly TokenSequence[];
+  readonly calibration: readonly TokenSequence[];
+  /** A fixed sample of retain sequences (may be empty: no retain check). */
+  readonly retainProbe: readonly TokenSequence[];
+  readonly batchSize: number;
+  /** Optimizer steps between checks. */
+  readonly checkEvery: number;
+  readonly totalSteps: number;
+  /** The AUC of a model that never saw the forget set: 0.5, or a reference model's. */
+  readonly targetAuc?: number;
+}
+
+/** The rule's constants (docs/methods.md). */
+export const CALIBRATED_RULE = {
+  band: 0.1,
+  stopMargin: 0.05,
+  retainMargin: 0.1,
+  retainSlack: 0.1,
+  retainKept: 0.95,
+  maxBackoffs: 4,
+  maxLrScale: 2,
+} as const;
+
+/** What the trainer does after a check. */
+export type ControlAction =
+  | { readonly kind: 'continue' }
+  | { readonly kind: 'stop'; readonly reason: string }
+  /** Parameters restored: reset the optimizer's moments, go on at `lrScale`. */
+  | { readonly kind: 'restored'; readonly lrScale: number };
+
+export interface CalibratedController {
+  /** The learning rate's factor now (1 at the start). */
+  readonly lrScale: number;
+  readonly decisions: readonly CalibrationDecision[];
+  readonly targetAuc: number;
+  /** Measures the state before training (call once, before the first step). */
+  start(): Promise<void>;
+  /** After optimizer step `step` (1-based). */
+  afterStep(step: number): Promise<ControlAction>;
+  dispose(): void;
+}
+
+/** Prompt and continuation tokens of the retain recitation check. */
+export const RETAIN_CONTINUATION = 32;
+
+/** The share of `probe` whose next RETAIN_CONTINUATION tokens the model recites greedily. */
+async function recitedShare(model: CausalLM, probe: readonly TokenSequence[]): Promise<number> {
+  const n = RETAIN_CONTINUATION;
+  const long = probe.filter((s) => s.ids.length >= 2 * n);
+  if (long.length === 0) return 1;
+  const outputs = await greedyGenerateMany(
+    model,
+    long.map((s) => ({ prompt: s.ids.slice(0, n), maxNewTokens: n })),
+  );
+  const exact = outputs.filter((o, i) => o.every((t, j) => t === long[i]!.ids[n + j])).length;
+  return exact / long.length;
+}
+
+const mean = (values: readonly number[]): number =>
+  values.length === 0 ? 0 : values.reduce((sum, v) => sum + v, 0) / values.length;
+
+export function calibratedController(options: CalibratedOptions): CalibratedController {
+  const rule = CALIBRATED_RULE;
+  const targetAuc = options.targetAuc ?? 0.5;
+  const decisions: CalibrationDecision[] = [];
+  let lrScale = 1;
+  let backoffs = 0;
+  let retainBefore = 0;
+  let recitedBefore = 1;
+  let lastGap = 0;
+  let acceptedAuc = 1;
+  let accepted: Map<string, tf.Tensor> | null = null;
+
+  const measure = async () => {
+    const score = (nlls: number[]) => nlls.map((v) => -v); // member score −ℓ
+    const forgetNll = await sequenceNlls(options.model, options.forget, options.batchSize);
+    const heldNll = await sequenceNlls(options.model, options.calibration, options.batchSize);
+    const retainNll = mean(
+      await sequenceNlls(options.model, options.retainProbe, options.batchSize),
+    );
+    const gap = mean(heldNll) - mean(forgetNll);
+    const retainRecited = await recitedShare(options.model, options.retainProbe);
+    return { auc: auc(score(forgetNll), score(heldNll)), retainNll, retainRecited, gap };
+  };
+  const snapshot = () => {
+    if (accepted) tf.dispose([...accepted.values()]);
+    accepted = new Map([...options.trainable].map(([name, v]) => [name, tf.keep(v.clone())]));
+  };
+  const restore = () => {
+    for (const [name, v] of options.trainable) v.assign(accepted!.get(name)!);
+  };
+  const record = (
+    step: number,
+    action: CalibrationDecision['action'],
+    m: { auc: number; retainNll: number; retainRecited: number; gap: number },
+    why: string,
+  ) =>
+    decisions.push({
+      step,
+      action,
+      auc: m.auc,
+      gap: m.gap,
+      retainNll: m.retainNll,
+      retainRecited: m.retainRecited,
+      lrScale,
+      reason: why,
+    });
+
+  return {
+    get lrScale() {
+      return lrScale;
+    },
+    decisions,
+    targetAuc,
+    async start() {
+      const m = await measure();
+      retainBefore = m.retainNll;
+      recitedBefore = m.retainRecited;
+      lastGap = m.gap;
+      acceptedAuc = m.auc;
+      snapshot();
+      record(0, 'start', m, `before training: AUC ${m.auc.toFixed(3)}, target ${targetAuc}`);
+    },
+    async afterStep(step) {
+      if (step % options.checkEvery !== 0 && step < options.totalSteps) return { kind: 'continue' };
+      const m = await measure();
+      const retainLimit = Math.max(
+        retainBefore * (1 + rule.retainMargin),
+        retainBefore + rule.retainSlack,
+      );
+      const recitedLimit = recitedBefore * rule.retainKept;
+      const forgotRetain = m.retainRecited < recitedLimit - 1e-9;
+      const harmed = options.retainProbe.length > 0 && (m.retainNll > retainLimit || forgotRetain);
+      const overshot = m.auc < targetAuc - rule.band;
+      if (harmed || overshot) {
+        restore();
+        backoffs += 1;
+        const why = forgotRetain
+          ? `the retain probe recited ${m.retainRecited.toFixed(2)} < ${recitedLimit.toFixed(2)} (before ${recitedBefore.toFixed(2)})`
+          : harmed
+            ? `retain NLL ${m.retainNll.toFixed(3)} > ${retainLimit.toFixed(3)} (before ${retainBefore.toFixed(3)})`
+            : `AUC ${m.auc.toFixed(3)} < ${(targetAuc - rule.band).toFixed(2)}: over-unlearned`;
+        if (backoffs > rule.maxBackoffs) {
+          record(step, 'stop', m, `${why}; restored the last accepted state, no back-offs left`);
+          return { kind: 'stop', reason: `${why}; the last accepted state was kept` };
+        }
+        lrScale /= 2;
+        record(step, 'backoff', m, `${why}; restored the last accepted state, lr halved`);
+        return { kind: 'restored', lrScale };
+      }
+      if (m.auc <= targetAuc + rule.stopMargin) {
+        // Past the target: keep whichever of this state and the last accepted one is nearer.
+        const keepAccepted = Math.abs(acceptedAuc - targetAuc) < Math.abs(m.auc - targetAuc);
+        if (keepAccepted) restore();
+        const kept = keepAccepted ? acceptedAuc : m.auc;
+        const why = `AUC ${m.auc.toFixed(3)} ≤ ${targetAuc + rule.stopMargin}${keepAccepted ? `; the last accepted state (AUC ${acceptedAuc.toFixed(3)}) is nearer ${targetAuc} and was kept` : ''}`;
+        record(step, 'stop', m, why);
+        return {
+          kind: 'stop',
+          reason: `the loss attack's AUC, forget against calibration documents, is ${kept.toFixed(3)} (target ${targetAuc})${keepAccepted ? `, kept from an earlier check (this one: ${m.auc.toFixed(3)})` : ''}`,
+        };
+      }
+      const checksLeft = Math.max(1, Math.ceil((options.totalSteps - step) / options.checkEvery));
+      const needed = Math.max(0, m.gap) / checksLeft;
+      const closed = lastGap - m.gap;
+      lastGap = m.gap;
+      acceptedAuc = m.auc;
+      snapshot();
+      if (needed > 0 && closed < needed / 2 && lrScale < rule.maxLrScale) {
+        lrScale *= 2;
+        record(
+          step,
+          'speedup',
+          m,
+          `the gap to unseen documents closed by ${closed.toFixed(3)} nats, ${needed.toFixed(3)} per check still needed: lr doubled`,
+        );
+      } else record(step, 'accept', m, `the gap closed by ${closed.toFixed(3)} nats`);
+      return { kind: 'continue' };
+    },
+    dispose() {
+      if (accepted) tf.dispose([...accepted.values()]);
+      accepted = null;
+    },
+  };
+}
