@@ -33,7 +33,9 @@ export const HANDLERS: { readonly [K in JobKind]: Handler<K> } = {
   },
 
   async score({ request }, context) {
-    const documents = await readDocuments(request.data);
+    const documents = await readDocuments(request.data, {
+      onProgress: (label, done, total) => context.progress(label, done, total),
+    });
     await startEngine(request.backend, context, evalTensorBytes(request.model, request.maxLength));
     const { model, tokenizer } = loadModelAndTokenizer(request.model, context);
     try {
@@ -61,7 +63,9 @@ export const HANDLERS: { readonly [K in JobKind]: Handler<K> } = {
   },
 
   async eval({ request }, context) {
-    const files = await readEvalFiles(request);
+    const files = await readEvalFiles(request, {
+      onProgress: (label, done, total) => context.progress(label, done, total),
+    });
     await startEngine(request.backend, context, evalTensorBytes(request.model));
     try {
       return EvalReport.parse(
