@@ -178,9 +178,9 @@ describe('size limits, checked before reading', () => {
       onProgress: (label, done, total) => seen.push(`${label} ${done}/${total}`),
     });
     expect(seen).toEqual([
-      'reading documents 0/2',
-      'reading documents 1/2',
-      'reading documents 2/2',
+      'loading documents 0/2',
+      'loading documents 1/2',
+      'loading documents 2/2',
     ]);
   });
 });

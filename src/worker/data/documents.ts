@@ -34,7 +34,7 @@ export async function readDocuments(path: string, options: ReadOptions = {}): Pr
   const files = await listInputFiles(path, DOCUMENT_EXTENSIONS, limits);
   const docs: Document[] = [];
   for (const [i, { file, id }] of files.entries()) {
-    options.onProgress?.('reading documents', i, files.length);
+    options.onProgress?.('loading documents', i, files.length);
     const ext = extname(file).toLowerCase();
     const format = formatFor(ext);
     if (format === undefined)
@@ -44,7 +44,7 @@ export async function readDocuments(path: string, options: ReadOptions = {}): Pr
       );
     docs.push(...(await format.read(await readFileWithin(file, limits), file, id, limits)));
   }
-  options.onProgress?.('reading documents', files.length, files.length);
+  options.onProgress?.('loading documents', files.length, files.length);
   return docs;
 }
 
@@ -54,12 +54,12 @@ export async function readQaPairs(path: string, options: ReadOptions = {}): Prom
   const pairs: QaPair[] = [];
   const files = await listInputFiles(path, ['.jsonl'], limits);
   for (const [i, { file, id }] of files.entries()) {
-    options.onProgress?.('reading question–answer pairs', i, files.length);
+    options.onProgress?.('loading question–answer pairs', i, files.length);
     if (extname(file).toLowerCase() !== '.jsonl')
       throw new UserInputError(file, 'question–answer pairs must be a .jsonl file');
     pairs.push(...readQaLines(await readFileWithin(file, limits), file, id));
   }
-  options.onProgress?.('reading question–answer pairs', files.length, files.length);
+  options.onProgress?.('loading question–answer pairs', files.length, files.length);
   return pairs;
 }
 
