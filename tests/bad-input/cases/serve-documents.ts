@@ -6,11 +6,12 @@
  * FIFO or reads what it would then refuse.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import type { ServeCase, ServeClient } from '../corpus.ts';
 import { docxBomb } from '../../fixtures/documents/build.ts';
+import { copyModel } from '../model-copy.ts';
 
 interface DescribedFile {
   readonly path: string;
@@ -96,6 +97,27 @@ export const SERVE_DOCUMENT_CASES: ServeCase[] = [
       expect(file.error).toContain(`${bomb}: unpacks to 286 MiB, over the 8 MiB limit`);
       expect(await previewError(serve, bomb)).toContain('unpacks to 286 MiB');
       expect(Date.now() - started).toBeLessThan(10_000);
+    },
+  },
+  {
+    area: 'serve',
+    name: 'run.start with a FIFO among several forget files',
+    async run(serve, dir) {
+      const { model, doc } = copyModel(dir);
+      const fifo = join(dir, 'people.txt');
+      execFileSync('mkfifo', [fifo]);
+      const answer = await serve.call('run.start', { model, forget: [doc, fifo], method: 'ga' });
+      const body = JSON.parse(answer.body) as {
+        ok: boolean;
+        error: { code: string; message: string };
+      };
+      expect(body.ok, answer.body).toBe(false);
+      expect(body.error.code).toBe('bad-input');
+      expect(body.error.message).toBe(
+        `${fifo}: is a FIFO (named pipe), not a file or folder; give a document file or a folder of them`,
+      );
+      const inputs = join(serve.workspace, '.inputs');
+      expect(existsSync(inputs) ? readdirSync(inputs) : []).toEqual([]);
     },
   },
 ];
