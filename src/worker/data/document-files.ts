@@ -38,9 +38,7 @@ export async function listInputFiles(
   let files: InputFile[];
   if (stats.isFile()) files = [{ file: path, id: basename(path), bytes: stats.size }];
   else if (stats.isDirectory()) {
-    files = (await walk(path, path, extensions)).filter((f) =>
-      extensions.includes(extname(f.file).toLowerCase()),
-    );
+    files = await walk(path, path, extensions);
     if (files.length === 0)
       throw new UserInputError(
         path,
@@ -73,13 +71,19 @@ async function walk(
     throw new UserInputError(folder, `cannot be listed (${codeOf(error)}); check its permissions`);
   }
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  for (const entry of entries) {
-    const full = join(folder, entry.name);
-    const isDocument = extensions.includes(extname(entry.name).toLowerCase());
+  for (const { name } of entries) {
+    const full = join(folder, name);
+    const isDocument = extensions.includes(extname(name).toLowerCase());
     const id = relative(root, full).split('\\').join('/');
-    if (entry.isDirectory()) out.push(...(await walk(root, full, extensions)));
-    else if (entry.isFile()) out.push({ file: full, id, bytes: (await followed(full)).size });
-    else if (entry.isSymbolicLink()) {
+    // lstat rather than the Dirent's type: some file systems report every type as unknown.
+    const own = await lstat(full).catch((error: unknown) => {
+      throw new UserInputError(full, `cannot be read (${codeOf(error)}); check its permissions`);
+    });
+    if (own.isDirectory()) out.push(...(await walk(root, full, extensions)));
+    else if (own.isFile()) {
+      if (isDocument) out.push({ file: full, id, bytes: own.size });
+    } else if (own.isSymbolicLink()) {
+      // Followed whatever its name: a dangling link or a loop is reported, never passed over.
       const target = await followed(full);
       if (target.isDirectory())
         throw new UserInputError(
@@ -87,9 +91,10 @@ async function walk(
           `is a link to a folder (${await linkTarget(full)}); links to folders are not followed: ` +
             'add that folder itself, or replace the link with a copy',
         );
+      if (!isDocument) continue;
       if (target.isFile()) out.push({ file: full, id, bytes: target.size });
-      else if (isDocument) throw notRegular(full, target);
-    } else if (isDocument) throw notRegular(full, await lstat(full));
+      else throw notRegular(full, target);
+    } else if (isDocument) throw notRegular(full, own);
   }
   return out;
 }
