@@ -5,8 +5,9 @@
  * a sparse file, a .docx whose 300 MB of XML deflates to under 1 MB.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { expect } from 'vitest';
 import type { CliCase } from '../corpus.ts';
 import { docxBomb } from '../../fixtures/documents/build.ts';
 import { copyModel } from '../model-copy.ts';
@@ -227,6 +228,48 @@ export const DOCUMENT_CASES: CliCase[] = [
       const image = join(dir, 'scan.png');
       writeFileSync(image, Buffer.from([0x89, 0x50, 0x4e, 0x47]));
       return { args: score(model, image), mentions: [image, 'unsupported document type ".png"'] };
+    },
+  },
+  {
+    area: 'documents',
+    name: 'a symbolic link loop as --qa',
+    setup: (dir) => {
+      const { model, forget } = forgetFolder(dir);
+      const link = join(dir, 'qa.jsonl');
+      symlinkSync('qa.jsonl', link);
+      return {
+        args: evalArgs(model, forget, '--qa', link),
+        mentions: [link, 'symbolic link loop'],
+      };
+    },
+  },
+  {
+    area: 'documents',
+    name: 'a FIFO as prune --calib (read in the worker), leaving no output',
+    setup: (dir) => {
+      const { model } = copyModel(dir);
+      const fifo = join(dir, 'calib.txt');
+      execFileSync('mkfifo', [fifo]);
+      const out = join(dir, 'pruned');
+      return {
+        args: [
+          'prune',
+          model,
+          '--method',
+          'wanda',
+          '--sparsity',
+          '0.5',
+          '--calib',
+          fifo,
+          '--out',
+          out,
+          '--backend',
+          'cpu',
+        ],
+        mentions: [fifo, 'is a FIFO (named pipe)'],
+        withinSeconds: 60,
+        after: () => expect(existsSync(out)).toBe(false),
+      };
     },
   },
 ];
