@@ -6,7 +6,7 @@
 import { rmSync } from 'node:fs';
 import { PruneReport } from '../../shared/contracts.ts';
 import { UserInputError } from '../../shared/errors.ts';
-import { readDocuments } from '../data/documents.ts';
+import { readDocuments, type ReadOptions } from '../data/documents.ts';
 import { loadModelSpec } from '../model/config.ts';
 import { loadModel } from '../model/load.ts';
 import {
@@ -39,7 +39,10 @@ export interface PruneInputs {
   readonly calibration?: readonly TokenSequence[];
 }
 
-export async function readPruneInputs(request: PruneRequest): Promise<PruneInputs> {
+export async function readPruneInputs(
+  request: PruneRequest,
+  read: ReadOptions = {},
+): Promise<PruneInputs> {
   const pruner = prunerFor(request.method);
   const target = parseTarget(request.sparsity, request.pattern);
   checkOutputFolder(request.out);
@@ -50,7 +53,7 @@ export async function readPruneInputs(request: PruneRequest): Promise<PruneInput
       undefined,
       `--method ${pruner.name} needs --calib <path> (calibration text)`,
     );
-  const documents = await readDocuments(request.calib);
+  const documents = await readDocuments(request.calib, read);
   const tokenizer = loadTokenizer(request.model);
   return {
     pruner,
