@@ -4,7 +4,7 @@
  * SAU audit started from the API, signing from the app's secret store, verification, and a
  * cancelled run resumed from its checkpoint.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -173,6 +173,17 @@ describe('app services over the typed API', () => {
     const pairs = await ok('documents.describe', { paths: [at('qa/forget10.jsonl')], set: 'qa' });
     expect(pairs.files[0]!.documents).toBeGreaterThan(0);
     expect(pairs.files[0]!.tokens).toBeNull();
+  });
+
+  it('documents.describe: a symlinked document is read and counted; bytes are what a run reads', async () => {
+    const folder = join(root, 'linked-forget');
+    mkdirSync(folder);
+    writeFileSync(join(folder, 'a.txt'), 'Ada Lovelace\n'); // 13 bytes
+    writeFileSync(join(root, 'outside-person.txt'), 'Grace Hopper, grace@example.org\n'); // 32
+    symlinkSync(join(root, 'outside-person.txt'), join(folder, 'b.txt'));
+    writeFileSync(join(folder, 'scan.png'), Buffer.alloc(1000)); // not a document: not read
+    const { files } = await ok('documents.describe', { paths: [folder] });
+    expect(files[0]).toMatchObject({ documents: 2, bytes: 45, piiSpans: 1, error: null });
   });
 
   it('documents.preview: spans point at the PII in the text', async () => {

@@ -28,7 +28,10 @@ export const evalCommand: Command = {
       reference: optionalString(values, 'reference'),
       names: optionalString(values, 'names')?.split(','),
     };
-    await readEvalFiles(request); // bad documents exit 2 before a worker starts
+    // Bad documents exit 2 before a worker starts.
+    await readEvalFiles(request, {
+      onProgress: (label, done, total) => progress.step(label, done, total),
+    });
     const defined = Object.fromEntries(Object.entries(request).filter(([, v]) => v !== undefined));
     const report = await runInWorker(
       'eval',

@@ -13,7 +13,10 @@ export const score: Command = {
   positionals: 1,
   async run({ positionals, values, global, progress, print }) {
     const data = requiredString(values, 'data');
-    await readDocuments(data); // bad documents exit 2 before a worker starts
+    // Bad documents exit 2 before a worker starts.
+    await readDocuments(data, {
+      onProgress: (label, done, total) => progress.step(label, done, total),
+    });
     checkModelFolder(positionals[0]!, { tokenizer: true });
     const maxLength =
       values['max-length'] === undefined ? undefined : positiveInteger(values, 'max-length');

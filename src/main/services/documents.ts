@@ -5,11 +5,10 @@
  * will see; no tensors are built. A file that cannot be read is an entry with its error, not a
  * failed call: the officer sees which of many files is at fault.
  */
-import { readdirSync, statSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
 import type { DocumentFile } from '../../shared/app-api.ts';
 import { UserInputError } from '../../shared/errors.ts';
-import { readDocuments, readQaPairs } from '../../worker/data/documents.ts';
+import { listDocumentFiles, readDocuments, readQaPairs } from '../../worker/data/documents.ts';
 import { detectPii } from '../../worker/data/pii.ts';
 import { loadTokenizer, type Tokenizer } from '../../worker/model/tokenizer.ts';
 import type { Handlers } from '../ipc/dispatcher.ts';
@@ -73,7 +72,8 @@ async function describeFile(
 ): Promise<DocumentFile> {
   const entry = { path, name: basename(path) };
   try {
-    const bytes = sizeOf(path);
+    // The bytes of the files a run reads (links to files followed), not of everything here.
+    const bytes = (await listDocumentFiles(path, { qa })).reduce((n, f) => n + f.bytes, 0);
     const texts = qa
       ? (await readQaPairs(path)).map((p) => `${p.question}\n${p.answer}`)
       : (await readDocuments(path)).map((d) => d.text);
@@ -98,16 +98,4 @@ async function describeFile(
       error: message.includes(path) ? message : `${path}: ${message}`,
     };
   }
-}
-
-/** A file's size, or the total of the files under a folder. */
-function sizeOf(path: string): number {
-  let stats;
-  try {
-    stats = statSync(path);
-  } catch {
-    throw new UserInputError(path, 'no such file or folder');
-  }
-  if (!stats.isDirectory()) return stats.size;
-  return readdirSync(path).reduce((n, name) => n + sizeOf(join(path, name)), 0);
 }

@@ -6,12 +6,21 @@
  * there too, and everything is checked with the audit's own checks before the job starts.
  */
 import { randomBytes } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import type { RunStartRequest, RunStatus } from '../../shared/app-api.ts';
 import { RunId } from '../../shared/app-api.ts';
 import type { AuditRequest, RunState } from '../../shared/audit.ts';
 import type { TrainingProgress } from '../../shared/training.ts';
+import { listDocumentFiles } from '../../worker/data/documents.ts';
 import { checkAuditRequest } from '../../worker/tasks/audit.ts';
 import { readManifest } from '../../worker/tasks/run-folder.ts';
 import { resolveConfig } from '../../worker/unlearn/config.ts';
@@ -188,6 +197,7 @@ export function createRunManager(context: ServiceContext): RunManager {
       const settings = context.settings.get();
       const seed = request.seed ?? settings.seed;
       resolveConfig(request.config ?? {}, method, 'config', seed);
+      await checkDocumentPaths(request);
       const runId = newRunId();
       return claimStart(runId, async () => {
         const runDir = runDirOf(runId);
@@ -313,7 +323,7 @@ function auditRequest(
       const source = resolve(path);
       if (!existsSync(source))
         throw new ApiFailure('bad-input', `${source}: no such file or folder`);
-      cpSync(source, freeName(folder, basename(source)), { recursive: true });
+      cpSync(source, freeName(folder, basename(source)), { recursive: true, filter: copyable });
     }
     return folder;
   };
@@ -342,6 +352,23 @@ function auditRequest(
     backend: request.backend ?? defaultBackend,
     seed,
   };
+}
+
+/**
+ * Each chosen document path checked by the readers' rules (docs/documents.md) before any is
+ * copied into the run's inputs: an error then names the officer's own file, not its copy, and
+ * a FIFO or a link loop is refused before `cpSync` meets it.
+ */
+async function checkDocumentPaths(request: RunStartRequest): Promise<void> {
+  for (const set of [request.forget, request.retain ?? [], request.holdout ?? []])
+    for (const path of set) await listDocumentFiles(resolve(path));
+  if (request.qa !== undefined) await listDocumentFiles(resolve(request.qa), { qa: true });
+}
+
+/** What a copied set keeps: files, folders and links; never a FIFO, socket or device. */
+function copyable(source: string): boolean {
+  const stats = lstatSync(source);
+  return stats.isFile() || stats.isDirectory() || stats.isSymbolicLink();
 }
 
 /** `name`, or `name-2`, `name-3`, … when two chosen files share a name. */

@@ -3,23 +3,38 @@
  * `formats/`, one module each, chosen by extension: plain text and Markdown, JSON lines,
  * CSV, HTML, PDF and Word. A document's id is its file name relative to the given path (a folder)
  * or the file's base name, plus `:<line>`/`:<row>` for formats holding many documents per file;
- * the scorer adds `#<chunk>` when it cuts a document into model-sized windows.
+ * the scorer adds `#<chunk>` when it cuts a document into model-sized windows. Which files a path
+ * stands for (links, FIFOs, devices) and the size limits: document-files.ts and limits.ts.
  */
-import { readFile, readdir, stat } from 'node:fs/promises';
-import { basename, extname, join, relative } from 'node:path';
+import { extname } from 'node:path';
 import { UserInputError } from '../../shared/errors.ts';
+import { listInputFiles, readFileWithin, type InputFile } from './document-files.ts';
 import { DOCUMENT_EXTENSIONS, formatFor } from './formats/index.ts';
 import { readQaLines, type QaPair } from './formats/jsonl.ts';
 import type { Document } from './formats/format.ts';
+import { documentLimits, type DocumentLimits } from './limits.ts';
 
 export type { Document } from './formats/format.ts';
 export type { QaPair } from './formats/jsonl.ts';
 export { DOCUMENT_EXTENSIONS } from './formats/index.ts';
+export type { InputFile } from './document-files.ts';
+export { documentLimits, type DocumentLimits } from './limits.ts';
 
-export async function readDocuments(path: string): Promise<Document[]> {
-  const files = await inputFiles(path, DOCUMENT_EXTENSIONS);
+/** Called before each file is read and once at the end: files done, the set's file count. */
+export type ReadProgress = (label: string, done: number, total: number) => void;
+
+export interface ReadOptions {
+  /** Default: `documentLimits()`, the defaults or what the environment sets. */
+  readonly limits?: DocumentLimits;
+  readonly onProgress?: ReadProgress;
+}
+
+export async function readDocuments(path: string, options: ReadOptions = {}): Promise<Document[]> {
+  const limits = options.limits ?? documentLimits();
+  const files = await listInputFiles(path, DOCUMENT_EXTENSIONS, limits);
   const docs: Document[] = [];
-  for (const { file, id } of files) {
+  for (const [i, { file, id }] of files.entries()) {
+    options.onProgress?.('loading documents', i, files.length);
     const ext = extname(file).toLowerCase();
     const format = formatFor(ext);
     if (format === undefined)
@@ -27,63 +42,31 @@ export async function readDocuments(path: string): Promise<Document[]> {
         file,
         `unsupported document type "${ext}"; use ${DOCUMENT_EXTENSIONS.join(', ')}`,
       );
-    docs.push(...(await format.read(await readBytes(file), file, id)));
+    docs.push(...(await format.read(await readFileWithin(file, limits), file, id, limits)));
   }
+  options.onProgress?.('loading documents', files.length, files.length);
   return docs;
 }
 
 /** Question–answer pairs from a .jsonl file (or a folder of them): `question` and `answer`. */
-export async function readQaPairs(path: string): Promise<QaPair[]> {
+export async function readQaPairs(path: string, options: ReadOptions = {}): Promise<QaPair[]> {
+  const limits = options.limits ?? documentLimits();
   const pairs: QaPair[] = [];
-  for (const { file, id } of await inputFiles(path, ['.jsonl'])) {
+  const files = await listInputFiles(path, ['.jsonl'], limits);
+  for (const [i, { file, id }] of files.entries()) {
+    options.onProgress?.('loading question–answer pairs', i, files.length);
     if (extname(file).toLowerCase() !== '.jsonl')
       throw new UserInputError(file, 'question–answer pairs must be a .jsonl file');
-    pairs.push(...readQaLines(await readBytes(file), file, id));
+    pairs.push(...readQaLines(await readFileWithin(file, limits), file, id));
   }
+  options.onProgress?.('loading question–answer pairs', files.length, files.length);
   return pairs;
 }
 
-interface InputFile {
-  readonly file: string;
-  readonly id: string;
-}
-
-/** The file itself, or every file under the folder with one of `extensions`. */
-async function inputFiles(path: string, extensions: readonly string[]): Promise<InputFile[]> {
-  let stats;
-  try {
-    stats = await stat(path);
-  } catch {
-    throw new UserInputError(path, 'no such file or folder');
-  }
-  if (stats.isFile()) return [{ file: path, id: basename(path) }];
-  const files = (await listFiles(path)).filter((f) =>
-    extensions.includes(extname(f).toLowerCase()),
-  );
-  if (files.length === 0)
-    throw new UserInputError(path, `no documents in folder (looked for ${extensions.join(', ')})`);
-  // Ids use '/' on every platform so they are stable across machines.
-  return files.map((file) => ({ file, id: relative(path, file).split('\\').join('/') }));
-}
-
-async function listFiles(folder: string): Promise<string[]> {
-  const out: string[] = [];
-  const entries = (await readdir(folder, { withFileTypes: true })).sort((a, b) =>
-    a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
-  );
-  for (const entry of entries) {
-    const full = join(folder, entry.name);
-    if (entry.isDirectory()) out.push(...(await listFiles(full)));
-    else if (entry.isFile()) out.push(full);
-  }
-  return out;
-}
-
-async function readBytes(file: string): Promise<Uint8Array> {
-  try {
-    return await readFile(file);
-  } catch (error) {
-    const code = (error as { code?: string }).code ?? 'read error';
-    throw new UserInputError(file, `cannot be read (${code}); check its permissions`);
-  }
+/** The files `readDocuments` would read under `path`, with their sizes (nothing read yet). */
+export async function listDocumentFiles(
+  path: string,
+  { qa = false, limits = documentLimits() }: { qa?: boolean; limits?: DocumentLimits } = {},
+): Promise<InputFile[]> {
+  return listInputFiles(path, qa ? ['.jsonl'] : DOCUMENT_EXTENSIONS, limits);
 }

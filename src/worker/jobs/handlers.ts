@@ -25,6 +25,12 @@ import { describeEngine } from './describe.ts';
 import { JobCancelled, type JobContext } from './context.ts';
 import { evalTensorBytes, loadModelAndTokenizer, startEngine } from './engine.ts';
 
+/** Reading documents reported as the job's progress. */
+const reading =
+  (context: JobContext) =>
+  (label: string, done: number, total: number): void =>
+    context.progress(label, done, total);
+
 type Handler<K extends JobKind> = (job: JobOf<K>, context: JobContext) => Promise<ResultOf<K>>;
 
 export const HANDLERS: { readonly [K in JobKind]: Handler<K> } = {
@@ -33,7 +39,7 @@ export const HANDLERS: { readonly [K in JobKind]: Handler<K> } = {
   },
 
   async score({ request }, context) {
-    const documents = await readDocuments(request.data);
+    const documents = await readDocuments(request.data, { onProgress: reading(context) });
     await startEngine(request.backend, context, evalTensorBytes(request.model, request.maxLength));
     const { model, tokenizer } = loadModelAndTokenizer(request.model, context);
     try {
@@ -61,7 +67,7 @@ export const HANDLERS: { readonly [K in JobKind]: Handler<K> } = {
   },
 
   async eval({ request }, context) {
-    const files = await readEvalFiles(request);
+    const files = await readEvalFiles(request, { onProgress: reading(context) });
     await startEngine(request.backend, context, evalTensorBytes(request.model));
     try {
       return EvalReport.parse(
@@ -74,7 +80,7 @@ export const HANDLERS: { readonly [K in JobKind]: Handler<K> } = {
   },
 
   async prune({ request }, context) {
-    const inputs = await readPruneInputs(request);
+    const inputs = await readPruneInputs(request, { onProgress: reading(context) });
     if (request.calib !== undefined && inputs.calibration === undefined)
       context.log(`--calib is not used by --method ${inputs.pruner.name}`);
     await startEngine(request.backend, context);
@@ -82,7 +88,7 @@ export const HANDLERS: { readonly [K in JobKind]: Handler<K> } = {
   },
 
   async unlearn({ request }, context) {
-    const inputs = await readUnlearnInputs(request);
+    const inputs = await readUnlearnInputs(request, undefined, { onProgress: reading(context) });
     const backend = await startEngine(request.backend, context, inputs.wasmTensorBytes);
     const report = UnlearnReport.parse(
       await runUnlearning(request, inputs, {

@@ -4,7 +4,7 @@
  * the model (and the reference), evaluate, validate the document, dispose.
  */
 import { EvalReport } from '../../shared/contracts.ts';
-import { readDocuments, readQaPairs, type Document } from '../data/documents.ts';
+import { readDocuments, readQaPairs, type Document, type ReadOptions } from '../data/documents.ts';
 import { loadModelSpec } from '../model/config.ts';
 import { loadModel } from '../model/load.ts';
 import { loadTokenizer } from '../model/tokenizer.ts';
@@ -41,13 +41,16 @@ export interface EvalFiles {
   readonly names?: readonly string[];
 }
 
-export async function readEvalFiles(request: EvalRequest): Promise<EvalFiles> {
+export async function readEvalFiles(
+  request: EvalRequest,
+  options: ReadOptions = {},
+): Promise<EvalFiles> {
   const sets: EvalInputs['sets'] & Record<string, readonly Document[]> = {
-    forget: await readDocuments(request.forget),
+    forget: await readDocuments(request.forget, options),
   };
-  if (request.retain !== undefined) sets.retain = await readDocuments(request.retain);
-  if (request.holdout !== undefined) sets.holdout = await readDocuments(request.holdout);
-  const qa = request.qa === undefined ? undefined : await readQaPairs(request.qa);
+  if (request.retain !== undefined) sets.retain = await readDocuments(request.retain, options);
+  if (request.holdout !== undefined) sets.holdout = await readDocuments(request.holdout, options);
+  const qa = request.qa === undefined ? undefined : await readQaPairs(request.qa, options);
   const names = request.names?.map((n) => n.trim()).filter((n) => n !== '');
   return {
     sets,

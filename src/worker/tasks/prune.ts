@@ -6,7 +6,7 @@
 import { rmSync } from 'node:fs';
 import { PruneReport } from '../../shared/contracts.ts';
 import { UserInputError } from '../../shared/errors.ts';
-import { readDocuments } from '../data/documents.ts';
+import { readDocuments, type ReadOptions } from '../data/documents.ts';
 import { loadModelSpec } from '../model/config.ts';
 import { loadModel } from '../model/load.ts';
 import { writeModelFolder } from '../model/model-folder.ts';
@@ -35,7 +35,10 @@ export interface PruneInputs {
   readonly calibration?: readonly TokenSequence[];
 }
 
-export async function readPruneInputs(request: PruneRequest): Promise<PruneInputs> {
+export async function readPruneInputs(
+  request: PruneRequest,
+  read: ReadOptions = {},
+): Promise<PruneInputs> {
   // The output first: a target that cannot be written is found before anything is read.
   checkOutputTarget(request.out, { kind: 'folder', inputs: [request.model, request.calib] });
   const pruner = prunerFor(request.method);
@@ -47,7 +50,7 @@ export async function readPruneInputs(request: PruneRequest): Promise<PruneInput
       undefined,
       `--method ${pruner.name} needs --calib <path> (calibration text)`,
     );
-  const documents = await readDocuments(request.calib);
+  const documents = await readDocuments(request.calib, read);
   const tokenizer = loadTokenizer(request.model, spec.vocabSize);
   return {
     pruner,

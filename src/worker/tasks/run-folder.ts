@@ -68,14 +68,19 @@ async function sha256Of(files: readonly string[]): Promise<string> {
   return hash.digest('hex');
 }
 
-/** Every file under `folder`, sorted by relative path. */
+/**
+ * Every regular file under `folder` (links to files followed), sorted by relative path. FIFOs,
+ * sockets and devices are left out: the document readers skip them when their names are not
+ * documents' (and refuse them when they are), and reading one to hash it would block or never end.
+ */
 function filesUnder(folder: string): string[] {
   const out: string[] = [];
   const walk = (dir: string) => {
     for (const name of readdirSync(dir)) {
       const path = join(dir, name);
-      if (statSync(path).isDirectory()) walk(path);
-      else out.push(path);
+      const stats = statSync(path);
+      if (stats.isDirectory()) walk(path);
+      else if (stats.isFile()) out.push(path);
     }
   };
   walk(folder);

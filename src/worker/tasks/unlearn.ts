@@ -11,7 +11,7 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserInputError } from '../../shared/errors.ts';
 import { TrainingLog, UnlearnReport, type TrainingProgress } from '../../shared/training.ts';
-import { readDocuments, type Document } from '../data/documents.ts';
+import { readDocuments, type Document, type ReadOptions } from '../data/documents.ts';
 import { architectureFor } from '../model/architectures/index.ts';
 import { loadModelSpec, type ModelSpec } from '../model/config.ts';
 import { loadModel } from '../model/load.ts';
@@ -96,11 +96,12 @@ export interface UnlearnHooks {
 
 /**
  * `calibrationDocuments`: calibration documents already in hand (an audit's half of its
- * holdout), instead of `request.calibration`'s file.
+ * holdout), instead of `request.calibration`'s file. `read`: progress while reading the sets.
  */
 export async function readUnlearnInputs(
   request: UnlearnRequest,
   calibrationDocuments?: readonly Document[],
+  read: ReadOptions = {},
 ): Promise<UnlearnInputs> {
   // The output first: a target that cannot be written is found before anything is read.
   checkOutputTarget(request.out, {
@@ -124,19 +125,20 @@ export async function readUnlearnInputs(
         .map((ids, chunk) => ({ id: `${doc.id}#${chunk}`, ids }))
         .filter((s) => s.ids.length >= 2),
     );
-  const forget = sequences(await readDocuments(request.forget));
+  const forget = sequences(await readDocuments(request.forget, read));
   if (forget.length === 0)
     throw new UserInputError(
       request.forget,
       'the forget set has no text to unlearn (no document with 2 or more tokens)',
     );
-  const retain = request.retain === undefined ? [] : sequences(await readDocuments(request.retain));
+  const retain =
+    request.retain === undefined ? [] : sequences(await readDocuments(request.retain, read));
   const calibration =
     calibrationDocuments !== undefined
       ? sequences(calibrationDocuments)
       : request.calibration === undefined
         ? []
-        : sequences(await readDocuments(request.calibration));
+        : sequences(await readDocuments(request.calibration, read));
   if (method.needsCalibration?.(resolved) === true && calibration.length === 0)
     throw new UserInputError(request.calibration, CALIBRATION_NEEDED);
   const config = calibratedConfig(resolved, raw as Record<string, unknown>, method, calibration);

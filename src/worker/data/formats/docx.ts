@@ -1,14 +1,17 @@
 /**
  * Word (.docx, Office Open XML): the document's raw text via mammoth, paragraphs separated by
- * blank lines; formatting, images and comments dropped. One document per file.
+ * blank lines; formatting, images and comments dropped. One document per file. The archive is
+ * checked for a zip bomb (zip-limits.ts) before mammoth unpacks it.
  */
 import mammoth from 'mammoth';
 import { UserInputError } from '../../../shared/errors.ts';
 import type { DocumentFormat } from './format.ts';
+import { checkZipInflation } from './zip-limits.ts';
 
 export const docx: DocumentFormat = {
   extensions: ['.docx'],
-  async read(bytes, path, id) {
+  async read(bytes, path, id, limits) {
+    checkZipInflation(bytes, path, limits);
     let text: string;
     try {
       ({ value: text } = await mammoth.extractRawText({ buffer: Buffer.from(bytes) }));
