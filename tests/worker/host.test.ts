@@ -71,7 +71,13 @@ describe('worker host', () => {
     expect(first.architecture).toBe('gpt2');
     expect(last.sha256).toBe(first.sha256);
     expect(scored.documents).toHaveLength(2);
-    expect(progress).toEqual(['scoring 1/2', 'scoring 2/2']);
+    // Reading the documents first (one file, SAMPLE), then scoring its two documents.
+    expect(progress).toEqual([
+      'loading documents 0/1',
+      'loading documents 1/1',
+      'scoring 1/2',
+      'scoring 2/2',
+    ]);
   });
 
   it('rejects bad input with its code and keeps the worker', async () => {

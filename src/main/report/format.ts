@@ -1,4 +1,5 @@
 /** How the report prints numbers, bytes, durations and times; the tests format with these too. */
+import { binaryUnits } from '../../shared/byte-units.ts';
 
 /** Integers as they are; other numbers with four decimals. */
 export function formatValue(value: number | null | undefined): string {
@@ -23,15 +24,9 @@ export function formatDelta(
 }
 
 export function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes / 1024;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value.toFixed(1)} ${units[unit]} (${bytes.toLocaleString('en-US')} B)`;
+  const scaled = binaryUnits(bytes);
+  if (scaled === null) return `${bytes} B`;
+  return `${scaled.value.toFixed(1)} ${scaled.unit} (${bytes.toLocaleString('en-US')} B)`;
 }
 
 export function formatSeconds(seconds: number): string {

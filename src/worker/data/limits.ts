@@ -11,6 +11,7 @@
  * inherits the environment). docs/documents.md states the rules.
  */
 import { UserInputError } from '../../shared/errors.ts';
+import { binaryUnits } from '../../shared/byte-units.ts';
 
 export interface DocumentLimits {
   /** Bytes one file may hold (a .docx: its parts unpacked). */
@@ -53,15 +54,10 @@ function bytesFrom(env: NodeJS.ProcessEnv, name: string): number | undefined {
 
 /** `1.5 MiB` style sizes for messages (binary units, as the limits are stated). */
 export function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} bytes`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes / 1024;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value.toFixed(value < 10 ? 1 : 0).replace(/\.0$/, '')} ${units[unit]}`;
+  const scaled = binaryUnits(bytes);
+  if (scaled === null) return `${bytes} bytes`;
+  const { value, unit } = scaled;
+  return `${value.toFixed(value < 10 ? 1 : 0).replace(/\.0$/, '')} ${unit}`;
 }
 
 /** Refuses one file over the per-file limit. */
