@@ -79,7 +79,13 @@ export const EvalSetReport = z.looseObject({
 });
 export type EvalSetReport = z.infer<typeof EvalSetReport>;
 
-export const MiaAttackReport = z.looseObject({ auc: Fraction, tprAt1pctFpr: Fraction });
+export const MiaAttackReport = z.looseObject({
+  auc: Fraction,
+  tprAt1pctFpr: Fraction,
+  referenceAuc: Fraction.optional().describe(
+    'the same attack on the same documents under the reference model (loss, zlib, minK; with --reference)',
+  ),
+});
 
 /**
  * `eval --json`, the metrics document (DESIGN.md §5). The forget set is always there; a metric

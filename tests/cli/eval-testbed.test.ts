@@ -61,6 +61,7 @@ describe('nepenthe eval against the testbed reference model', () => {
     const report = await evalJson(REFERENCE, REFERENCE);
     expect(report.sets.forget!.verbatim.exactRate).toBe(0);
     expect(report.privLeak).toBe(0);
+    expect(report.mia!.loss!.referenceAuc).toBe(report.mia!.loss!.auc);
     expect(report.forgetQuality).toBe(1);
   }, 300_000);
 });

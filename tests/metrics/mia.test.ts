@@ -58,6 +58,11 @@ describe('membershipInference', () => {
     // The reference model cannot tell the sets apart (AUC 0.5), the model does perfectly (1):
     // MUSE's privLeak = (0.5 − 1)/(1 − 0.5) × 100 = −100 (the old convention gave +100).
     expect(result.privLeak).toBeCloseTo(-100, 12);
+    // The same attacks under the reference model: every forget and holdout document at −4.
+    expect(a.loss!.referenceAuc).toBe(0.5);
+    expect(a.minK!.referenceAuc).toBe(0.5);
+    expect(a.zlib!.referenceAuc).toBeDefined();
+    expect(a.minKpp!.referenceAuc).toBeUndefined();
     expect(result.excluded).toEqual({ forget: [], holdout: [] });
     expect(JSON.stringify(result)).not.toMatch(/NaN|null/);
   });

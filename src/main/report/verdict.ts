@@ -1,7 +1,8 @@
 /**
  * The cover page's verdict: each criterion against a configurable threshold, with the numbers.
  * Defaults follow issue 6: forgetting as good as a model that never saw the forget set, a
- * membership-inference attack no better than a coin, and retained utility kept.
+ * membership-inference attack that does as well as on such a model (the reference model's AUC
+ * when one was given; else no better than a coin, marked heuristic), and retained utility kept.
  */
 import type { EvalReport } from '../../shared/contracts.ts';
 import { formatValue } from './format.ts';
@@ -14,10 +15,18 @@ export interface Thresholds {
    * not carry it); without it the bound is `forgetExactMargin` itself, i.e. reference = 0.
    */
   readonly referenceForgetExact?: number;
-  /** The attack's AUC a model that never saw the forget set gets: 0.5 unless given. */
+  /**
+   * Without a reference model: the AUC a model that never saw the forget set is assumed to get
+   * (0.5, a heuristic: the reference model itself scores 0.63–0.70 on the bundled testbed).
+   */
   readonly miaTargetAuc: number;
   /** Allowed distance of the forget-vs-holdout loss-attack AUC from `miaTargetAuc`. */
   readonly miaAucTolerance: number;
+  /**
+   * With a reference model (the metrics carry `mia.loss.referenceAuc`, the same attack on the
+   * same documents under it): allowed distance of the model's AUC from the reference's.
+   */
+  readonly miaReferenceTolerance: number;
   /** Retain verbatim exact rate after must be at least this fraction of before. */
   readonly retainKeptFraction: number;
 }
@@ -26,6 +35,7 @@ export const DEFAULT_THRESHOLDS: Thresholds = {
   forgetExactMargin: 0.05,
   miaTargetAuc: 0.5,
   miaAucTolerance: 0.05,
+  miaReferenceTolerance: 0.1,
   retainKeptFraction: 0.95,
 };
 
@@ -68,11 +78,23 @@ function forgetCriterion(after: EvalReport, t: Thresholds): Criterion {
 }
 
 function miaCriterion(after: EvalReport, t: Thresholds): Criterion {
-  const auc = after.mia?.loss?.auc;
+  const loss = after.mia?.loss;
+  const auc = loss?.auc;
+  const reference = loss?.referenceAuc;
+  if (reference !== undefined) {
+    const lo = reference - t.miaReferenceTolerance;
+    const hi = reference + t.miaReferenceTolerance;
+    return {
+      name: 'Membership inference as for a model that never saw the forget set',
+      measured: `mia.loss.auc after = ${formatValue(auc)}; reference model ${formatValue(reference)}`,
+      threshold: `reference ${formatValue(reference)} ± ${formatValue(t.miaReferenceTolerance)} (${formatValue(lo)} … ${formatValue(hi)})`,
+      pass: auc === undefined ? null : auc >= lo - 1e-12 && auc <= hi + 1e-12,
+    };
+  }
   const lo = t.miaTargetAuc - t.miaAucTolerance;
   const hi = t.miaTargetAuc + t.miaAucTolerance;
   return {
-    name: 'Membership inference no better than chance',
+    name: 'Membership inference no better than chance (heuristic: no reference model)',
     measured: `mia.loss.auc after = ${formatValue(auc)}`,
     threshold: `${formatValue(t.miaTargetAuc)} ± ${formatValue(t.miaAucTolerance)} (${formatValue(lo)} … ${formatValue(hi)})`,
     pass: auc === undefined ? null : auc >= lo - 1e-12 && auc <= hi + 1e-12,

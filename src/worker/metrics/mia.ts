@@ -54,6 +54,11 @@ export interface MiaOptions {
 export interface MiaAttackResult {
   readonly auc: number;
   readonly tprAt1pctFpr: number;
+  /**
+   * The same attack's AUC on the same documents under the reference model (a model that never
+   * saw the forget set), when reference stats are given: loss, zlib and Min-K% only.
+   */
+  readonly referenceAuc?: number;
   /** Per-document scores, in input order without the excluded documents. */
   readonly scores: { readonly forget: number[]; readonly holdout: number[] };
 }
@@ -141,6 +146,27 @@ export function membershipInference(
     const result = evaluate(scorers[attack], forget, holdout, kept, maxFpr);
     if ('reason' in result) skipped.push({ metric, reason: result.reason });
     else attacks[attack] = result;
+  }
+
+  // What a model that never saw the forget set scores with the same attacks.
+  if (forget.referenceStats !== undefined && holdout.referenceStats !== undefined) {
+    const referenceLogProbs = (doc: number, set: MiaSet) => set.referenceStats![doc]!.logProbs;
+    const onReference: Partial<Record<MiaAttack, DocScore>> = {
+      loss: (doc, set) => lossScore(referenceLogProbs(doc, set)),
+      zlib: (doc, set) => zlibScore(referenceLogProbs(doc, set), set.texts![doc]!),
+      minK: (doc, set) => minKScore(referenceLogProbs(doc, set), k),
+    };
+    for (const [attack, score] of Object.entries(onReference) as [MiaAttack, DocScore][]) {
+      const own = attacks[attack];
+      if (own === undefined) continue;
+      const ref = evaluate(score, forget, holdout, kept, maxFpr);
+      if ('reason' in ref)
+        skipped.push({
+          metric: `mia.${attack}.referenceAuc`,
+          reason: `reference model: ${ref.reason}`,
+        });
+      else attacks[attack] = { ...own, referenceAuc: ref.auc };
+    }
   }
 
   let leak: number | null = null;

@@ -51,6 +51,7 @@ import {
 import { checkOutputTarget, OutputTarget, stagingFolder } from './output-target.ts';
 import {
   readUnlearnInputs,
+  referenceTargetAuc,
   runUnlearning,
   type UnlearnInputs,
   type UnlearnRequest,
@@ -418,7 +419,18 @@ async function unlearn(
   }
   const resume = hasCheckpoint(join(stagingFolder(request.out), 'checkpoint'));
   if (resume) hooks.onLog?.('continuing training from the checkpoint of the interrupted run');
-  return runUnlearning({ ...request, resume }, inputs, {
+  // The reference model, when given, sets where calibrated mode stops: its own AUC.
+  let steered = inputs;
+  const reference = checked.evalRequest.reference;
+  if (inputs.config.calibrated === 'on' && reference !== undefined) {
+    hooks.onProgress?.('reference model: its loss attack AUC on the calibration half', 0, 1);
+    const targetAuc = await referenceTargetAuc(reference, inputs);
+    hooks.onLog?.(
+      `calibrated mode aims at the reference model's AUC, ${targetAuc.toFixed(3)} (forget against the calibration half)`,
+    );
+    steered = { ...inputs, targetAuc };
+  }
+  return runUnlearning({ ...request, resume }, steered, {
     backend,
     ...defined({
       signal: hooks.signal,

@@ -38,7 +38,8 @@ import { calibratedController, type CalibratedController } from '../unlearn/cali
 import { planBatches } from '../unlearn/schedule.ts';
 import { mulberry32 } from '../data/prng.ts';
 import { methodNamed } from '../unlearn/methods/index.ts';
-import { CALIBRATION_NEEDED } from '../unlearn/methods/targetnll.ts';
+import { CALIBRATION_NEEDED, sequenceNlls } from '../unlearn/methods/targetnll.ts';
+import { auc } from '../metrics/formulas/roc.ts';
 import { train } from '../unlearn/trainer.ts';
 import { checkOutputTarget, OutputTarget, stagingFolder, TargetChanged } from './output-target.ts';
 import {
@@ -79,6 +80,11 @@ export interface UnlearnInputs {
   readonly wasmTensorBytes: number;
   /** The pre-flight's memory estimate (the run fits, with checkpointing if it must). */
   readonly memory: MemoryNeed;
+  /**
+   * Calibrated mode's target AUC: the reference model's own, forget against calibration
+   * sequences (`referenceTargetAuc`); absent, 0.5.
+   */
+  readonly targetAuc?: number;
   /** NEPENTHE_CHECKPOINTING=on|off, when set: checkpointing forced either way. */
   readonly checkpointingForced: boolean | undefined;
 }
@@ -217,6 +223,28 @@ function calibratedLrOf(method: UnlearningMethod, config: RunConfig): number | u
   return typeof lr === 'function' ? lr(config) : lr;
 }
 
+/**
+ * The loss attack's AUC, forget against calibration sequences, under `referenceFolder` (a model
+ * that never saw the forget set): where calibrated mode should stop, instead of 0.5. The model
+ * is loaded, scored and freed before training starts.
+ */
+export async function referenceTargetAuc(
+  referenceFolder: string,
+  inputs: UnlearnInputs,
+): Promise<number> {
+  const { model } = loadModel(referenceFolder);
+  try {
+    const score = (nlls: number[]) => nlls.map((v) => -v);
+    const { forget, calibration, config } = inputs;
+    return auc(
+      score(await sequenceNlls(model, forget, config.batchSize)),
+      score(await sequenceNlls(model, calibration, config.batchSize)),
+    );
+  } finally {
+    model.dispose();
+  }
+}
+
 /** At most this many retain sequences are scored at each check of calibrated mode. */
 const RETAIN_PROBE = 64;
 
@@ -349,6 +377,7 @@ async function unlearnInto(
             retainProbe: retainProbe(retain, config.seed),
             batchSize: config.batchSize,
             ...checkSchedule(config, forget.length, retain.length),
+            ...(inputs.targetAuc === undefined ? {} : { targetAuc: inputs.targetAuc }),
           })
         : undefined;
     try {

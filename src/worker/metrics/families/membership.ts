@@ -35,6 +35,7 @@ export const membership: MetricFamily = {
         attacks[attack] = {
           auc: result.auc,
           tprAt1pctFpr: result.tprAt1pctFpr,
+          ...(result.referenceAuc === undefined ? {} : { referenceAuc: result.referenceAuc }),
           scores: result.scores,
         };
     }
