@@ -266,14 +266,10 @@ function checkSchedule(config: RunConfig, forget: number, retain: number) {
   return { totalSteps, checkEvery: Math.max(1, Math.ceil(perEpoch / 2)) };
 }
 
-function calibrationLog(
-  controller: CalibratedController,
-  config: RunConfig,
-  calibration: readonly TokenSequence[],
-) {
+function calibrationLog(controller: CalibratedController, calibration: readonly TokenSequence[]) {
   return {
     targetAuc: controller.targetAuc,
-    checkEvery: checkSchedule(config, 1, 1).checkEvery,
+    checkEvery: controller.checkEvery,
     calibrationSequences: calibration.length,
     decisions: [...controller.decisions],
   };
@@ -411,7 +407,7 @@ async function unlearnInto(
         resumedFrom: result.resumedFrom,
         cancelled: result.cancelled,
         ...(result.stoppedEarly === undefined ? {} : { stoppedEarly: result.stoppedEarly }),
-        ...(controller ? { calibration: calibrationLog(controller, config, calibration) } : {}),
+        ...(controller ? { calibration: calibrationLog(controller, calibration) } : {}),
         steps: result.records,
       });
       const tokens = (set: readonly TokenSequence[]) => set.reduce((n, s) => n + s.ids.length, 0);

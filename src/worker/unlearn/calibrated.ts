@@ -71,6 +71,8 @@ export interface CalibratedController {
   readonly lrScale: number;
   readonly decisions: readonly CalibrationDecision[];
   readonly targetAuc: number;
+  /** Optimizer steps between checks (as given). */
+  readonly checkEvery: number;
   /** Measures the state before training (call once, before the first step). */
   start(): Promise<void>;
   /** After optimizer step `step` (1-based). */
@@ -150,6 +152,7 @@ export function calibratedController(options: CalibratedOptions): CalibratedCont
     },
     decisions,
     targetAuc,
+    checkEvery: options.checkEvery,
     async start() {
       const m = await measure();
       retainBefore = m.retainNll;
