@@ -34,12 +34,15 @@ import {
   needsRetain,
   type UnlearningMethod,
 } from '../unlearn/method.ts';
-import { calibratedController, type CalibratedController } from '../unlearn/calibrated.ts';
+import {
+  calibratedController,
+  lossAttack,
+  type CalibratedController,
+} from '../unlearn/calibrated.ts';
 import { planBatches } from '../unlearn/schedule.ts';
 import { mulberry32 } from '../data/prng.ts';
 import { methodNamed } from '../unlearn/methods/index.ts';
-import { CALIBRATION_NEEDED, sequenceNlls } from '../unlearn/methods/targetnll.ts';
-import { auc } from '../metrics/formulas/roc.ts';
+import { CALIBRATION_NEEDED } from '../unlearn/methods/targetnll.ts';
 import { train } from '../unlearn/trainer.ts';
 import { checkOutputTarget, OutputTarget, stagingFolder, TargetChanged } from './output-target.ts';
 import {
@@ -234,12 +237,8 @@ export async function referenceTargetAuc(
 ): Promise<number> {
   const { model } = loadModel(referenceFolder);
   try {
-    const score = (nlls: number[]) => nlls.map((v) => -v);
     const { forget, calibration, config } = inputs;
-    return auc(
-      score(await sequenceNlls(model, forget, config.batchSize)),
-      score(await sequenceNlls(model, calibration, config.batchSize)),
-    );
+    return (await lossAttack(model, forget, calibration, config.batchSize)).auc;
   } finally {
     model.dispose();
   }

@@ -96,6 +96,19 @@ async function recitedShare(model: CausalLM, probe: readonly TokenSequence[]): P
   return exact / long.length;
 }
 
+/** The loss attack's AUC (member score −ℓ) of forget against held sequences; the NLLs too. */
+export async function lossAttack(
+  model: CausalLM,
+  forget: readonly TokenSequence[],
+  held: readonly TokenSequence[],
+  batchSize: number,
+): Promise<{ auc: number; forgetNll: number[]; heldNll: number[] }> {
+  const score = (nlls: number[]) => nlls.map((v) => -v);
+  const forgetNll = await sequenceNlls(model, forget, batchSize);
+  const heldNll = await sequenceNlls(model, held, batchSize);
+  return { auc: auc(score(forgetNll), score(heldNll)), forgetNll, heldNll };
+}
+
 const mean = (values: readonly number[]): number =>
   values.length === 0 ? 0 : values.reduce((sum, v) => sum + v, 0) / values.length;
 
@@ -112,15 +125,19 @@ export function calibratedController(options: CalibratedOptions): CalibratedCont
   let accepted: Map<string, tf.Tensor> | null = null;
 
   const measure = async () => {
-    const score = (nlls: number[]) => nlls.map((v) => -v); // member score −ℓ
-    const forgetNll = await sequenceNlls(options.model, options.forget, options.batchSize);
-    const heldNll = await sequenceNlls(options.model, options.calibration, options.batchSize);
+    const attack = await lossAttack(
+      options.model,
+      options.forget,
+      options.calibration,
+      options.batchSize,
+    );
+    const { forgetNll, heldNll } = attack;
     const retainNll = mean(
       await sequenceNlls(options.model, options.retainProbe, options.batchSize),
     );
     const gap = mean(heldNll) - mean(forgetNll);
     const retainRecited = await recitedShare(options.model, options.retainProbe);
-    return { auc: auc(score(forgetNll), score(heldNll)), retainNll, retainRecited, gap };
+    return { auc: attack.auc, retainNll, retainRecited, gap };
   };
   const snapshot = () => {
     if (accepted) tf.dispose([...accepted.values()]);
