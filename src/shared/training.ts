@@ -36,8 +36,11 @@ export const CalibrationDecision = z.object({
   gap: z.number(),
   /** Mean NLL of the retain probe sequences at this check. */
   retainNll: z.number(),
-  /** Share of the retain probe the model recites greedily (32 tokens after 32). */
-  retainRecited: z.number().min(0).max(1),
+  /**
+   * Share of the retain probe the model recites greedily (32 tokens after 32); null when not
+   * measured (the probe recited nothing before training, so there is nothing to keep).
+   */
+  retainRecited: z.number().min(0).max(1).nullable(),
   /** The learning rate's factor after the decision. */
   lrScale: z.number().positive(),
   reason: z.string(),
@@ -54,8 +57,11 @@ export const TrainingLog = z.object({
   /** Step a resumed run continued from (0 when it ran from the start). */
   resumedFrom: z.number().int().nonnegative(),
   cancelled: z.boolean(),
-  /** The method ended the run before its last step (targetnll: the forget set reached its target). */
-  stoppedEarly: z.object({ step: z.number().int().positive(), reason: z.string() }).optional(),
+  /**
+   * The run ended before its last step (calibrated mode reached its target; step 0: before the
+   * first step, the forget set already looked unseen).
+   */
+  stoppedEarly: z.object({ step: z.number().int().nonnegative(), reason: z.string() }).optional(),
   /** Calibrated mode's target and decisions; absent for a run with a fixed lr and epochs. */
   calibration: z
     .object({
@@ -95,7 +101,7 @@ export const UnlearnReport = z.object({
   totalSteps: z.number().int().nonnegative(),
   resumedFrom: z.number().int().nonnegative(),
   cancelled: z.boolean(),
-  stoppedEarly: z.object({ step: z.number().int().positive(), reason: z.string() }).optional(),
+  stoppedEarly: z.object({ step: z.number().int().nonnegative(), reason: z.string() }).optional(),
   forget: z.object({ sequences: z.number().int(), tokens: z.number().int() }),
   retain: z.object({ sequences: z.number().int(), tokens: z.number().int() }).nullable(),
   finalLoss: z.number().nullable(),

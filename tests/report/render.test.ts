@@ -6,7 +6,7 @@
  * fonts embedded; the four JSON files must be attached byte for byte; rendering takes < 5 s.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -104,6 +104,24 @@ describe('renderReport', () => {
 
   it('gives the same bytes for the same run folder', async () => {
     expect((await renderReport(RUN)).equals(readFileSync(pdfPath))).toBe(true);
+  });
+
+  it('says when and why a run stopped before its planned last step', async () => {
+    const stopped = join(scratch, 'stopped');
+    cpSync(RUN, stopped, { recursive: true });
+    const manifestPath = join(stopped, 'manifest.json');
+    const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as {
+      training: { stoppedEarly?: { step: number; reason: string } };
+    };
+    manifest.training.stoppedEarly = { step: 0, reason: 'the forget set looked unseen already' };
+    writeFileSync(manifestPath, JSON.stringify(manifest));
+    const file = join(scratch, 'stopped.pdf');
+    writeFileSync(file, await renderReport(stopped));
+    const shown = execFileSync('pdftotext', ['-layout', file, '-'], { encoding: 'utf8' });
+    expect(shown).toMatch(
+      /stopped early +before the first step: the forget set looked unseen already/,
+    );
+    expect(text).not.toContain('stopped early');
   });
 
   it('`nepenthe report` writes <run>/report.pdf, and exits 2 naming the missing file', async () => {

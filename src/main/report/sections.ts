@@ -167,6 +167,16 @@ export function inputsSection(l: Layout, run: FinishedRun): void {
         'training steps',
         `${t.steps} of ${t.totalSteps}${t.resumedFrom ? ` (resumed from ${t.resumedFrom})` : ''}`,
       ],
+      ...(t.stoppedEarly
+        ? [
+            [
+              'stopped early',
+              t.stoppedEarly.step === 0
+                ? `before the first step: ${t.stoppedEarly.reason}`
+                : `after step ${t.stoppedEarly.step}: ${t.stoppedEarly.reason}`,
+            ] as [string, string],
+          ]
+        : []),
       [
         'training sequences',
         `forget ${t.forget.sequences} (${t.forget.tokens} tokens), retain ${t.retain?.sequences ?? 0} (${t.retain?.tokens ?? 0} tokens)`,

@@ -38,12 +38,13 @@ import {
   calibratedController,
   lossAttack,
   type CalibratedController,
+  type ControlAction,
 } from '../unlearn/calibrated.ts';
 import { planBatches } from '../unlearn/schedule.ts';
 import { mulberry32 } from '../data/prng.ts';
 import { methodNamed } from '../unlearn/methods/index.ts';
 import { CALIBRATION_NEEDED } from '../unlearn/methods/targetnll.ts';
-import { train } from '../unlearn/trainer.ts';
+import { train, type TrainResult } from '../unlearn/trainer.ts';
 import { checkOutputTarget, OutputTarget, stagingFolder, TargetChanged } from './output-target.ts';
 import {
   checkMemoryFits,
@@ -265,6 +266,18 @@ function checkSchedule(config: RunConfig, forget: number, retain: number) {
   return { totalSteps, checkEvery: Math.max(1, Math.ceil(perEpoch / 2)) };
 }
 
+/** The result of a calibrated run that stopped before its first step. */
+function untrained(config: RunConfig, forget: number, retain: number, reason: string): TrainResult {
+  const { totalSteps } = checkSchedule(config, forget, retain);
+  return {
+    records: [],
+    totalSteps,
+    resumedFrom: 0,
+    cancelled: false,
+    stoppedEarly: { step: 0, reason },
+  };
+}
+
 function calibrationLog(controller: CalibratedController, calibration: readonly TokenSequence[]) {
   return {
     targetAuc: controller.targetAuc,
@@ -376,26 +389,32 @@ async function unlearnInto(
           })
         : undefined;
     try {
+      let opening: ControlAction | undefined;
       if (controller) {
         hooks.onProgress?.('calibrated mode: measuring before training', 0, 1);
-        await controller.start();
+        opening = await controller.start();
         hooks.onLog?.(
-          `calibrated mode: ${calibration.length} calibration sequences; stops when the forget set's loss attack AUC reaches ${controller.targetAuc} (decisions in training.json)`,
+          opening.kind === 'stop'
+            ? `calibrated mode: no training, ${opening.reason}`
+            : `calibrated mode: ${calibration.length} calibration sequences; stops when the forget set's loss attack AUC reaches ${controller.targetAuc} (decisions in training.json)`,
         );
       }
-      const result = await train({
-        run,
-        ...(controller ? { controller } : {}),
-        method: method.name,
-        forget,
-        retain,
-        config,
-        checkpointFolder,
-        resume: request.resume ?? false,
-        ...(hooks.signal ? { signal: hooks.signal } : {}),
-        ...(hooks.onStep ? { onStep: hooks.onStep } : {}),
-        ...(hooks.stopAfterStep === undefined ? {} : { stopAfterStep: hooks.stopAfterStep }),
-      });
+      const result: TrainResult =
+        opening?.kind === 'stop'
+          ? untrained(config, forget.length, retain.length, opening.reason)
+          : await train({
+              run,
+              ...(controller ? { controller } : {}),
+              method: method.name,
+              forget,
+              retain,
+              config,
+              checkpointFolder,
+              resume: request.resume ?? false,
+              ...(hooks.signal ? { signal: hooks.signal } : {}),
+              ...(hooks.onStep ? { onStep: hooks.onStep } : {}),
+              ...(hooks.stopAfterStep === undefined ? {} : { stopAfterStep: hooks.stopAfterStep }),
+            });
       const log = TrainingLog.parse({
         method: method.name,
         config,

@@ -10,7 +10,11 @@
  *   - the mean NLL of a fixed sample of retain sequences, and the share of them the model still
  *     recites: greedy continuations of `RETAIN_CONTINUATION` tokens after a prompt of as many,
  *     equal to the text (the verbatim metric's test, on the retain probe);
- * and decides, in this order:
+ * Before the first step, a forget set whose AUC is already at most `targetAuc + stopMargin`
+ * stops the run there: the model shows no sign of having seen it, so there is nothing to undo
+ * (and training would only make it stand out by a high loss). The recitation check is skipped
+ * for the whole run when the probe recited nothing before training (nothing to keep).
+ * After each check it decides, in this order:
  *   1. back off: the retain probe recited less than `retainKept` of what it was before training,
  *      or its NLL above its value before by more than `retainMargin` (relative) and
  *      `retainSlack` (nats: memorized text has an NLL near 0, where a relative margin alone is
@@ -73,8 +77,12 @@ export interface CalibratedController {
   readonly targetAuc: number;
   /** Optimizer steps between checks (as given). */
   readonly checkEvery: number;
-  /** Measures the state before training (call once, before the first step). */
-  start(): Promise<void>;
+  /**
+   * Measures the state before training (call once, before the first step). `stop` when the
+   * forget set already looks unseen: there is nothing to unlearn, and any step would only push
+   * it toward standing out by a high loss.
+   */
+  start(): Promise<ControlAction>;
   /** After optimizer step `step` (1-based). */
   afterStep(step: number): Promise<ControlAction>;
   dispose(): void;
@@ -82,6 +90,9 @@ export interface CalibratedController {
 
 /** Prompt and continuation tokens of the retain recitation check. */
 export const RETAIN_CONTINUATION = 32;
+
+/** Tolerance of the AUC comparisons (an AUC of n×m pairs is a ratio of integers). */
+const AUC_EPSILON = 1e-9;
 
 /** The share of `probe` whose next RETAIN_CONTINUATION tokens the model recites greedily. */
 async function recitedShare(model: CausalLM, probe: readonly TokenSequence[]): Promise<number> {
@@ -109,6 +120,14 @@ export async function lossAttack(
   return { auc: auc(score(forgetNll), score(heldNll)), forgetNll, heldNll };
 }
 
+interface Measurement {
+  readonly auc: number;
+  readonly retainNll: number;
+  /** null: not measured (the probe recited nothing before training). */
+  readonly retainRecited: number | null;
+  readonly gap: number;
+}
+
 const mean = (values: readonly number[]): number =>
   values.length === 0 ? 0 : values.reduce((sum, v) => sum + v, 0) / values.length;
 
@@ -124,7 +143,9 @@ export function calibratedController(options: CalibratedOptions): CalibratedCont
   let acceptedAuc = 1;
   let accepted: Map<string, tf.Tensor> | null = null;
 
-  const measure = async () => {
+  /** Recitation is measured only while there is some to keep (it was above 0 before). */
+  let measureRecitation = true;
+  const measure = async (): Promise<Measurement> => {
     const attack = await lossAttack(
       options.model,
       options.forget,
@@ -136,7 +157,9 @@ export function calibratedController(options: CalibratedOptions): CalibratedCont
       await sequenceNlls(options.model, options.retainProbe, options.batchSize),
     );
     const gap = mean(heldNll) - mean(forgetNll);
-    const retainRecited = await recitedShare(options.model, options.retainProbe);
+    const retainRecited = measureRecitation
+      ? await recitedShare(options.model, options.retainProbe)
+      : null;
     return { auc: attack.auc, retainNll, retainRecited, gap };
   };
   const snapshot = () => {
@@ -149,7 +172,7 @@ export function calibratedController(options: CalibratedOptions): CalibratedCont
   const record = (
     step: number,
     action: CalibrationDecision['action'],
-    m: { auc: number; retainNll: number; retainRecited: number; gap: number },
+    m: Measurement,
     why: string,
   ) =>
     decisions.push({
@@ -173,11 +196,25 @@ export function calibratedController(options: CalibratedOptions): CalibratedCont
     async start() {
       const m = await measure();
       retainBefore = m.retainNll;
-      recitedBefore = m.retainRecited;
+      recitedBefore = m.retainRecited ?? 0;
+      measureRecitation = recitedBefore > 0;
       lastGap = m.gap;
       acceptedAuc = m.auc;
+      if (m.auc <= targetAuc + rule.stopMargin + AUC_EPSILON) {
+        const already =
+          m.auc < targetAuc - rule.band - AUC_EPSILON
+            ? 'the forget set already stands out by a high loss, which training would only raise'
+            : 'the forget set already looks like documents the model never saw';
+        const why = `before training: AUC ${m.auc.toFixed(3)} ≤ ${targetAuc + rule.stopMargin}, ${already}; no step taken`;
+        record(0, 'stop', m, why);
+        return {
+          kind: 'stop',
+          reason: `the loss attack's AUC, forget against calibration documents, is ${m.auc.toFixed(3)} before training (target ${targetAuc}): nothing to unlearn`,
+        };
+      }
       snapshot();
       record(0, 'start', m, `before training: AUC ${m.auc.toFixed(3)}, target ${targetAuc}`);
+      return { kind: 'continue' };
     },
     async afterStep(step) {
       if (step % options.checkEvery !== 0 && step < options.totalSteps) return { kind: 'continue' };
@@ -187,14 +224,14 @@ export function calibratedController(options: CalibratedOptions): CalibratedCont
         retainBefore + rule.retainSlack,
       );
       const recitedLimit = recitedBefore * rule.retainKept;
-      const forgotRetain = m.retainRecited < recitedLimit - 1e-9;
+      const forgotRetain = m.retainRecited !== null && m.retainRecited < recitedLimit - 1e-9;
       const harmed = options.retainProbe.length > 0 && (m.retainNll > retainLimit || forgotRetain);
-      const overshot = m.auc < targetAuc - rule.band;
+      const overshot = m.auc < targetAuc - rule.band - AUC_EPSILON;
       if (harmed || overshot) {
         restore();
         backoffs += 1;
         const why = forgotRetain
-          ? `the retain probe recited ${m.retainRecited.toFixed(2)} < ${recitedLimit.toFixed(2)} (before ${recitedBefore.toFixed(2)})`
+          ? `the retain probe recited ${m.retainRecited!.toFixed(2)} < ${recitedLimit.toFixed(2)} (before ${recitedBefore.toFixed(2)})`
           : harmed
             ? `retain NLL ${m.retainNll.toFixed(3)} > ${retainLimit.toFixed(3)} (before ${retainBefore.toFixed(3)})`
             : `AUC ${m.auc.toFixed(3)} < ${(targetAuc - rule.band).toFixed(2)}: over-unlearned`;
@@ -206,7 +243,7 @@ export function calibratedController(options: CalibratedOptions): CalibratedCont
         record(step, 'backoff', m, `${why}; restored the last accepted state, lr halved`);
         return { kind: 'restored', lrScale };
       }
-      if (m.auc <= targetAuc + rule.stopMargin) {
+      if (m.auc <= targetAuc + rule.stopMargin + AUC_EPSILON) {
         // Past the target: keep whichever of this state and the last accepted one is nearer.
         const keepAccepted = Math.abs(acceptedAuc - targetAuc) < Math.abs(m.auc - targetAuc);
         if (keepAccepted) restore();
