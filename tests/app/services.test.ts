@@ -4,6 +4,7 @@
  * SAU audit started from the API, signing from the app's secret store, verification, and a
  * cancelled run resumed from its checkpoint.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -129,6 +130,22 @@ describe('app services over the typed API', () => {
     const missing = await call('files.list', { path: join(root, 'nope') });
     expect(missing).toMatchObject({ ok: false, error: { code: 'not-found' } });
     if (!missing.ok) expect(missing.error.message).toContain(join(root, 'nope'));
+  });
+
+  it('files.list says what it cannot offer: a dangling link, a loop, a FIFO', async () => {
+    const folder = join(root, 'odd-entries');
+    mkdirSync(folder);
+    writeFileSync(join(folder, 'notes.txt'), 'fine\n');
+    symlinkSync(join(folder, 'gone.txt'), join(folder, 'dangling.txt'));
+    symlinkSync(join(folder, 'loop'), join(folder, 'loop'));
+    execFileSync('mkfifo', [join(folder, 'pipe')]);
+    const list = await ok('files.list', { path: folder, purpose: 'documents' });
+    expect(list.entries.map((e) => e.name)).toEqual(['notes.txt']);
+    expect(list.unlisted).toEqual([
+      { name: 'dangling.txt', reason: 'a link to something that does not exist' },
+      { name: 'loop', reason: 'a link that loops back on itself' },
+      { name: 'pipe', reason: 'a named pipe (FIFO), not a file' },
+    ]);
   });
 
   it('model.inspect: parameters, memory estimate, suggestion', async () => {

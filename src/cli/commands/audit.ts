@@ -4,7 +4,7 @@ import type { EvalReport } from '../../shared/contracts.ts';
 import { UserInputError } from '../../shared/errors.ts';
 import { signedReportSummary, writeSignedReport } from '../../main/report/signed.ts';
 import { assertCanSign } from '../../main/signing/index.ts';
-import { checkAuditRequest } from '../../worker/tasks/audit.ts';
+import { checkAuditRequest } from '../../worker/tasks/audit-inputs.ts';
 import { runInWorker } from '../worker.ts';
 import { readManifest } from '../../worker/tasks/run-folder.ts';
 import { METHODS } from '../../worker/unlearn/methods/index.ts';

@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import {
+  lstatSync,
   mkdirSync,
   readdirSync,
   renameSync,
@@ -45,17 +46,23 @@ export function fileHandlers(context: ServiceContext): FileHandlers {
         if (error instanceof ApiFailure) throw error;
         throw new ApiFailure('not-found', `${folder}: cannot be listed (${errorCode(error)})`);
       }
-      const entries = names
+      const found = names
         .filter((name) => !name.startsWith('.'))
-        .flatMap((name) => entryFor(join(folder, name), name, purpose))
+        .map((name) => entryFor(join(folder, name), name, purpose));
+      const entries = found
+        .filter((e): e is FileEntry => !('reason' in e))
         .sort((a, b) =>
           a.kind === b.kind ? a.name.localeCompare(b.name) : a.kind === 'dir' ? -1 : 1,
         );
+      const unlisted = found
+        .filter((e): e is Unlisted => 'reason' in e)
+        .sort((a, b) => a.name.localeCompare(b.name));
       const parent = dirname(folder);
       return {
         path: folder,
         parent: parent === folder ? null : parent,
         entries,
+        unlisted,
         roots: roots(context, home),
       };
     },
@@ -96,27 +103,58 @@ export function fileHandlers(context: ServiceContext): FileHandlers {
   };
 }
 
-/** One entry, or none for what cannot be read (a dangling link, a vanished file). */
-function entryFor(path: string, name: string, purpose: FilePurpose | undefined): FileEntry[] {
+/** An entry the browser cannot offer, with the reason shown to the user. */
+interface Unlisted {
+  readonly name: string;
+  readonly reason: string;
+}
+
+/** One entry, or why it is not offered (a dangling link, a FIFO, a vanished file). */
+function entryFor(
+  path: string,
+  name: string,
+  purpose: FilePurpose | undefined,
+): FileEntry | Unlisted {
   let stats: Stats;
   try {
     stats = statSync(path);
-  } catch {
-    return [];
+  } catch (error) {
+    return { name, reason: unreadable(path, error) };
   }
   const dir = stats.isDirectory();
-  if (!dir && !stats.isFile()) return [];
+  if (!dir && !stats.isFile()) return { name, reason: `${specialKind(stats)}, not a file` };
   const isModel = dir && isModelFolder(path);
-  return [
-    {
-      name,
-      path,
-      kind: dir ? 'dir' : 'file',
-      bytes: dir ? 0 : stats.size,
-      isModel,
-      selectable: selectable(purpose, dir, name),
-    },
-  ];
+  return {
+    name,
+    path,
+    kind: dir ? 'dir' : 'file',
+    bytes: dir ? 0 : stats.size,
+    isModel,
+    selectable: selectable(purpose, dir, name),
+  };
+}
+
+/** Why `path` could not be stat'ed, in words. */
+function unreadable(path: string, error: unknown): string {
+  const code = errorCode(error);
+  let link = false;
+  try {
+    link = lstatSync(path).isSymbolicLink();
+  } catch {
+    // gone since readdir: reported as such below
+  }
+  if (link && code === 'ENOENT') return 'a link to something that does not exist';
+  if (link && code === 'ELOOP') return 'a link that loops back on itself';
+  if (code === 'ENOENT') return 'removed while the folder was read';
+  if (code === 'EACCES' || code === 'EPERM') return 'not readable (permission denied)';
+  return `cannot be read (${code})`;
+}
+
+function specialKind(stats: Stats): string {
+  if (stats.isFIFO()) return 'a named pipe (FIFO)';
+  if (stats.isSocket()) return 'a socket';
+  if (stats.isCharacterDevice() || stats.isBlockDevice()) return 'a device';
+  return 'a special file';
 }
 
 function selectable(purpose: FilePurpose | undefined, dir: boolean, name: string): boolean {

@@ -21,7 +21,7 @@ import { RunId } from '../../shared/app-api.ts';
 import type { AuditRequest, RunState } from '../../shared/audit.ts';
 import type { TrainingProgress } from '../../shared/training.ts';
 import { listDocumentFiles } from '../../worker/data/documents.ts';
-import { checkAuditRequest } from '../../worker/tasks/audit.ts';
+import { checkAuditRequest } from '../../worker/tasks/audit-inputs.ts';
 import { readManifest } from '../../worker/tasks/run-folder.ts';
 import { resolveConfig } from '../../worker/unlearn/config.ts';
 import { methodNamed } from '../../worker/unlearn/methods/index.ts';

@@ -29,6 +29,11 @@ export const FilesListResponse = z.object({
   path: z.string(),
   parent: z.string().nullable(),
   entries: z.array(FileEntry),
+  /**
+   * What the folder holds but the browser cannot offer, and why: a dangling or looping link, a
+   * FIFO, socket or device, an entry that cannot be read. Hidden (dot) names are not listed here.
+   */
+  unlisted: z.array(z.object({ name: z.string(), reason: z.string() })),
   /** Places to start from: home, workspace, the bundled testbed. */
   roots: z.array(z.object({ label: z.string(), path: z.string() })),
 });

@@ -22,26 +22,10 @@ import { isBlockLinearWeight } from '../model/weight-names.ts';
 import { resolveKeys } from '../model/weights.ts';
 import type { TokenSequence } from '../unlearn/batch.ts';
 import { hasCheckpoint } from '../unlearn/checkpoint.ts';
-import {
-  readConfigFile,
-  resolveConfig,
-  wantsCalibration,
-  type RunConfig,
-} from '../unlearn/config.ts';
-import {
-  CALIBRATED_EPOCH_FACTOR,
-  CALIBRATED_START_LR,
-  needsRetain,
-  type UnlearningMethod,
-} from '../unlearn/method.ts';
-import {
-  calibratedController,
-  lossAttack,
-  type CalibratedController,
-  type ControlAction,
-} from '../unlearn/calibrated.ts';
-import { planBatches } from '../unlearn/schedule.ts';
-import { mulberry32 } from '../data/prng.ts';
+import { readConfigFile, resolveConfig, type RunConfig } from '../unlearn/config.ts';
+import { needsRetain, type UnlearningMethod } from '../unlearn/method.ts';
+import type { ControlAction } from '../unlearn/calibrated.ts';
+import { calibratedConfig, calibrationLog, controllerFor, untrained } from './calibration.ts';
 import { methodNamed } from '../unlearn/methods/index.ts';
 import { CALIBRATION_NEEDED } from '../unlearn/methods/targetnll.ts';
 import { train, type TrainResult } from '../unlearn/trainer.ts';
@@ -195,98 +179,6 @@ export async function readUnlearnInputs(
  * Whether the run checkpoints, decided once the engine is chosen (auto may take wasm for a
  * small model), with the reason for the log; null when it does not.
  */
-/**
- * Resolves `calibrated`: auto is on when there are calibration documents and the config fixes
- * neither lr nor epochs. On, the run starts at the method's calibrated learning rate (unless the
- * config gives one) with CALIBRATED_EPOCH_FACTOR times its epochs as the budget (unless given);
- * calibrated.ts stops it earlier.
- */
-function calibratedConfig(
-  config: RunConfig,
-  raw: Record<string, unknown>,
-  method: UnlearningMethod,
-  calibration: readonly TokenSequence[],
-): RunConfig {
-  if (config.calibrated === 'on' && calibration.length === 0)
-    throw new UserInputError(
-      undefined,
-      'calibrated mode ("calibrated": "on") needs calibration documents: give held-out documents of the same kind with --calibration <path>',
-    );
-  const on = wantsCalibration(config, raw) && calibration.length > 0;
-  if (!on) return { ...config, calibrated: 'off' };
-  return {
-    ...config,
-    calibrated: 'on',
-    lr: 'lr' in raw ? config.lr : (calibratedLrOf(method, config) ?? CALIBRATED_START_LR),
-    epochs: 'epochs' in raw ? config.epochs : config.epochs * CALIBRATED_EPOCH_FACTOR,
-  };
-}
-
-function calibratedLrOf(method: UnlearningMethod, config: RunConfig): number | undefined {
-  const lr = method.calibratedLr;
-  return typeof lr === 'function' ? lr(config) : lr;
-}
-
-/**
- * The loss attack's AUC, forget against calibration sequences, under `referenceFolder` (a model
- * that never saw the forget set): where calibrated mode should stop, instead of 0.5. The model
- * is loaded, scored and freed before training starts.
- */
-export async function referenceTargetAuc(
-  referenceFolder: string,
-  inputs: UnlearnInputs,
-): Promise<number> {
-  const { model } = loadModel(referenceFolder);
-  try {
-    const { forget, calibration, config } = inputs;
-    return (await lossAttack(model, forget, calibration, config.batchSize)).auc;
-  } finally {
-    model.dispose();
-  }
-}
-
-/** At most this many retain sequences are scored at each check of calibrated mode. */
-const RETAIN_PROBE = 64;
-
-/** A seeded sample of the retain sequences for calibrated mode's retain check. */
-function retainProbe(retain: readonly TokenSequence[], seed: number): TokenSequence[] {
-  const random = mulberry32(seed ^ 0x5eed);
-  const order = retain.map((_, i) => i);
-  for (let i = order.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [order[i], order[j]] = [order[j]!, order[i]!];
-  }
-  return order.slice(0, RETAIN_PROBE).map((i) => retain[i]!);
-}
-
-/** Checks twice per epoch (and after the last step). */
-function checkSchedule(config: RunConfig, forget: number, retain: number) {
-  const totalSteps = planBatches(config, forget, retain).totalSteps;
-  const perEpoch = Math.max(1, Math.round(totalSteps / config.epochs));
-  return { totalSteps, checkEvery: Math.max(1, Math.ceil(perEpoch / 2)) };
-}
-
-/** The result of a calibrated run that stopped before its first step. */
-function untrained(config: RunConfig, forget: number, retain: number, reason: string): TrainResult {
-  const { totalSteps } = checkSchedule(config, forget, retain);
-  return {
-    records: [],
-    totalSteps,
-    resumedFrom: 0,
-    cancelled: false,
-    stoppedEarly: { step: 0, reason },
-  };
-}
-
-function calibrationLog(controller: CalibratedController, calibration: readonly TokenSequence[]) {
-  return {
-    targetAuc: controller.targetAuc,
-    checkEvery: controller.checkEvery,
-    calibrationSequences: calibration.length,
-    decisions: [...controller.decisions],
-  };
-}
-
 function checkpointingReason(inputs: UnlearnInputs, backend: string): string | null {
   const { memory, checkpointingForced: forced } = inputs;
   if (forced !== undefined) return forced ? 'NEPENTHE_CHECKPOINTING=on' : null;
@@ -375,19 +267,7 @@ async function unlearnInto(
       ...(calibration.length > 0 ? { calibration } : {}),
       ...(hooks.onProgress ? { onProgress: hooks.onProgress } : {}),
     });
-    const controller =
-      config.calibrated === 'on'
-        ? calibratedController({
-            model,
-            trainable: run.trainable,
-            forget,
-            calibration,
-            retainProbe: retainProbe(retain, config.seed),
-            batchSize: config.batchSize,
-            ...checkSchedule(config, forget.length, retain.length),
-            ...(inputs.targetAuc === undefined ? {} : { targetAuc: inputs.targetAuc }),
-          })
-        : undefined;
+    const controller = controllerFor(model, run, inputs);
     try {
       let opening: ControlAction | undefined;
       if (controller) {
