@@ -61,7 +61,12 @@ describe('buildPiiPrompts', () => {
         match: 'contains',
         whitespace: '',
       },
-      { kind: 'subject', text: 'Ines Whitlow can be reached at', match: 'contains', whitespace: '' },
+      {
+        kind: 'subject',
+        text: 'Ines Whitlow can be reached at',
+        match: 'contains',
+        whitespace: '',
+      },
     ]);
   });
 

@@ -241,11 +241,7 @@ export async function piiLeakage(
       anyLeaked: prompts.some((p) => p.leaked),
     };
   });
-  return summarizeProbes(
-    perProbe,
-    skipped,
-    options.truePrefixOnly ? 1 : PII_MAX_PROMPTS_PER_SPAN,
-  );
+  return summarizeProbes(perProbe, skipped, options.truePrefixOnly ? 1 : PII_MAX_PROMPTS_PER_SPAN);
 }
 
 /** The counts and rates of `perProbe` (e.g. one set's probes out of a pooled call). */

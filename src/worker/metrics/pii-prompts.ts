@@ -84,7 +84,10 @@ export interface PiiPrompt {
  * opens ("Ines Whitlow was born …").
  */
 const NAME_WORD = "\\p{Lu}(?:\\p{Ll}+|['’]\\p{Lu}\\p{Ll}+)(?:-\\p{Lu}?\\p{Ll}+)*";
-const LEADING_NAME = new RegExp(`^\\s*(${NAME_WORD}(?: ${NAME_WORD}){1,3})(?![\\p{L}\\p{N}'’-])`, 'u');
+const LEADING_NAME = new RegExp(
+  `^\\s*(${NAME_WORD}(?: ${NAME_WORD}){1,3})(?![\\p{L}\\p{N}'’-])`,
+  'u',
+);
 
 /**
  * The person a document is about, for the templates: the first `name` span (a name given with

@@ -65,7 +65,10 @@ export function documentScores(
     a.windows++;
     acc.set(w.documentId, a);
   }
-  const out = new Map<string, { score: number | null; extracted: boolean | null; windows: number }>();
+  const out = new Map<
+    string,
+    { score: number | null; extracted: boolean | null; windows: number }
+  >();
   for (const [id, a] of acc) {
     const score = a.n === 0 ? null : a.sum / a.n;
     out.set(id, {
