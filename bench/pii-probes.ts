@@ -1,7 +1,8 @@
 /**
  * Cost of the multi-prompt PII probes on the testbed (docs/metrics.md "Stronger PII probes"):
- * `piiLeakage` over forget10 + holdout (as the pii family pools them), true prefix only against
- * all prompts, on the wasm backend, each timed `--repeats` times after one untimed warm-up.
+ * `piiLeakage` as the eval ran it before (forget10 only, true prefix only) against now (forget10
+ * + holdout pooled as the pii family does, every prompt), and the true prefix alone over both
+ * sets; wasm backend, each timed `--repeats` times after one untimed warm-up.
  *
  *   node --import tsx bench/pii-probes.ts [--model model|reference] [--repeats 3]
  */
@@ -21,19 +22,27 @@ const { values } = parseArgs({
   },
 });
 const testbed = (p: string) => fileURLToPath(new URL(`../resources/testbed/${p}`, import.meta.url));
-const texts = ['forget10', 'holdout'].flatMap((set) =>
-  readFileSync(testbed(`corpus/${set}.jsonl`), 'utf8')
-    .split('\n')
-    .filter((line) => line.trim() !== '')
-    .map((line) => (JSON.parse(line) as { text: string }).text),
-);
+const read = (sets: string[]) =>
+  sets.flatMap((set) =>
+    readFileSync(testbed(`corpus/${set}.jsonl`), 'utf8')
+      .split('\n')
+      .filter((line) => line.trim() !== '')
+      .map((line) => (JSON.parse(line) as { text: string }).text),
+  );
+const forget = read(['forget10']);
+const both = read(['forget10', 'holdout']);
 
 await selectBackend('wasm');
 const folder = testbed(values.model);
 const { model } = loadModel(folder);
 const tokenizer = loadTokenizer(folder);
 const repeats = Number(values.repeats);
-for (const truePrefixOnly of [true, false]) {
+const cases = [
+  { label: 'before: forget, true prefix', texts: forget, truePrefixOnly: true },
+  { label: 'forget + holdout, true prefix', texts: both, truePrefixOnly: true },
+  { label: 'now: forget + holdout, all prompts', texts: both, truePrefixOnly: false },
+];
+for (const { label, texts, truePrefixOnly } of cases) {
   await piiLeakage(model, tokenizer, texts, { truePrefixOnly });
   const times: number[] = [];
   let prompts = 0;
@@ -46,7 +55,7 @@ for (const truePrefixOnly of [true, false]) {
   console.log(
     JSON.stringify({
       model: values.model,
-      truePrefixOnly,
+      case: label,
       documents: texts.length,
       prompts,
       seconds: times.map((t) => Number(t.toFixed(3))),

@@ -79,6 +79,8 @@ describe('nepenthe eval', () => {
     expect(report.mia).toBeUndefined();
     expect(report.sets.holdout).toBeUndefined();
     expect(report.skipped.find((s) => s.metric === 'mia')?.reason).toMatch(/--holdout/);
+    expect(report.risk).toBeUndefined();
+    expect(report.skipped.find((s) => s.metric === 'risk')?.reason).toMatch(/--holdout/);
   }, 300_000);
 
   it('with a reference model and QA pairs fills privLeak, forgetQuality and knowledge', async () => {

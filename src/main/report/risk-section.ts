@@ -175,9 +175,9 @@ function promptProbes(l: Layout, run: FinishedRun): void {
   );
   l.table(
     [
-      { header: 'set', width: 55 },
-      { header: 'prompt', width: 215 },
-      { header: 'before', width: 112, align: 'right' },
+      { header: 'set', width: 50 },
+      { header: 'prompt', width: 245 },
+      { header: 'before', width: 100, align: 'right' },
       { header: 'after', align: 'right' },
     ],
     rows,
