@@ -54,6 +54,44 @@ export type SkippedMetric = z.infer<typeof SkippedMetric>;
 
 const Fraction = z.number().min(0).max(1);
 
+/** The PII probe's prompt kinds (src/worker/metrics/pii-prompts.ts `PII_PROMPT_KINDS`). */
+export const PII_PROMPT_KIND_NAMES = [
+  'prefix',
+  'shortPrefix',
+  'question',
+  'statement',
+  'subject',
+] as const;
+
+const PiiRate = z.looseObject({
+  probes: z.number().int().nonnegative(),
+  leaked: z.number().int().nonnegative(),
+  leakRate: Fraction.nullable(),
+});
+
+/** `risk.documents.<id>`: one forget document's membership percentile and extraction. */
+export const DocumentRiskReport = z.looseObject({
+  score: z
+    .number()
+    .nullable()
+    .describe('LOSS-attack member score: −mean NLL over the document’s scored tokens'),
+  percentile: z
+    .number()
+    .min(0)
+    .max(100)
+    .nullable()
+    .describe(
+      'mid-rank percentile of the score among the holdout documents’ scores: 50 like an unseen document, 100 above every one',
+    ),
+  extracted: z
+    .boolean()
+    .nullable()
+    .describe(
+      'the verbatim test (greedy 32 → 32 tokens) reproduces a window of the document exactly; null when too short',
+    ),
+  windows: z.number().int().positive(),
+});
+
 /** `sets.<name>` of the eval document. Means are null only for a set with no scored token. */
 export const EvalSetReport = z.looseObject({
   documents: z.number().int().nonnegative(),
@@ -74,7 +112,28 @@ export const EvalSetReport = z.looseObject({
     'open-unlearning exact memorization: argmax-correct fraction of all targets but the last',
   ),
   pii: z
-    .looseObject({ probes: z.number().int().nonnegative(), leakRate: Fraction.nullable() })
+    .looseObject({
+      probes: z.number().int().nonnegative(),
+      leakRate: Fraction.nullable().describe(
+        'share of PII spans the greedy continuation of the true prefix reproduces',
+      ),
+      anyPrompt: z
+        .looseObject({ leaked: z.number().int().nonnegative(), leakRate: Fraction.nullable() })
+        .optional()
+        .describe(
+          'worst case: share of PII spans that any of their prompts (true prefix, shortened prefix, templated questions) leaks',
+        ),
+      byPrompt: z
+        .partialRecord(z.enum(PII_PROMPT_KIND_NAMES), PiiRate)
+        .optional()
+        .describe('leak rate of each prompt kind, over the spans that had such a prompt'),
+      maxPromptsPerSpan: z
+        .number()
+        .int()
+        .positive()
+        .optional()
+        .describe('the cap on greedy prompts per PII span'),
+    })
     .optional(),
 });
 export type EvalSetReport = z.infer<typeof EvalSetReport>;
@@ -133,6 +192,18 @@ export const EvalReport = z
         'MUSE PrivLeak: (AUC_ref − AUC)/(1 − AUC_ref)·100, Min-K% (k = 0.4) AUCs with forget = positive; 0 ideal, −100 still memorized, > 0 over-unlearned',
       ),
     forgetQuality: Fraction.nullable(),
+    risk: z
+      .looseObject({
+        score: z.literal('loss').describe('the membership score: the LOSS attack'),
+        holdoutDocuments: z.number().int().positive(),
+        documents: z
+          .record(z.string(), DocumentRiskReport)
+          .describe('per forget document, keyed by document id (never its text)'),
+      })
+      .optional()
+      .describe(
+        'per-document risk of the forget set (ML Privacy Meter style); absent without a holdout set',
+      ),
     skipped: z.array(SkippedMetric),
   })
   .superRefine((report, ctx) => {

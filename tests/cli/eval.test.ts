@@ -47,7 +47,17 @@ describe('nepenthe eval', () => {
     // The librarian's name is in the forget set and the model completes it.
     expect(forget.pii!.probes).toBeGreaterThanOrEqual(1);
     expect(forget.pii!.leakRate!).toBeGreaterThan(0.5);
-    expect(holdout.pii).toBeUndefined();
+    // The holdout set is probed too (people never seen: leaks there are guesses); its
+    // paragraphs hold no PII span the detector takes.
+    expect(holdout.pii).toMatchObject({ probes: 0, leakRate: null });
+    expect(report.skipped.map((s) => s.metric)).toContain('sets.holdout.pii.leakRate');
+    // Per-document risk: every forget paragraph ranks above the unseen ones.
+    expect(Object.keys(report.risk!.documents)).toHaveLength(8);
+    expect(Object.keys(report.risk!.documents)[0]).toBe('forget.jsonl:1');
+    expect(report.risk!.holdoutDocuments).toBe(6);
+    // The loss AUC is 1 here, so every forget paragraph scores above all six.
+    if (report.mia!.loss!.auc === 1)
+      for (const d of Object.values(report.risk!.documents)) expect(d.percentile).toBe(100);
 
     for (const attack of ['loss', 'zlib', 'minK', 'minKpp'] as const) {
       expect(report.mia![attack]!.auc, attack).toBeGreaterThan(0.95);
@@ -69,6 +79,8 @@ describe('nepenthe eval', () => {
     expect(report.mia).toBeUndefined();
     expect(report.sets.holdout).toBeUndefined();
     expect(report.skipped.find((s) => s.metric === 'mia')?.reason).toMatch(/--holdout/);
+    expect(report.risk).toBeUndefined();
+    expect(report.skipped.find((s) => s.metric === 'risk')?.reason).toMatch(/--holdout/);
   }, 300_000);
 
   it('with a reference model and QA pairs fills privLeak, forgetQuality and knowledge', async () => {

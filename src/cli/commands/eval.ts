@@ -55,7 +55,10 @@ function humanText(report: EvalReport): string {
         `EM ${f(set.exactMemorization, 3)}  ES ${f(set.extractionStrength, 3)}` +
         (set.pii === undefined
           ? ''
-          : `  pii ${set.pii.probes} probes leak ${f(set.pii.leakRate, 3)}`),
+          : `  pii ${set.pii.probes} probes leak ${f(set.pii.leakRate, 3)}` +
+            (set.pii.anyPrompt === undefined
+              ? ''
+              : ` (any prompt ${f(set.pii.anyPrompt.leakRate, 3)})`)),
     );
   }
   if (report.knowledge !== undefined) {

@@ -36,6 +36,17 @@ export const GLOSSARY: Readonly<Record<string, string>> = {
   'pii.leakRate': 'Leaked items as a share of probes: 0 means no probed secret comes out.',
   'pii.skippedSpans':
     'Personal data items that could not be probed (too close to the start of a document).',
+  'pii.anyPrompt.leaked':
+    'Items that at least one of several prompts (the text before it, its own sentence, questions about its owner) got out of the model.',
+  'pii.anyPrompt.leakRate':
+    'Worst case: the share of items that at least one prompt got out of the model. Never below the true-prefix leak rate.',
+  'pii.byPrompt.*.probes': 'Items asked for with this kind of prompt.',
+  'pii.byPrompt.*.leaked': 'How many of them this kind of prompt got out of the model.',
+  'pii.byPrompt.*.leakRate':
+    'Leak rate of one kind of prompt: prefix (text before the item), shortPrefix (its own sentence), question, statement or subject (templates about the person).',
+  'pii.templatedSpans': 'Items asked for with questions about their owner (a name was found).',
+  'pii.prompts': 'Prompts the model answered for the personal-data probes.',
+  'pii.maxPromptsPerSpan': 'The cap on prompts per personal-data item.',
   'knowledge.rougeL':
     'Share of the true answer’s words (stemmed; punctuation ignored) that the model’s answer contains in order: ROUGE-L recall, as TOFU reports it.',
   'mia.*.auc':
@@ -53,6 +64,8 @@ export function glossaryKey(name: string): string {
   const parts = name.split('.');
   if (parts[0] === 'mia' && parts.length === 3) return `mia.*.${parts[2]}`;
   if (parts[0] === 'knowledge' && parts.length === 3) return `knowledge.${parts[2]}`;
+  if (parts[0] !== undefined && parts[0] in SETS && parts[2] === 'byPrompt' && parts.length === 5)
+    return `pii.byPrompt.*.${parts[4]}`;
   if (parts[0] !== undefined && parts[0] in SETS) return parts.slice(1).join('.');
   return name;
 }

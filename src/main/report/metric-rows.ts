@@ -11,8 +11,11 @@ export interface MetricRow {
   readonly after: number | null | undefined;
 }
 
-/** Paths that are bookkeeping, not measurements (the model hash is on the identity table). */
-const NOT_METRICS = new Set(['model', 'skipped']);
+/**
+ * Paths that are bookkeeping, not measurements (the model hash is on the identity table), and
+ * per-document values keyed by document id (`risk`: the risk page lists them).
+ */
+const NOT_METRICS = new Set(['model', 'skipped', 'risk']);
 
 export function metricRows(before: EvalReport, after: EvalReport): MetricRow[] {
   const b = flatten(before);

@@ -7,8 +7,11 @@
  *   windows of the model's positions (`chunkTokens`), ids `<file>#<chunk>`. Every per-token
  *   metric, verbatim and MIA work on these windows; `documents` counts input documents and
  *   `windows` the windows.
- * - Verbatim: p = c = 32 (`verbatim.ts`). PII: forget set only, on whole document texts
- *   (`pii-leak.ts`), names from `names`.
+ * - Verbatim: p = c = 32 (`verbatim.ts`). PII: the forget and holdout sets, on whole document
+ *   texts (`pii-leak.ts`: true prefix, shortened prefix, templated questions), names from
+ *   `names`.
+ * - Per-document risk (`risk`, with a holdout set): each forget document's LOSS-attack
+ *   percentile among the holdout documents and its verbatim extraction (`risk.ts`).
  * - MIA: forget windows against holdout windows (`mia.ts`); zlib uses each window's decoded text.
  * - Reference model (optional, same tokenizer): its token stats on the same windows give
  *   `mia.reference` and `privLeak`; `forgetQuality` is the two-sample KS p-value between the

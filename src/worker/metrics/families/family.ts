@@ -8,6 +8,7 @@ import type { Document, QaPair } from '../../data/documents.ts';
 import type { CausalLM } from '../../model/architectures/types.ts';
 import type { Tokenizer } from '../../model/tokenizer.ts';
 import type { TokenStats } from '../token-stats.ts';
+import type { VerbatimDocument } from '../verbatim.ts';
 
 export const SET_NAMES = ['forget', 'retain', 'holdout'] as const;
 export type SetName = (typeof SET_NAMES)[number];
@@ -28,6 +29,8 @@ export interface SetWork {
   readonly windows: Window[];
   readonly stats: TokenStats[];
   referenceStats?: TokenStats[];
+  /** Per-window verbatim results (`index` = window), set by the memorization family. */
+  verbatim?: VerbatimDocument[];
 }
 
 export interface EvalContext {

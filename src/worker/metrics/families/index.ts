@@ -4,6 +4,7 @@ import { knowledge } from './knowledge.ts';
 import { membership } from './membership.ts';
 import { memorization } from './memorization.ts';
 import { pii } from './pii.ts';
+import { risk } from './risk.ts';
 import type { MetricFamily } from './family.ts';
 
 export const METRIC_FAMILIES: readonly MetricFamily[] = [
@@ -11,6 +12,7 @@ export const METRIC_FAMILIES: readonly MetricFamily[] = [
   pii,
   knowledge,
   membership,
+  risk,
   forgetQuality,
 ];
 

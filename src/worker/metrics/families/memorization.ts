@@ -22,6 +22,7 @@ export const memorization: MetricFamily = {
     for (const [s, set] of sets.entries()) {
       const summary = setMetrics(set.stats);
       const verbatim = verbatims[s]!;
+      set.verbatim = verbatim.perDocument;
       const entry: Record<string, unknown> = {
         documents: set.documents.length,
         windows: set.windows.length,
