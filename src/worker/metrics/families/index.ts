@@ -4,14 +4,19 @@ import { knowledge } from './knowledge.ts';
 import { membership } from './membership.ts';
 import { memorization } from './memorization.ts';
 import { pii } from './pii.ts';
+import { truthRatioFamily } from './truth-ratio.ts';
+import { knowMem, modelUtility } from './utility.ts';
 import type { MetricFamily } from './family.ts';
 
 export const METRIC_FAMILIES: readonly MetricFamily[] = [
   memorization,
   pii,
   knowledge,
+  knowMem,
+  truthRatioFamily,
   membership,
   forgetQuality,
+  modelUtility,
 ];
 
 export * from './family.ts';
