@@ -91,9 +91,9 @@ describe('TOFU truth ratio (locuslab/tofu evaluate_util.py, aggregate_eval_stat.
         c.perturbed.map((s) => s.averageLoss),
       ),
     );
-    expect(Math.abs(truthRatioForgetStatistic(ratios) - golden.truthRatio.forgetTruthRatio)).toBeLessThan(
-      1e-9,
-    );
+    expect(
+      Math.abs(truthRatioForgetStatistic(ratios) - golden.truthRatio.forgetTruthRatio),
+    ).toBeLessThan(1e-9);
     expect(
       Math.abs(truthRatioUtilityStatistic(ratios) - golden.truthRatio.utilityTruthRatio),
     ).toBeLessThan(1e-9);
