@@ -18,7 +18,7 @@ const NOT_METRICS = new Set(['model', 'skipped', 'forgetQualityDefinition']);
  * The row name of `forgetQuality`: plain for TOFU's truth-ratio test, marked when the document
  * says it is the mean-NLL fallback (docs/metrics.md "Forget Quality").
  */
-export const FORGET_QUALITY_FALLBACK_ROW = 'forgetQuality (fallback: mean-NLL KS)';
+export const FORGET_QUALITY_FALLBACK_ROW = 'forgetQuality(fallback:meanNLL)';
 
 function forgetQualityRow(report: EvalReport): string {
   return report.forgetQualityDefinition === 'mean-nll-fallback'

@@ -15,14 +15,7 @@ import { mulberry32 } from '../prng.ts';
 import { qaPairs, type QaPair } from './documents.ts';
 import { dateOfBirthFor, ibanFor, nationalIdFor, phoneFor, type Random } from './identifiers.ts';
 import type { TestbedPerson } from './people.ts';
-import {
-  CODAS,
-  CONDITIONS,
-  EMPLOYER_KINDS,
-  ONSETS,
-  STREET_KINDS,
-  VOWELS,
-} from './vocabulary.ts';
+import { CODAS, CONDITIONS, EMPLOYER_KINDS, ONSETS, STREET_KINDS, VOWELS } from './vocabulary.ts';
 
 /** False answers per question (TOFU's forget sets have five). */
 export const PERTURBED_ANSWERS = 5;

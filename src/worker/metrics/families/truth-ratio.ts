@@ -108,11 +108,10 @@ async function lossesUnder(
 
 export const truthRatioFamily: MetricFamily = {
   name: 'truthRatio',
-  needs: [
-    { input: 'qa', skipped: [{ metric: 'truthRatio', reason: 'no QA pairs (--qa) given' }] },
-  ],
+  needs: [{ input: 'qa', skipped: [{ metric: 'truthRatio', reason: 'no QA pairs (--qa) given' }] }],
   async run({ model, tokenizer, qa, referenceModel, report, skipped, progress }) {
-    const limitOf = (m: CausalLM) => Math.min(m.spec.maxPositions, m.spec.slidingWindow ?? Infinity);
+    const limitOf = (m: CausalLM) =>
+      Math.min(m.spec.maxPositions, m.spec.slidingWindow ?? Infinity);
     const limit = Math.min(
       limitOf(model),
       referenceModel === undefined ? Infinity : limitOf(referenceModel),

@@ -73,7 +73,10 @@ export const knowMem: MetricFamily = {
           : [],
       );
       if (scores.length > 0)
-        result[set] = { rougeL: scores.reduce((a, b) => a + b, 0) / scores.length, pairs: scores.length };
+        result[set] = {
+          rougeL: scores.reduce((a, b) => a + b, 0) / scores.length,
+          pairs: scores.length,
+        };
     }
     report.knowMem = result;
   },
