@@ -6,6 +6,11 @@
  * losses, the measured memorization and the sha256 of every file.
  *
  *   npm run testbed [-- --out <dir>]          (default resources/testbed; wasm backend)
+ *   npm run testbed -- --qa-only [--out <dir>]
+ *
+ * `--qa-only` rewrites only qa/*.jsonl (question, answer and TOFU's paraphrased_answer and
+ * perturbed_answers, `qaRecords`) and their sha256 in an existing manifest.json: the weights,
+ * the tokenizer (trained on question + answer only) and every other file stay as they are.
  *
  * Deterministic by construction (seeded data, init and shuffles; single-threaded wasm); the
  * manifest holds no timestamps, so a rebuild can be checked file by file against it.
@@ -20,9 +25,11 @@ import {
   SPLIT_NAMES,
   biography,
   qaPairs,
+  qaRecords,
   qaText,
   testbedSplits,
   type TestbedPerson,
+  type TestbedSplits,
 } from '../src/worker/data/testbed/index.ts';
 import { trainToMemorize, type TrainResult } from '../src/worker/data/testbed/train.ts';
 import { selectBackend } from '../src/worker/engine/backend.ts';
@@ -166,13 +173,41 @@ function sha256Tree(root: string, dir = root): Record<string, string> {
   return hashes;
 }
 
+const QA_SPLITS = ['forget10', 'retain', 'holdout'] as const;
+
+const splitsOfRecipe = (): TestbedSplits =>
+  testbedSplits({ seed: TESTBED.seed, people: TESTBED.people, holdout: TESTBED.holdout });
+
+/** qa/<split>.jsonl: the QA pairs with their TOFU probe answers, one JSON object a line. */
+function writeQaFiles(dir: string, splits: TestbedSplits): void {
+  const everyone = [...splits.forget10, ...splits.retain, ...splits.holdout];
+  for (const name of QA_SPLITS) {
+    const rows = splits[name].flatMap((p) => qaRecords(p, everyone, TESTBED.seed));
+    writeFileSync(join(dir, 'qa', `${name}.jsonl`), jsonl(rows));
+  }
+}
+
+/** `--qa-only`: rewrite the QA files of an existing testbed and their manifest hashes. */
+export function rewriteTestbedQa(outDir: string): void {
+  const manifestPath = join(outDir, 'manifest.json');
+  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as {
+    files: Record<string, string>;
+  };
+  writeQaFiles(outDir, splitsOfRecipe());
+  for (const name of QA_SPLITS) {
+    const file = `qa/${name}.jsonl`;
+    if (!(file in manifest.files)) throw new Error(`${manifestPath} has no entry for ${file}`);
+    manifest.files[file] = createHash('sha256')
+      .update(readFileSync(join(outDir, file)))
+      .digest('hex');
+  }
+  writeFileSync(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
+  log(`rewrote ${QA_SPLITS.map((n) => `qa/${n}.jsonl`).join(', ')} and their hashes in ${outDir}`);
+}
+
 export async function makeTestbed(outDir: string): Promise<void> {
   const started = performance.now();
-  const splits = testbedSplits({
-    seed: TESTBED.seed,
-    people: TESTBED.people,
-    holdout: TESTBED.holdout,
-  });
+  const splits = splitsOfRecipe();
   const partial = `${outDir}.partial`;
   rmSync(partial, { recursive: true, force: true });
   for (const sub of ['corpus', 'qa', 'model', 'reference']) {
@@ -182,9 +217,7 @@ export async function makeTestbed(outDir: string): Promise<void> {
     const rows = splits[name].map((p) => ({ text: biography(p) }));
     writeFileSync(join(partial, 'corpus', `${name}.jsonl`), jsonl(rows));
   }
-  for (const name of ['forget10', 'retain', 'holdout'] as const) {
-    writeFileSync(join(partial, 'qa', `${name}.jsonl`), jsonl(splits[name].flatMap(qaPairs)));
-  }
+  writeQaFiles(partial, splits);
 
   // The tokenizer sees everyone, holdout included (as a pretrained tokenizer would): whether a
   // person's name is a single token then says nothing about whether the model trained on them.
@@ -267,4 +300,6 @@ export async function makeTestbed(outDir: string): Promise<void> {
 }
 
 const outIndex = process.argv.indexOf('--out');
-await makeTestbed(resolve(outIndex >= 0 ? process.argv[outIndex + 1]! : TESTBED_DIR));
+const out = resolve(outIndex >= 0 ? process.argv[outIndex + 1]! : TESTBED_DIR);
+if (process.argv.includes('--qa-only')) rewriteTestbedQa(out);
+else await makeTestbed(out);

@@ -146,6 +146,27 @@ export const MiaAttackReport = z.looseObject({
   ),
 });
 
+export const KnowMemSet = z.looseObject({
+  rougeL: Fraction.describe('mean ROUGE-L F1 (rouge_score tokens, no stemming), MUSE KnowMem'),
+  pairs: z.number().int().positive(),
+});
+
+export const TruthRatioSet = z.looseObject({
+  questions: z.number().int().positive(),
+  answerProbability: Fraction.nullable().describe(
+    'TOFU "Prob.": mean over questions of P(answer | question)^(1/len), answer tokens and EOS',
+  ),
+  probed: z
+    .number()
+    .int()
+    .nonnegative()
+    .describe('questions with paraphrased_answer and perturbed_answers'),
+  statistic: Fraction.optional().describe(
+    'TOFU "Truth Ratio": forget mean min(R, 1/R) (1 = cannot tell true from false); retain/holdout mean max(0, 1 − R)',
+  ),
+  meanRatio: z.number().nonnegative().optional().describe('mean of R'),
+});
+
 /**
  * `eval --json`, the metrics document (DESIGN.md §5). The forget set is always there; a metric
  * whose inputs were not given (or that could not be computed) is absent — or null for
@@ -174,6 +195,52 @@ export const EvalReport = z
           .optional(),
       })
       .optional(),
+    knowMem: z
+      .looseObject({
+        forget: KnowMemSet.optional(),
+        retain: KnowMemSet.optional(),
+      })
+      .optional()
+      .describe(
+        'MUSE KnowMem (metrics/knowmem.py): ROUGE-L F1, unstemmed, of greedy answers to "Question: …\\nAnswer: " (zero-shot), as a fraction (MUSE ×100)',
+      ),
+    truthRatio: z
+      .looseObject({
+        forget: TruthRatioSet.extend({
+          ratios: z
+            .array(z.number().nonnegative())
+            .optional()
+            .describe('per-question truth ratios R of the model: the KS test sample'),
+          referenceRatios: z
+            .array(z.number().nonnegative())
+            .optional()
+            .describe('the same under the reference model (--reference): the other KS sample'),
+          referenceStatistic: Fraction.optional().describe(
+            'the reference model’s mean min(R, 1/R) on the same questions',
+          ),
+        }).optional(),
+        retain: TruthRatioSet.optional(),
+        holdout: TruthRatioSet.optional(),
+      })
+      .optional()
+      .describe(
+        'TOFU truth ratio R = P̃(perturbed)/P̃(paraphrased), P̃ = P^(1/len), perturbed losses averaged as TOFU’s code (geometric mean); needs paraphrased_answer and perturbed_answers',
+      ),
+    modelUtility: z
+      .looseObject({
+        value: Fraction.describe(
+          'TOFU model utility: harmonic mean of the components (scipy hmean; 0 if one is 0)',
+        ),
+        components: z.looseObject({
+          answerProbability: Fraction.describe('retain mean P(answer | question)^(1/len)'),
+          rougeLRecall: Fraction.describe('retain knowledge.rougeL (ROUGE-L recall, stemmed)'),
+          truthRatio: Fraction.describe('retain mean max(0, 1 − R)'),
+        }),
+        sets: z
+          .array(z.string())
+          .describe('the QA sets whose components enter (TOFU: retain, real authors, world facts)'),
+      })
+      .optional(),
     mia: z
       .looseObject({
         loss: MiaAttackReport.optional(),
@@ -191,7 +258,16 @@ export const EvalReport = z
       .describe(
         'MUSE PrivLeak: (AUC_ref − AUC)/(1 − AUC_ref)·100, Min-K% (k = 0.4) AUCs with forget = positive; 0 ideal, −100 still memorized, > 0 over-unlearned',
       ),
-    forgetQuality: Fraction.nullable(),
+    forgetQuality: Fraction.nullable().describe(
+      'two-sample KS p-value; forgetQualityDefinition says between what (1 = indistinguishable from the reference)',
+    ),
+    forgetQualityDefinition: z
+      .enum(['tofu-truth-ratio', 'mean-nll-fallback'])
+      .nullable()
+      .optional()
+      .describe(
+        'tofu-truth-ratio: KS between the forget truth ratios of model and reference (TOFU); mean-nll-fallback: KS between per-window mean NLLs on the forget documents, used when the QA pairs lack paraphrased/perturbed answers; null without forget quality (absent in documents before issue 16)',
+      ),
     risk: z
       .looseObject({
         score: z.literal('loss').describe('the membership score: the LOSS attack'),

@@ -4,11 +4,15 @@
  * same recipe. Against that reference the model's forget set must stand out (PrivLeak −100 in
  * MUSE's convention, Forget Quality a tiny KS p-value, extraction strength high on forget and
  * low on holdout), while the reference measured against itself is the ideal (PrivLeak 0,
- * Forget Quality 1).
+ * Forget Quality 1). Forget Quality is TOFU's truth-ratio test when the QA probes
+ * (resources/testbed/qa, with paraphrased and perturbed answers) are given, the labelled
+ * mean-NLL fallback otherwise.
  */
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { EvalReport } from '../../src/shared/contracts.ts';
+import { ks2Sample } from '../../src/worker/metrics/formulas/ks.ts';
+import { harmonicMean } from '../../src/worker/metrics/formulas/truth-ratio.ts';
 import { runCli } from './run-cli.ts';
 
 const testbed = (p: string) =>
@@ -16,7 +20,7 @@ const testbed = (p: string) =>
 const MODEL = testbed('model');
 const REFERENCE = testbed('reference');
 
-async function evalJson(model: string, reference: string): Promise<EvalReport> {
+async function evalJson(model: string, reference: string, qa = false): Promise<EvalReport> {
   const { code, stdout, stderr } = await runCli([
     'eval',
     model,
@@ -29,6 +33,7 @@ async function evalJson(model: string, reference: string): Promise<EvalReport> {
     testbed('corpus/holdout.jsonl'),
     '--reference',
     reference,
+    ...(qa ? ['--qa', testbed('qa')] : []),
   ]);
   expect(code, stderr).toBe(0);
   return EvalReport.parse(JSON.parse(stdout));
@@ -51,10 +56,41 @@ describe('nepenthe eval against the testbed reference model', () => {
     // definition gave 0 and 0.
     expect(report.sets.forget!.extractionStrength!).toBeGreaterThan(0.8);
     expect(report.sets.holdout!.extractionStrength!).toBeLessThan(0.05);
-    // 10 forget documents, NLL distributions fully separated: the exact two-sided KS p-value
-    // is 2 / C(20, 10) ≈ 1.1e-5.
+    // Without QA probes Forget Quality is the labelled fallback: 10 forget documents, NLL
+    // distributions fully separated, the exact two-sided KS p-value 2 / C(20, 10) ≈ 1.1e-5.
+    expect(report.forgetQualityDefinition).toBe('mean-nll-fallback');
     expect(report.forgetQuality).not.toBeNull();
     expect(report.forgetQuality!).toBeLessThan(1e-3);
+    expect(report.truthRatio).toBeUndefined();
+  }, 300_000);
+
+  it('with the QA probes: TOFU forget quality (truth-ratio KS) near 0, model utility', async () => {
+    const report = await evalJson(MODEL, REFERENCE, true);
+    expect(report.forgetQualityDefinition).toBe('tofu-truth-ratio');
+    const forget = report.truthRatio!.forget!;
+    expect(forget.questions).toBe(80); // forget10's 10 people × 8 questions
+    expect(forget.ratios).toHaveLength(80);
+    expect(forget.referenceRatios).toHaveLength(80);
+    expect(report.forgetQuality!).toBeGreaterThanOrEqual(0);
+    expect(report.forgetQuality!).toBeLessThanOrEqual(1);
+    // Measured 1.8e-11: the model prefers the true forget facts (mean R 0.64, min R 0.07) far
+    // more often than the reference, which never saw them.
+    expect(report.forgetQuality!).toBeLessThan(1e-3);
+    expect(report.forgetQuality).toBe(ks2Sample(forget.ratios!, forget.referenceRatios!).pValue);
+    expect(report.truthRatio!.retain!.probed).toBe(720);
+    expect(report.truthRatio!.holdout!.probed).toBe(160);
+    const utility = report.modelUtility!;
+    expect(utility.sets).toEqual(['retain']);
+    expect(utility.value).toBeCloseTo(
+      harmonicMean([
+        utility.components.answerProbability,
+        utility.components.rougeLRecall,
+        utility.components.truthRatio,
+      ]),
+      15,
+    );
+    expect(utility.components.rougeLRecall).toBe(report.knowledge!.retain!.rougeL);
+    expect(report.knowMem!.retain!.pairs).toBe(720);
   }, 300_000);
 
   it('the reference against itself: PrivLeak 0, forget quality 1', async () => {
@@ -62,6 +98,18 @@ describe('nepenthe eval against the testbed reference model', () => {
     expect(report.sets.forget!.verbatim.exactRate).toBe(0);
     expect(report.privLeak).toBe(0);
     expect(report.mia!.loss!.referenceAuc).toBe(report.mia!.loss!.auc);
+    expect(report.forgetQuality).toBe(1);
+    expect(report.forgetQualityDefinition).toBe('mean-nll-fallback');
+  }, 300_000);
+
+  it('the reference against itself with the QA probes: TOFU forget quality 1', async () => {
+    const report = await evalJson(REFERENCE, REFERENCE, true);
+    expect(report.forgetQualityDefinition).toBe('tofu-truth-ratio');
+    // Same model, same sequences, batched differently: equal up to float32 rounding. Any D the
+    // rounding can open between paired values is 1/80, for which the exact p-value is 1.
+    const { ratios, referenceRatios } = report.truthRatio!.forget!;
+    expect(referenceRatios).toHaveLength(ratios!.length);
+    referenceRatios!.forEach((r, i) => expect(Math.abs(r / ratios![i]! - 1)).toBeLessThan(1e-5));
     expect(report.forgetQuality).toBe(1);
   }, 300_000);
 });

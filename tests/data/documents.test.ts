@@ -132,6 +132,37 @@ describe('readQaPairs', () => {
     }
   });
 
+  it('reads TOFU’s optional paraphrased_answer and perturbed_answers; absent ones stay absent', async () => {
+    const path = write(
+      'qa.jsonl',
+      '{"question":"Q1","answer":"A1","paraphrased_answer":"P1","perturbed_answers":["F1","F2"]}\n' +
+        '{"question":"Q2","answer":"A2"}\n{"question":"Q3","answer":"A3","paraphrased_answer":"P3"}\n',
+    );
+    expect(await readQaPairs(path)).toEqual([
+      {
+        id: 'qa.jsonl:1',
+        question: 'Q1',
+        answer: 'A1',
+        paraphrasedAnswer: 'P1',
+        perturbedAnswers: ['F1', 'F2'],
+      },
+      { id: 'qa.jsonl:2', question: 'Q2', answer: 'A2' },
+      { id: 'qa.jsonl:3', question: 'Q3', answer: 'A3', paraphrasedAnswer: 'P3' },
+    ]);
+  });
+
+  it('names the line and field of malformed probe answers', async () => {
+    for (const [line, field] of [
+      ['{"question":"Q","answer":"A","perturbed_answers":"F"}', 'perturbed_answers'],
+      ['{"question":"Q","answer":"A","perturbed_answers":[]}', 'perturbed_answers'],
+      ['{"question":"Q","answer":"A","perturbed_answers":["F"," "]}', 'perturbed_answers.1'],
+      ['{"question":"Q","answer":"A","paraphrased_answer":7}', 'paraphrased_answer'],
+    ] as const) {
+      const error = await inputError(readQaPairs(write('qa.jsonl', `${line}\n`)));
+      expect(error.message, line).toContain(`line 1: "${field}"`);
+    }
+  });
+
   it('names the line of a record without a question', async () => {
     const error = await inputError(readQaPairs(write('qa.jsonl', '{"text":"not qa"}\n')));
     expect(error.message).toContain('line 1 has no string "question"');

@@ -13,7 +13,9 @@ import { detectPii, ibanChecksumValid } from '../../src/worker/data/pii.ts';
 import {
   biography,
   generatePeople,
+  PERTURBED_ANSWERS,
   qaPairs,
+  qaRecords,
   testbedSplits,
   type TestbedPerson,
 } from '../../src/worker/data/testbed/index.ts';
@@ -75,6 +77,63 @@ describe('testbed people and splits', () => {
         expect(found, `${expected} in ${biography(p)}`).toContain(expected);
       }
       for (const qa of qaPairs(p)) expect(biography(p)).toContain(qa.answer);
+    }
+  });
+});
+
+describe('testbed QA probe answers (TOFU paraphrased_answer, perturbed_answers)', () => {
+  const s = testbedSplits({ seed: manifest.seed });
+  const everyone = [...s.forget10, ...s.retain, ...s.holdout];
+  const records = (seed: number) => everyone.flatMap((p) => qaRecords(p, everyone, seed));
+
+  it('are deterministic from the seed, and another seed gives other false answers', () => {
+    expect(JSON.stringify(records(manifest.seed))).toBe(JSON.stringify(records(manifest.seed)));
+    const other = records(manifest.seed + 1);
+    const same = records(manifest.seed).filter(
+      (r, i) => JSON.stringify(r.perturbed_answers) === JSON.stringify(other[i]!.perturbed_answers),
+    );
+    expect(same.length).toBeLessThan(10);
+  });
+
+  it('are well-formed: question/answer unchanged, the fact in one template, false ones distinct', () => {
+    const real = new Set(
+      everyone.flatMap((p) => [p.email, p.phone, p.nationalId, p.iban, p.address, p.employer]),
+    );
+    for (const person of everyone) {
+      const rows = qaRecords(person, everyone, manifest.seed);
+      expect(rows.map(({ question, answer }) => ({ question, answer }))).toEqual(qaPairs(person));
+      for (const row of rows) {
+        expect(row.paraphrased_answer).toContain(row.answer);
+        expect(row.paraphrased_answer).not.toBe(row.answer);
+        expect(row.perturbed_answers).toHaveLength(PERTURBED_ANSWERS);
+        expect(new Set(row.perturbed_answers).size).toBe(PERTURBED_ANSWERS);
+        const [head, tail] = row.paraphrased_answer.split(row.answer) as [string, string];
+        for (const wrong of row.perturbed_answers) {
+          expect(wrong.startsWith(head) && wrong.endsWith(tail), wrong).toBe(true);
+          const value = wrong.slice(head.length, wrong.length - tail.length);
+          expect(value).not.toBe(row.answer);
+          // No false email, phone, id or IBAN is a real person's.
+          expect(real.has(value), wrong).toBe(false);
+          // Same format: the same PII type, detected the same way as the true value.
+          const kinds = (text: string) =>
+            detectPii(text)
+              .map((m) => m.kind)
+              .sort();
+          expect(kinds(value), wrong).toEqual(kinds(row.answer));
+          if (/^GB\d\d /.test(value)) expect(ibanChecksumValid(value.replace(/ /g, ''))).toBe(true);
+        }
+      }
+    }
+  });
+
+  it('are what the shipped QA files hold (make-testbed --qa-only)', () => {
+    for (const name of ['forget10', 'retain', 'holdout'] as const) {
+      const lines = readFileSync(join(TESTBED, 'qa', `${name}.jsonl`), 'utf8')
+        .trim()
+        .split('\n');
+      expect(lines).toEqual(
+        s[name].flatMap((p) => qaRecords(p, everyone, manifest.seed)).map((r) => JSON.stringify(r)),
+      );
     }
   });
 });

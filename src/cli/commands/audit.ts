@@ -174,7 +174,15 @@ function humanText(result: AuditResult): string {
   rows.push(['MIA loss AUC', (r) => r.mia?.loss?.auc, 3]);
   rows.push(['MIA minK AUC', (r) => r.mia?.minK?.auc, 3]);
   rows.push(['privLeak', (r) => r.privLeak, 2]);
-  rows.push(['forgetQuality', (r) => r.forgetQuality, 4]);
+  rows.push([
+    before.forgetQualityDefinition === 'mean-nll-fallback'
+      ? 'forgetQuality (fallback: mean-NLL KS)'
+      : 'forgetQuality',
+    (r) => r.forgetQuality,
+    4,
+  ]);
+  if (before.modelUtility !== undefined)
+    rows.push(['modelUtility (TOFU, retain)', (r) => r.modelUtility?.value, 4]);
 
   const cell = (x: number | null | undefined, digits: number) =>
     (x === null || x === undefined ? '—' : x.toFixed(digits)).padStart(10);

@@ -73,7 +73,29 @@ function humanText(report: EvalReport): string {
       if (r !== undefined) lines.push(`mia ${attack.padEnd(9)} auc ${f(r.auc, 3)}`);
     }
   }
-  lines.push(`privLeak ${f(report.privLeak, 2)}  forgetQuality ${f(report.forgetQuality)}`);
+  if (report.truthRatio !== undefined) {
+    for (const name of ['forget', 'retain', 'holdout'] as const) {
+      const t = report.truthRatio[name];
+      if (t === undefined) continue;
+      lines.push(
+        `truthRatio ${name}: ${name === 'forget' ? 'mean min(R,1/R)' : 'mean max(0,1-R)'} ${f(t.statistic, 3)}  ` +
+          `answer prob ${f(t.answerProbability, 4)}  (${t.probed}/${t.questions} probed)`,
+      );
+    }
+  }
+  if (report.knowMem !== undefined) {
+    for (const name of ['forget', 'retain'] as const) {
+      const k = report.knowMem[name];
+      if (k !== undefined) lines.push(`knowMem ${name}: rougeL F1 ${f(k.rougeL, 3)}`);
+    }
+  }
+  if (report.modelUtility !== undefined)
+    lines.push(`modelUtility ${f(report.modelUtility.value)} (TOFU, retain set only)`);
+  const fqLabel =
+    report.forgetQualityDefinition === 'mean-nll-fallback'
+      ? 'forgetQuality (fallback: mean-NLL KS)'
+      : 'forgetQuality';
+  lines.push(`privLeak ${f(report.privLeak, 2)}  ${fqLabel} ${f(report.forgetQuality)}`);
   for (const s of report.skipped) lines.push(`skipped ${s.metric}: ${s.reason}`);
   return lines.join('\n');
 }

@@ -56,7 +56,27 @@ export const GLOSSARY: Readonly<Record<string, string>> = {
   privLeak:
     'PrivLeak (MUSE’s convention): how much better the Min-K% attack tells forget documents from holdout ones than it does on the reference model, as a percentage of the reference’s room for improvement. 0 is ideal; −100 means the forget set is still recognised as well as possible; positive values mean over-unlearning (the forget set looks less familiar than to a model that never saw it).',
   forgetQuality:
-    'Forget Quality: a statistical test (p-value) of whether the unlearned model treats the forget set like the reference model does. Higher is better.',
+    'Forget Quality (TOFU): a statistical test (KS p-value) of whether the model tells true from false answers about the forget set (truth ratio) the way the reference model does. 1: indistinguishable; higher is better.',
+  'forgetQuality(fallback:meanNLL)':
+    'Forget Quality, fallback definition (the QA pairs had no paraphrased and perturbed answers): a KS p-value of whether the model’s per-token loss on the forget documents is distributed as the reference model’s. Not comparable with TOFU’s numbers. Higher is better.',
+  'truthRatio.*.statistic':
+    'TOFU truth ratio: how much more likely the model finds the true answer than same-format false ones. Forget set: 1 means it cannot tell them apart; retain: higher means it still knows.',
+  'truthRatio.*.answerProbability':
+    'Per-token probability of the true answer given the question (TOFU “Prob.”).',
+  'truthRatio.*.questions':
+    'Questions of the set asked for the truth ratio and answer probability.',
+  'truthRatio.*.probed': 'Of them, questions with a paraphrased and perturbed (false) answers.',
+  'truthRatio.*.meanRatio':
+    'Average of the raw truth ratio (false answers’ probability over the true one’s); below 1 the model prefers the truth.',
+  'truthRatio.*.referenceStatistic': 'The forget-set truth ratio of the reference model.',
+  'knowMem.*.pairs': 'Questions the KnowMem test asked.',
+  'modelUtility.components.answerProbability': 'Model utility input: retain answer probability.',
+  'modelUtility.components.rougeLRecall': 'Model utility input: retain answer ROUGE-L recall.',
+  'modelUtility.components.truthRatio': 'Model utility input: retain truth ratio.',
+  'knowMem.*.rougeL':
+    'MUSE KnowMem: word overlap (ROUGE-L F1) of the model’s answers with the true ones.',
+  'modelUtility.value':
+    'TOFU model utility: harmonic mean of retain answer probability, retain answer ROUGE-L and retain truth ratio (only the retain set; TOFU adds real-author and world-fact sets).',
 };
 
 /** The glossary key of a metric path: `forget.verbatim.exactRate` → `verbatim.exactRate`. */
@@ -66,6 +86,8 @@ export function glossaryKey(name: string): string {
   if (parts[0] === 'knowledge' && parts.length === 3) return `knowledge.${parts[2]}`;
   if (parts[0] !== undefined && parts[0] in SETS && parts[2] === 'byPrompt' && parts.length === 5)
     return `pii.byPrompt.*.${parts[4]}`;
+  if ((parts[0] === 'truthRatio' || parts[0] === 'knowMem') && parts.length === 3)
+    return `${parts[0]}.*.${parts[2]}`;
   if (parts[0] !== undefined && parts[0] in SETS) return parts.slice(1).join('.');
   return name;
 }

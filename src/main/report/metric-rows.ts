@@ -15,7 +15,19 @@ export interface MetricRow {
  * Paths that are bookkeeping, not measurements (the model hash is on the identity table), and
  * per-document values keyed by document id (`risk`: the risk page lists them).
  */
-const NOT_METRICS = new Set(['model', 'skipped', 'risk']);
+const NOT_METRICS = new Set(['model', 'skipped', 'risk', 'forgetQualityDefinition']);
+
+/**
+ * The row name of `forgetQuality`: plain for TOFU's truth-ratio test, marked when the document
+ * says it is the mean-NLL fallback (docs/metrics.md "Forget Quality").
+ */
+export const FORGET_QUALITY_FALLBACK_ROW = 'forgetQuality(fallback:meanNLL)';
+
+function forgetQualityRow(report: EvalReport): string {
+  return report.forgetQualityDefinition === 'mean-nll-fallback'
+    ? FORGET_QUALITY_FALLBACK_ROW
+    : 'forgetQuality';
+}
 
 export function metricRows(before: EvalReport, after: EvalReport): MetricRow[] {
   const b = flatten(before);
@@ -38,7 +50,7 @@ export function flatten(report: EvalReport): Map<string, number | null> {
   };
   for (const [key, value] of Object.entries(report)) {
     if (NOT_METRICS.has(key)) continue;
-    walk(value, key === 'sets' ? [] : [key]);
+    walk(value, key === 'sets' ? [] : [key === 'forgetQuality' ? forgetQualityRow(report) : key]);
   }
   return out;
 }

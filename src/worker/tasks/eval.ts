@@ -14,8 +14,13 @@
  *   percentile among the holdout documents and its verbatim extraction (`risk.ts`).
  * - MIA: forget windows against holdout windows (`mia.ts`); zlib uses each window's decoded text.
  * - Reference model (optional, same tokenizer): its token stats on the same windows give
- *   `mia.reference` and `privLeak`; `forgetQuality` is the two-sample KS p-value between the
- *   per-window mean NLLs of the model and of the reference on the forget set.
+ *   `mia.reference` and `privLeak`. `forgetQuality` is TOFU's: the two-sample KS p-value between
+ *   the truth ratios of the model and of the reference on the forget QA pairs (`truthRatio`,
+ *   needs `paraphrased_answer` and `perturbed_answers`); without them, the fallback is the KS
+ *   p-value between per-window mean NLLs on the forget documents, and `forgetQualityDefinition`
+ *   says which one was used.
+ * - TOFU truth ratio and answer probability, MUSE KnowMem and TOFU's model utility on the QA
+ *   pairs: families/truth-ratio.ts, families/utility.ts (docs/metrics.md).
  * - Knowledge: for each QA pair, prompt = encode(question + "\n"), greedy decode up to 32 tokens
  *   (stopping at EOS), cut at the first blank line, ROUGE-L recall (stemmed, TOFU) against the
  *   answer; the mean per set. Pairs read from a file whose name starts with "retain" (e.g. a
@@ -132,6 +137,7 @@ export async function evaluateModel(
     ...(inputs.qa === undefined ? {} : { qa: inputs.qa }),
     ...(inputs.names === undefined ? {} : { names: inputs.names }),
     hasReference: present.reference,
+    ...(inputs.reference === undefined ? {} : { referenceModel: inputs.reference.model }),
     report,
     skipped,
     progress,

@@ -14,6 +14,8 @@ export interface MetricDef {
   /** A fraction in [0, 1]: drawn in the before/after bar chart. */
   fraction: boolean;
   read: (report: EvalReport) => number | null;
+  /** The label for this document, when it depends on how the number was computed. */
+  labelFor?: (report: EvalReport) => string;
 }
 
 const num = (value: unknown): number | null =>
@@ -131,10 +133,14 @@ export const METRICS: MetricDef[] = [
     id: 'forgetQuality',
     label: 'Forget quality',
     meaning:
-      'How indistinguishable the model is from one retrained without the forget set; higher is better.',
+      'How indistinguishable the model is from one retrained without the forget set (TOFU: KS test on truth ratios; marked “fallback” when the QA pairs had no perturbed answers and the mean-NLL test was used); higher is better.',
     direction: 'up',
     fraction: false,
     read: (r) => num(r.forgetQuality),
+    labelFor: (r) =>
+      r.forgetQualityDefinition === 'mean-nll-fallback'
+        ? 'Forget quality (fallback: mean-NLL test)'
+        : 'Forget quality',
   },
 ];
 

@@ -3,7 +3,13 @@
  * record has a string `text`, or a `question` and `answer` (a QA pair, read as the question
  * followed by the answer). Ids are `<file>:<line>`, 1-based, so they stay put when other lines
  * are edited.
+ *
+ * A QA record may also carry TOFU's probe fields (`locuslab/tofu` data, as its
+ * `evaluate_util.py` reads them): `paraphrased_answer`, the same fact in other words, and
+ * `perturbed_answers`, same-format false answers. Both are optional; the truth ratio
+ * (docs/metrics.md) needs both.
  */
+import { z } from 'zod';
 import { UserInputError } from '../../../shared/errors.ts';
 import type { Document, DocumentFormat } from './format.ts';
 import { decodeText, requireContent } from './text.ts';
@@ -12,7 +18,25 @@ export interface QaPair {
   readonly id: string;
   readonly question: string;
   readonly answer: string;
+  /** TOFU's `paraphrased_answer`: the answer's fact in other words. */
+  readonly paraphrasedAnswer?: string;
+  /** TOFU's `perturbed_answers`: false answers in the paraphrase's format. */
+  readonly perturbedAnswers?: readonly string[];
 }
+
+const NonBlank = z.string().refine((s) => s.trim() !== '', 'must not be blank');
+
+/** The optional TOFU probe fields of a QA record (other keys are ignored). */
+export const QaProbeFields = z.object({
+  paraphrased_answer: NonBlank.optional().describe(
+    'TOFU paraphrased_answer: the same fact as `answer`, in other words',
+  ),
+  perturbed_answers: z
+    .array(NonBlank)
+    .min(1)
+    .optional()
+    .describe('TOFU perturbed_answers: same-format false answers (truth ratio)'),
+});
 
 interface JsonLine {
   readonly line: number;
@@ -46,7 +70,27 @@ function qaPair({ line, record }: JsonLine, path: string, id: string): QaPair {
       path,
       `line ${line} has a "question" but no string "answer" field; add the answer or remove the line`,
     );
-  return { id: `${id}:${line}`, question, answer };
+  const probes = QaProbeFields.safeParse(record);
+  if (!probes.success) {
+    const issue = probes.error.issues[0]!;
+    throw new UserInputError(
+      path,
+      `line ${line}: "${issue.path.join('.')}" ${issue.message}; it must be ${
+        issue.path[0] === 'perturbed_answers'
+          ? 'a non-empty array of non-blank strings'
+          : 'a non-blank string'
+      } or absent`,
+    );
+  }
+  const { paraphrased_answer: paraphrasedAnswer, perturbed_answers: perturbedAnswers } =
+    probes.data;
+  return {
+    id: `${id}:${line}`,
+    question,
+    answer,
+    ...(paraphrasedAnswer === undefined ? {} : { paraphrasedAnswer }),
+    ...(perturbedAnswers === undefined ? {} : { perturbedAnswers }),
+  };
 }
 
 export const jsonLines: DocumentFormat = {

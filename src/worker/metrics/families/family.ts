@@ -41,6 +41,8 @@ export interface EvalContext {
   readonly qa?: readonly QaPair[];
   readonly names?: readonly string[];
   readonly hasReference: boolean;
+  /** The reference model (same tokenizer), when --reference is given. */
+  readonly referenceModel?: CausalLM;
   /** The document being built; `sets.<name>` entries exist once the memorization family ran. */
   readonly report: Record<string, unknown>;
   readonly skipped: SkippedMetric[];

@@ -5,15 +5,20 @@ import { membership } from './membership.ts';
 import { memorization } from './memorization.ts';
 import { pii } from './pii.ts';
 import { risk } from './risk.ts';
+import { truthRatioFamily } from './truth-ratio.ts';
+import { knowMem, modelUtility } from './utility.ts';
 import type { MetricFamily } from './family.ts';
 
 export const METRIC_FAMILIES: readonly MetricFamily[] = [
   memorization,
   pii,
   knowledge,
+  knowMem,
+  truthRatioFamily,
   membership,
   risk,
   forgetQuality,
+  modelUtility,
 ];
 
 export * from './family.ts';

@@ -5,3 +5,4 @@ export * from './roc.ts';
 export * from './mia-scores.ts';
 export * from './ks.ts';
 export * from './memorization.ts';
+export * from './truth-ratio.ts';
