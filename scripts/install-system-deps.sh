@@ -5,6 +5,7 @@
 #                  Dawn rejects, is not wanted)
 #   poppler-utils  pdfsig / pdftotext for report tests
 #   python3-torch  PyTorch 1.13 for golden fixtures and the benchmark peer (+ OpenBLAS for speed)
+#   python3-nltk   nltk's Porter stemmer for the metric fixtures (tests/fixtures/metrics-standard)
 #   gcc            builds the native CPU kernels (native/, scripts/build-native.mjs)
 #   libopenblas0-pthread  the BLAS those kernels open at run time (and PyTorch's)
 set -euo pipefail
@@ -13,6 +14,7 @@ need=()
 ldconfig -p | grep -q 'libvulkan.so.1 ' || need+=(libvulkan1)
 command -v pdfsig >/dev/null || need+=(poppler-utils)
 /usr/bin/python3 -c 'import torch' 2>/dev/null || need+=(python3-torch)
+/usr/bin/python3 -c 'import nltk' 2>/dev/null || need+=(python3-nltk)
 dpkg -s libopenblas0-pthread >/dev/null 2>&1 || need+=(libopenblas0-pthread)
 command -v cc >/dev/null || need+=(gcc libc6-dev)
 if [ ${#need[@]} -eq 0 ]; then exit 0; fi
