@@ -111,6 +111,14 @@ export const EvalSetReport = z.looseObject({
   exactMemorization: Fraction.nullable().describe(
     'open-unlearning exact memorization: argmax-correct fraction of all targets but the last',
   ),
+  referenceExtractionStrength: Fraction.nullable()
+    .optional()
+    .describe('extractionStrength of the same windows under the reference model (--reference)'),
+  referenceVerbatimExactRate: Fraction.nullable()
+    .optional()
+    .describe(
+      'forget set only: verbatim.exactRate of the same windows under the reference model (--reference), the level the verdict compares with',
+    ),
   pii: z
     .looseObject({
       probes: z.number().int().nonnegative(),

@@ -16,6 +16,10 @@ export const GLOSSARY: Readonly<Record<string, string>> = {
   meanNll:
     'Average surprise of the model at each token (negative log-likelihood). Low: the model expects this text; it rises when text is forgotten.',
   referenceMeanNll: 'The same average surprise, measured on the reference model.',
+  referenceExtractionStrength:
+    'The same extraction strength, measured on the reference model: how much a model that never saw the forget set gives away anyway.',
+  referenceVerbatimExactRate:
+    'The same verbatim exact rate on the forget set, measured on the reference model: the level the verdict compares with.',
   windows: 'How many fixed-length windows the documents were cut into for scoring.',
   scoredWindows: 'How many of those windows had at least one scored token.',
   'verbatim.prefixTokens': 'Length of the prompt given to the model: the start of each document.',

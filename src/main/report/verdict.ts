@@ -1,8 +1,11 @@
 /**
- * The cover page's verdict: each criterion against a configurable threshold, with the numbers.
- * Defaults follow issue 6: forgetting as good as a model that never saw the forget set, a
- * membership-inference attack that does as well as on such a model (the reference model's AUC
- * when one was given; else no better than a coin, marked heuristic), and retained utility kept.
+ * The cover page's verdict: each criterion against a configurable threshold, with the numbers
+ * (docs/report.md "Verdict"). With a reference model — a model that never saw the forget set —
+ * the criteria are relative to it: the forget set reproduced no more than the reference
+ * reproduces it, |PrivLeak| (MUSE) within a bound, and, when the QA pairs allow TOFU's model
+ * utility, at least a fraction of its value before. Without a reference the extraction bound
+ * is absolute and membership is judged against a coin (0.5), both marked heuristic. The retain
+ * set's verbatim recitation must be kept either way.
  */
 import type { EvalReport } from '../../shared/contracts.ts';
 import { formatValue } from './format.ts';
@@ -27,8 +30,15 @@ export interface Thresholds {
    * same documents under it): allowed distance of the model's AUC from the reference's.
    */
   readonly miaReferenceTolerance: number;
+  /**
+   * With a reference model (the metrics carry `privLeak`): the largest |PrivLeak| allowed. MUSE
+   * calls a model good when PrivLeak is near 0; −100 still memorizes, > 0 over-unlearned.
+   */
+  readonly privLeakBound: number;
   /** Retain verbatim exact rate after must be at least this fraction of before. */
   readonly retainKeptFraction: number;
+  /** TOFU model utility after must be at least this fraction of before (when both exist). */
+  readonly utilityKeptFraction: number;
 }
 
 export const DEFAULT_THRESHOLDS: Thresholds = {
@@ -36,10 +46,14 @@ export const DEFAULT_THRESHOLDS: Thresholds = {
   miaTargetAuc: 0.5,
   miaAucTolerance: 0.05,
   miaReferenceTolerance: 0.1,
+  privLeakBound: 30,
   retainKeptFraction: 0.95,
+  utilityKeptFraction: 0.9,
 };
 
 export interface Criterion {
+  /** A stable key (the app's API): forget, mia, retain, utility. */
+  readonly id: 'forget' | 'mia' | 'retain' | 'utility';
   readonly name: string;
   /** What was measured, in words and numbers. */
   readonly measured: string;
@@ -58,26 +72,44 @@ export function judge(before: EvalReport, after: EvalReport, t: Thresholds): Ver
     forgetCriterion(after, t),
     miaCriterion(after, t),
     retainCriterion(before, after, t),
+    ...utilityCriterion(before, after, t),
   ];
   return { pass: criteria.every((c) => c.pass === true), criteria };
 }
 
 function forgetCriterion(after: EvalReport, t: Thresholds): Criterion {
-  const exact = after.sets.forget.verbatim.exactRate;
-  const reference = t.referenceForgetExact ?? 0;
-  const bound = reference + t.forgetExactMargin;
+  const forget = after.sets.forget;
+  const exact = forget.verbatim.exactRate;
+  const measuredReference = forget.referenceVerbatimExactRate ?? undefined;
+  const known =
+    t.referenceForgetExact ?? (measuredReference === null ? undefined : measuredReference);
+  const bound = (known ?? 0) + t.forgetExactMargin;
   return {
-    name: 'Forget set not reproduced verbatim',
-    measured: `forget.verbatim.exactRate after = ${formatValue(exact)}`,
+    id: 'forget',
+    name:
+      known === undefined
+        ? 'Forget set not reproduced verbatim (heuristic: no reference model)'
+        : 'Forget set reproduced no more than by a model that never saw it',
+    measured: `forget.verbatim.exactRate after = ${formatValue(exact)}${known === undefined ? '' : `; reference model ${formatValue(known)}`}`,
     threshold:
-      t.referenceForgetExact === undefined
+      known === undefined
         ? `≤ ${formatValue(bound)}`
-        : `≤ reference ${formatValue(reference)} + ${formatValue(t.forgetExactMargin)} = ${formatValue(bound)}`,
+        : `≤ reference ${formatValue(known)} + ${formatValue(t.forgetExactMargin)} = ${formatValue(bound)}`,
     pass: exact === null ? null : exact <= bound + 1e-12,
   };
 }
 
 function miaCriterion(after: EvalReport, t: Thresholds): Criterion {
+  if (after.privLeak !== null && after.privLeak !== undefined) {
+    const leak = after.privLeak;
+    return {
+      id: 'mia',
+      name: 'Membership inference as for a model that never saw the forget set (PrivLeak)',
+      measured: `privLeak after = ${formatValue(leak)} (Min-K% AUC ${formatValue(after.mia?.minK?.auc)}; reference model ${formatValue(after.mia?.minK?.referenceAuc)})`,
+      threshold: `|privLeak| ≤ ${formatValue(t.privLeakBound)}`,
+      pass: Math.abs(leak) <= t.privLeakBound + 1e-12,
+    };
+  }
   const loss = after.mia?.loss;
   const auc = loss?.auc;
   const reference = loss?.referenceAuc;
@@ -85,6 +117,7 @@ function miaCriterion(after: EvalReport, t: Thresholds): Criterion {
     const lo = reference - t.miaReferenceTolerance;
     const hi = reference + t.miaReferenceTolerance;
     return {
+      id: 'mia',
       name: 'Membership inference as for a model that never saw the forget set',
       measured: `mia.loss.auc after = ${formatValue(auc)}; reference model ${formatValue(reference)}`,
       threshold: `reference ${formatValue(reference)} ± ${formatValue(t.miaReferenceTolerance)} (${formatValue(lo)} … ${formatValue(hi)})`,
@@ -94,6 +127,7 @@ function miaCriterion(after: EvalReport, t: Thresholds): Criterion {
   const lo = t.miaTargetAuc - t.miaAucTolerance;
   const hi = t.miaTargetAuc + t.miaAucTolerance;
   return {
+    id: 'mia',
     name: 'Membership inference no better than chance (heuristic: no reference model)',
     measured: `mia.loss.auc after = ${formatValue(auc)}`,
     threshold: `${formatValue(t.miaTargetAuc)} ± ${formatValue(t.miaAucTolerance)} (${formatValue(lo)} … ${formatValue(hi)})`,
@@ -106,6 +140,7 @@ function retainCriterion(before: EvalReport, after: EvalReport, t: Thresholds): 
   const a = after.sets.retain?.verbatim.exactRate;
   const known = b !== undefined && b !== null && a !== undefined && a !== null;
   return {
+    id: 'retain',
     name: 'Retained knowledge kept',
     measured: `retain.verbatim.exactRate ${formatValue(b)} → ${formatValue(a)}`,
     threshold: known
@@ -113,4 +148,20 @@ function retainCriterion(before: EvalReport, after: EvalReport, t: Thresholds): 
       : `≥ ${formatValue(t.retainKeptFraction)} × before (no retain set evaluated)`,
     pass: known ? a >= t.retainKeptFraction * b - 1e-12 : null,
   };
+}
+
+/** TOFU model utility kept, when before and after both have it (QA pairs with answers). */
+function utilityCriterion(before: EvalReport, after: EvalReport, t: Thresholds): Criterion[] {
+  const b = before.modelUtility?.value;
+  const a = after.modelUtility?.value;
+  if (b === undefined || a === undefined) return [];
+  return [
+    {
+      id: 'utility',
+      name: 'Model utility kept (TOFU)',
+      measured: `modelUtility.value ${formatValue(b)} → ${formatValue(a)}`,
+      threshold: `≥ ${formatValue(t.utilityKeptFraction)} × before = ${formatValue(t.utilityKeptFraction * b)}`,
+      pass: a >= t.utilityKeptFraction * b - 1e-12,
+    },
+  ];
 }

@@ -97,11 +97,10 @@ export function statusFromFolder(runId: string, runDir: string): RunStatus {
 export function verdictOf(before: EvalReport | null, after: EvalReport | null): RunVerdict | null {
   if (before === null || after === null) return null;
   const verdict = judge(before, after, DEFAULT_THRESHOLDS);
-  const ids = ['forget', 'mia', 'retain'];
   return {
     pass: verdict.pass,
-    criteria: verdict.criteria.map((c, i) => ({
-      id: ids[i] ?? `criterion-${i + 1}`,
+    criteria: verdict.criteria.map((c) => ({
+      id: c.id,
       label: c.name,
       pass: c.pass === true,
       detail: `${c.measured}; needs ${c.threshold}${c.pass === null ? ' (not measured)' : ''}`,

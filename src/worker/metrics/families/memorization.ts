@@ -1,7 +1,9 @@
 /**
  * Per set: mean NLL, verbatim memorization (p = c = 32; all sets decoded together), exact
- * memorization and extraction strength (teacher-forced), and the reference's mean NLL when
- * there is a reference.
+ * memorization and extraction strength (teacher-forced), and with a reference model the
+ * reference's mean NLL and extraction strength, and on the forget set its verbatim exact rate
+ * (one more greedy decoding, of the forget windows only): the level the verdict's extraction
+ * criterion compares with.
  */
 import { setMetrics } from '../set-metrics.ts';
 import { verbatimOfSets } from '../verbatim.ts';
@@ -10,7 +12,7 @@ import type { MetricFamily } from './family.ts';
 export const memorization: MetricFamily = {
   name: 'memorization',
   needs: [],
-  async run({ model, tokenizer, sets, report, skipped, progress }) {
+  async run({ model, tokenizer, sets, referenceModel, report, skipped, progress }) {
     const entries: Record<string, unknown> = {};
     // One batched decoding over every set's windows (verbatimOfSets).
     const verbatims = await verbatimOfSets(
@@ -48,9 +50,23 @@ export const memorization: MetricFamily = {
           reason: `no window is longer than the ${verbatim.prefixTokens}-token prefix`,
         });
       }
-      if (set.referenceStats !== undefined)
-        entry.referenceMeanNll = setMetrics(set.referenceStats).meanNll;
+      if (set.referenceStats !== undefined) {
+        const reference = setMetrics(set.referenceStats);
+        entry.referenceMeanNll = reference.meanNll;
+        entry.referenceExtractionStrength = reference.extractionStrength;
+      }
       entries[set.name] = entry;
+    }
+    const forget = sets.find((set) => set.name === 'forget');
+    if (referenceModel !== undefined && forget !== undefined) {
+      const [underReference] = await verbatimOfSets(
+        referenceModel,
+        tokenizer,
+        [forget.windows.map((w) => w.tokenIds)],
+        { onProgress: (done, total) => progress('verbatim (reference)', done, total) },
+      );
+      (entries.forget as Record<string, unknown>).referenceVerbatimExactRate =
+        underReference!.exactRate;
     }
     report.sets = entries;
   },
