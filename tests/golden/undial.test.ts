@@ -20,7 +20,14 @@ import { methodNamed } from '../../src/worker/unlearn/methods/index.ts';
 import { useBackend, type TestBackend } from './backend.ts';
 import { fixtureFolder, relativeErrors, TOLERANCE, type Errors } from './fixtures.ts';
 
-const GOLDEN = join(import.meta.dirname, '..', 'fixtures', 'golden', 'methods', 'undial.safetensors');
+const GOLDEN = join(
+  import.meta.dirname,
+  '..',
+  'fixtures',
+  'golden',
+  'methods',
+  'undial.safetensors',
+);
 
 function readGolden() {
   const file = SafetensorsFile.open(GOLDEN);
@@ -94,7 +101,9 @@ for (const backend of ['cpu', 'native'] as TestBackend[]) {
         ]);
         for (const [name, v] of model.params) {
           const data = (await grads[v.name]!.data()) as Float32Array;
-          const hf = model.transposed.has(name) ? transpose2d(data, v.shape[0]!, v.shape[1]!) : data;
+          const hf = model.transposed.has(name)
+            ? transpose2d(data, v.shape[0]!, v.shape[1]!)
+            : data;
           errors.set(name, relativeErrors(hf, golden.tensors.get(`grad.${name}`)!));
         }
         tf.dispose([total, ...Object.values(grads), ...Object.values(kept)]);
@@ -103,12 +112,15 @@ for (const backend of ['cpu', 'native'] as TestBackend[]) {
           `${backend} undial: loss ${value('loss')}, ${errors.size - 3} gradients, worst relative error ${worst.toExponential(2)}`,
         );
         expect(golden.tensors.size).toBeGreaterThan(0);
-        expect(
-          [...golden.tensors.keys()].filter((n) => n.startsWith('grad.')).sort(),
-        ).toEqual([...model.params.keys()].map((n) => `grad.${n}`).sort());
+        expect([...golden.tensors.keys()].filter((n) => n.startsWith('grad.')).sort()).toEqual(
+          [...model.params.keys()].map((n) => `grad.${n}`).sort(),
+        );
         const bad = [...errors].filter(([, e]) => !(e.norm <= TOLERANCE && e.element <= TOLERANCE));
         expect(
-          bad.map(([n, e]) => `${n}: norm ${e.norm.toExponential(2)}, element ${e.element.toExponential(2)}`),
+          bad.map(
+            ([n, e]) =>
+              `${n}: norm ${e.norm.toExponential(2)}, element ${e.element.toExponential(2)}`,
+          ),
         ).toEqual([]);
       } finally {
         disposeBatch(input.forget);

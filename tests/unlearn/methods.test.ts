@@ -63,6 +63,11 @@ const CASES: { method: string; config: object; retainBound: boolean }[] = [
   { method: 'kl', config: { lr: 5e-4, epochs: 6, batchSize: 3 }, retainBound: true },
   { method: 'npo', config: { lr: 1e-3, epochs: 10, batchSize: 3 }, retainBound: true },
   { method: 'simnpo', config: { lr: 1e-3, epochs: 10, batchSize: 3 }, retainBound: true },
+  {
+    method: 'undial',
+    config: { lr: 1e-3, epochs: 10, batchSize: 3, alpha: 5 },
+    retainBound: true,
+  },
   { method: 'sga', config: { lr: 5e-4, epochs: 6, batchSize: 3 }, retainBound: true },
   { method: 'bounded', config: { lr: 5e-4, epochs: 14, batchSize: 3 }, retainBound: true },
 ];

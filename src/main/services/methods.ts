@@ -103,6 +103,11 @@ const PRESET_HELP: Record<string, { label: string; explanation: string }> = {
     label: 'SimNPO (baseline)',
     explanation: 'NPO without a reference copy of the model.',
   },
+  undial: {
+    label: 'UNDIAL',
+    explanation:
+      'Distils the original model with the memorized next token pushed down; tuned here with a retain term.',
+  },
   kl: {
     label: 'KL (baseline)',
     explanation: 'Ascent on the forget set, staying close to the original on the retain set.',

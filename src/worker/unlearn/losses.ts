@@ -125,9 +125,16 @@ export function undialLoss(model: CausalLM, batch: Batch, targets: tf.Tensor3D):
   const [B, T] = batch.ids.shape;
   const V = model.spec.vocabSize;
   const logP = tf.logSoftmax(
-    model.logits(batch.ids).slice([0, 0, 0], [B, T - 1, V]).reshape([B * (T - 1), V]),
+    model
+      .logits(batch.ids)
+      .slice([0, 0, 0], [B, T - 1, V])
+      .reshape([B * (T - 1), V]),
   ); // (N, V)
-  const perPosition = targets.reshape([B * (T - 1), V]).mul(logP).sum(1).neg(); // (N)
+  const perPosition = targets
+    .reshape([B * (T - 1), V])
+    .mul(logP)
+    .sum(1)
+    .neg(); // (N)
   const weights = batch.mask.slice([0, 1], [B, T - 1]).reshape([B * (T - 1)]); // (N)
   return perPosition.mul(weights).sum().div(tf.maximum(weights.sum(), 1)) as tf.Scalar;
 }

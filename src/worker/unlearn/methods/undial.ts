@@ -20,14 +20,13 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Batch } from '../batch.ts';
 import { meanNll, undialLoss, undialTargets } from '../losses.ts';
-import type { UnlearningMethod } from '../method.ts';
+import type { LossTerms, UnlearningMethod } from '../method.ts';
 import { frozenCopy } from '../reference.ts';
 import { allParameters, retainOf } from './shared.ts';
 
 export const undial: UnlearningMethod = {
   name: 'undial',
-  summary:
-    'self-distillation towards the original model with the true token lowered by β (UNDIAL)',
+  summary: 'self-distillation towards the original model with the true token lowered by β (UNDIAL)',
   needsRetain: (config) => config.alpha > 0,
   keys: ['alpha', 'gamma', 'beta'],
   // open-unlearning's UNDIAL.yaml: β 10, γ 1, α 0 (no retain term), learning rate 1e-4.
@@ -48,11 +47,10 @@ export const undial: UnlearningMethod = {
         release();
         cached = { batch: input.forget, targets: targetsOf(input.forget) };
       },
-      loss(input) {
+      loss(input): LossTerms {
         // Without beforeMicroBatch (a caller other than the trainer), computed here: the same
         // values, the reference's forward pass then recorded on the tape.
-        const targets =
-          cached?.batch === input.forget ? cached.targets : targetsOf(input.forget);
+        const targets = cached?.batch === input.forget ? cached.targets : targetsOf(input.forget);
         const forgetUndial = undialLoss(model, input.forget, targets);
         if (config.alpha === 0)
           return {
