@@ -59,7 +59,7 @@ export const MethodKeys = z.strictObject({
   omega: positive,
   bound: z.enum(['sine', 'tanh', 'none']),
   /** SAU: the loss whose gradients are masked and redistributed. */
-  baseMethod: z.enum(['ga', 'graddiff', 'kl', 'npo', 'simnpo', 'targetnll']),
+  baseMethod: z.enum(['ga', 'graddiff', 'kl', 'npo', 'simnpo', 'undial', 'targetnll']),
   redistribution: z.enum(['importance', 'rownorm', 'none']),
   /** SAU: share of the pruned gradient mass given back to survivors. */
   lambda: z.number().min(0),
