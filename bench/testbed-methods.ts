@@ -24,7 +24,7 @@ import { evaluateFiles, readEvalFiles } from '../src/worker/tasks/eval-files.ts'
 import { pruneToFolder, readPruneInputs } from '../src/worker/tasks/prune.ts';
 import { readUnlearnInputs, runUnlearning } from '../src/worker/tasks/unlearn.ts';
 
-const ALL = ['ga', 'graddiff', 'kl', 'npo', 'simnpo', 'sga', 'sau', 'bounded'];
+const ALL = ['ga', 'graddiff', 'kl', 'npo', 'simnpo', 'undial', 'sga', 'sau', 'bounded'];
 
 const { values } = parseArgs({
   options: {

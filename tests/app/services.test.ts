@@ -221,7 +221,7 @@ describe('app services over the typed API', () => {
     expect(outOfRange).toMatchObject({ ok: false, error: { code: 'bad-input' } });
   });
 
-  it('methods.list: 8 methods, every key with the range its schema enforces, 8 presets', async () => {
+  it('methods.list: 9 methods, every key with the range its schema enforces, 9 presets', async () => {
     const list = await ok('methods.list', {});
     expect(list.methods.map((m) => m.name).sort()).toEqual([
       'bounded',
@@ -232,6 +232,7 @@ describe('app services over the typed API', () => {
       'sau',
       'sga',
       'simnpo',
+      'undial',
     ]);
     expect(list.methods.find((m) => m.name === 'sau')?.needsSparseModel).toBe(true);
     expect(list.methods.find((m) => m.name === 'ga')?.needsRetain).toBe(false);
@@ -269,7 +270,7 @@ describe('app services over the typed API', () => {
     expect(list.parameters.find((p) => p.key === 'rank')).toMatchObject({ min: 1, max: 256 });
     expect(list.parameters.find((p) => p.key === 'rate')?.type).toBe('number-or-auto');
     expect(list.presets.map((p) => p.method).slice(0, 3)).toEqual(['sau', 'bounded', 'sga']);
-    expect(list.presets).toHaveLength(8);
+    expect(list.presets).toHaveLength(9);
   });
 
   let runId: string;

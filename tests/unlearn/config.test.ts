@@ -66,7 +66,7 @@ describe('resolveConfig', () => {
 
   it('fills common defaults and method defaults', () => {
     const simnpo = resolve({}, 'simnpo');
-    expect(simnpo.beta).toBe(2.5);
+    expect(simnpo.beta).toBe(4.5);
     expect(simnpo.gamma).toBe(0.125);
     expect(simnpo.delta).toBe(0);
     expect(simnpo.lr).toBe(DEFAULT_CONFIG.lr);

@@ -3,7 +3,7 @@
  * from `tf.variableGrads` matches central finite differences (L(θ+εd) − L(θ−εd))/2ε on a tiny
  * random GPT-2 (cpu backend), with padded batches of different lengths so the masks matter.
  * The parameters are nudged off the prepared point first, so the reference terms (KL's frozen
- * copy, NPO's log π_ref) are not at their stationary point.
+ * copy, NPO's log π_ref, UNDIAL's frozen logits) are not at their stationary point.
  */
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -33,6 +33,8 @@ const CASES: [string, object][] = [
   ['kl', {}],
   ['npo', { beta: 0.5 }],
   ['simnpo', {}],
+  ['undial', {}],
+  ['undial', { alpha: 0.5, gamma: 1.5, beta: 3 }],
   ['sga', { rate: -0.4, k: 3 }],
   ['bounded', { rank: 4, omega: 100, bound: 'sine' }],
 ];
@@ -54,7 +56,7 @@ function nudge(vars: tf.Variable[], std: number, seed: number): void {
 
 describe('method losses match finite differences', () => {
   for (const [name, raw] of CASES) {
-    it(name, async () => {
+    it(`${name} ${JSON.stringify(raw)}`, async () => {
       const method = methodNamed(name);
       const config = resolveConfig({ ...raw, batchSize: 3 }, method, undefined);
       const model = createRandomModel(spec, 3);

@@ -38,10 +38,10 @@ beforeAll(async () => {
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function unlearn(method: string, config: object, model = bed.modelDir) {
-  const configFile = join(dir, `${method}.config.json`);
+async function unlearn(method: string, config: object, model = bed.modelDir, name = method) {
+  const configFile = join(dir, `${name}.config.json`);
   writeFileSync(configFile, JSON.stringify(config));
-  const out = join(dir, `${method}-out`);
+  const out = join(dir, `${name}-out`);
   const request = {
     model,
     forget: bed.forgetFile,
@@ -63,6 +63,11 @@ const CASES: { method: string; config: object; retainBound: boolean }[] = [
   { method: 'kl', config: { lr: 5e-4, epochs: 6, batchSize: 3 }, retainBound: true },
   { method: 'npo', config: { lr: 1e-3, epochs: 10, batchSize: 3 }, retainBound: true },
   { method: 'simnpo', config: { lr: 1e-3, epochs: 10, batchSize: 3 }, retainBound: true },
+  {
+    method: 'undial',
+    config: { lr: 1e-3, epochs: 10, batchSize: 3, alpha: 5 },
+    retainBound: true,
+  },
   { method: 'sga', config: { lr: 5e-4, epochs: 6, batchSize: 3 }, retainBound: true },
   { method: 'bounded', config: { lr: 5e-4, epochs: 14, batchSize: 3 }, retainBound: true },
 ];
@@ -115,5 +120,31 @@ describe('each method forgets the memorized forget set', () => {
     const zeroCount = [...patternBefore.values()].join('').split('0').length - 1;
     const total = [...patternBefore.values()].join('').length;
     expect(zeroCount / total).toBeCloseTo(SPARSITY, 2);
+  }, 60_000);
+
+  it('sau over the undial loss forgets on the pruned model and keeps its sparsity', async () => {
+    const { out, after } = await unlearn(
+      'sau',
+      { lr: 1e-3, epochs: 10, batchSize: 3, baseMethod: 'undial', alpha: 5 },
+      sparseModel,
+      'sau-undial',
+    );
+    console.log('sau/undial', JSON.stringify({ sparseBefore, after }));
+    expect(after.forgetExact).toBeLessThanOrEqual(1 / 3);
+    expect(after.forgetNll).toBeGreaterThan(3 * sparseBefore.forgetNll);
+    expect(after.retainNll).toBeLessThan(RETAIN_NLL_BOUND);
+    const checkpoint = Checkpoint.open(out);
+    try {
+      let zeros = 0;
+      let total = 0;
+      for (const name of checkpoint.names.filter(isBlockLinearWeight)) {
+        const values = checkpoint.readFloat32(name);
+        zeros += values.filter((v) => v === 0).length;
+        total += values.length;
+      }
+      expect(zeros / total).toBeCloseTo(SPARSITY, 2);
+    } finally {
+      checkpoint.close();
+    }
   }, 60_000);
 });

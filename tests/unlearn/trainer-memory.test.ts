@@ -1,15 +1,15 @@
 /**
  * The trainer holds no tensors from one step to the next (the count after step 2 equals the
- * count after step 10, for all parameters and for adapters), and gradient accumulation is a
- * mean of micro-batch means: gradAccum 2 × batchSize 1 trains to the weights of gradAccum 1 ×
- * batchSize 2 when the sequences have equal lengths.
+ * count after step 10, for all parameters, for adapters and with undial's frozen copy), and
+ * gradient accumulation is a mean of micro-batch means: gradAccum 2 × batchSize 1 trains to the
+ * weights of gradAccum 1 × batchSize 2 when the sequences have equal lengths.
  */
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../src/worker/engine/backend.ts';
 import { createRandomModel } from '../../src/worker/model/architectures/index.ts';
 import { benchSpec } from '../../src/worker/tasks/bench.ts';
-import type { TokenSequence } from '../../src/worker/unlearn/batch.ts';
+import { disposeBatch, makeBatch, type TokenSequence } from '../../src/worker/unlearn/batch.ts';
 import { resolveConfig } from '../../src/worker/unlearn/config.ts';
 import type { MethodRun } from '../../src/worker/unlearn/method.ts';
 import { methodNamed } from '../../src/worker/unlearn/methods/index.ts';
@@ -32,6 +32,7 @@ describe('trainer memory', () => {
   for (const [name, raw] of [
     ['graddiff', {}],
     ['bounded', { rank: 4 }],
+    ['undial', { alpha: 1 }], // its frozen copy's targets, made per micro-batch, freed each step
   ] as const) {
     it(`${name}: the tensor count after step 2 equals the count after steps 10 and 11`, async () => {
       const forget = sequences(
@@ -52,6 +53,15 @@ describe('trainer memory', () => {
       // leak); one forward pass per length fills it before counting.
       for (const s of [...forget, ...retain])
         tf.tidy(() => model.logits(tf.tensor2d([[...s.ids]], [1, s.ids.length], 'int32')));
+      // undial's frozen copy is a model of its own with its own mask cache: its per-micro-batch
+      // pass (beforeMicroBatch) once per forget length fills it; afterUpdate frees the targets.
+      if (name === 'undial')
+        for (const [i] of forget.entries()) {
+          const batch = makeBatch(forget, [i]);
+          await run.beforeMicroBatch!({ forget: batch, retain: null, step: 0 });
+          run.afterUpdate!();
+          disposeBatch(batch);
+        }
       const counts = new Map<number, number>();
       const result = await train({
         run,

@@ -43,7 +43,7 @@ const DESCRIPTIONS: Record<keyof RunConfig, string> = {
     'Calibrated mode: the run picks its learning rate and when to stop from held-out documents; auto turns it on unless the learning rate or epochs are set.',
   alpha: 'Weight of the retain-set loss.',
   gamma: 'Weight of the forget-set loss.',
-  beta: 'NPO / SimNPO inverse temperature.',
+  beta: "NPO / SimNPO inverse temperature; UNDIAL: how far the true token's logit is lowered.",
   delta: 'SimNPO reward margin.',
   targetNll:
     'Target NLL: the loss the forget documents are raised to; empty means that of the held-out documents.',
@@ -69,6 +69,8 @@ const WHEN_TO_USE: Record<string, string> = {
     'A solid default on a dense model that fits in memory, when you have a retain set to protect.',
   npo: 'Use when gradient ascent destroys the model: it forgets relative to the original and slows down by itself.',
   simnpo: 'Like NPO without keeping a copy of the original model: lighter on memory.',
+  undial:
+    'Use when the model must stay fluent on the forget documents: it lowers only the memorized next token and keeps the rest of what the original model predicts; it keeps a copy of the model.',
   targetnll:
     'Use when the forget documents must end up looking like documents the model never saw, not destroyed: it needs held-out documents.',
   kl: 'Use when answers on the retain set must stay close to the original model, not just correct.',
@@ -100,6 +102,11 @@ const PRESET_HELP: Record<string, { label: string; explanation: string }> = {
   simnpo: {
     label: 'SimNPO (baseline)',
     explanation: 'NPO without a reference copy of the model.',
+  },
+  undial: {
+    label: 'UNDIAL',
+    explanation:
+      'Distils the original model with the memorized next token pushed down; tuned here with a retain term.',
   },
   kl: {
     label: 'KL (baseline)',

@@ -22,9 +22,16 @@ import type { RunConfig } from '../unlearn/config.ts';
  * (bench/RESULTS.md "Every method"): KL's frozen reference copy and its forward pass; SGA's
  * (the K − 1 neighbour losses' extra buffers, measured, not yet traced to a tensor); SAU's mask
  * and its masked gradients (12.23 against GradDiff's 10.79 GiB, both with the one-pass loss:
- * 3.1 B/param).
+ * 3.1 B/param). UNDIAL holds the same frozen copy and runs one reference forward pass per
+ * micro-batch: KL's figure, not measured for it (its reference pass runs outside the tape, so
+ * it should need no more).
  */
-const EXTRA_BYTES_PER_PARAMETER: Readonly<Record<string, number>> = { kl: 9, sga: 8, sau: 3 };
+const EXTRA_BYTES_PER_PARAMETER: Readonly<Record<string, number>> = {
+  kl: 9,
+  undial: 9,
+  sga: 8,
+  sau: 3,
+};
 
 export function parameterCount(spec: ModelSpec): number {
   return architectureFor(spec.family)
@@ -129,7 +136,11 @@ function runBytes(
     systemMemoryBytes: 0,
   });
   const base = method === 'bounded' ? estimate.loraBytes : estimate.fullParameterBytes;
-  return base + (EXTRA_BYTES_PER_PARAMETER[method] ?? 0) * shape.parameters;
+  // SAU holds its base loss's extras too (kl's and undial's frozen copy).
+  const extra =
+    (EXTRA_BYTES_PER_PARAMETER[method] ?? 0) +
+    (method === 'sau' ? (EXTRA_BYTES_PER_PARAMETER[config.baseMethod] ?? 0) : 0);
+  return base + extra * shape.parameters;
 }
 
 /**

@@ -37,11 +37,11 @@ export const CommonKeys = z.strictObject({
 
 /** Method keys (ALGORITHMS.md); each method lists the ones it reads. */
 export const MethodKeys = z.strictObject({
-  /** Retain-loss weight (graddiff, npo, simnpo, kl, bounded). */
+  /** Retain-loss weight (graddiff, npo, simnpo, undial, kl, bounded). */
   alpha: z.number().min(0),
   /** Forget-loss weight. */
   gamma: z.number().min(0),
-  /** NPO / SimNPO inverse temperature. */
+  /** NPO / SimNPO inverse temperature; UNDIAL: how far the true token's logit is lowered. */
   beta: positive,
   /** SimNPO margin. */
   delta: z.number(),
@@ -59,7 +59,7 @@ export const MethodKeys = z.strictObject({
   omega: positive,
   bound: z.enum(['sine', 'tanh', 'none']),
   /** SAU: the loss whose gradients are masked and redistributed. */
-  baseMethod: z.enum(['ga', 'graddiff', 'kl', 'npo', 'simnpo', 'targetnll']),
+  baseMethod: z.enum(['ga', 'graddiff', 'kl', 'npo', 'simnpo', 'undial', 'targetnll']),
   redistribution: z.enum(['importance', 'rownorm', 'none']),
   /** SAU: share of the pruned gradient mass given back to survivors. */
   lambda: z.number().min(0),

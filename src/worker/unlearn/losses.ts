@@ -100,3 +100,41 @@ export function klToReference(model: CausalLM, batch: Batch, refLogits: tf.Tenso
   const weights = batch.mask.slice([0, 1], [B, T - 1]).reshape([B * (T - 1)]); // (N)
   return perPosition.mul(weights).sum().div(tf.maximum(weights.sum(), 1)) as tf.Scalar;
 }
+
+/**
+ * UNDIAL's target distributions: q = softmax(z_ref − β·onehot(y)) at every position t < T − 1,
+ * z_ref the frozen original model's logits there and y = ids[t + 1] the true next token, whose
+ * logit is lowered by β; (B, T − 1, V). No gradient flows into it (the run computes it outside
+ * the tape). Padded positions get a target too; `undialLoss` gives them weight 0.
+ */
+export function undialTargets(refLogits: tf.Tensor3D, ids: tf.Tensor2D, beta: number): tf.Tensor3D {
+  const [B, T] = ids.shape;
+  const V = refLogits.shape[2];
+  const next = ids.slice([0, 1], [B, T - 1]); // (B, T−1) the true tokens y
+  const z = refLogits.slice([0, 0, 0], [B, T - 1, V]); // (B, T−1, V)
+  return tf.softmax(z.sub(tf.oneHot(next, V).mul(beta))) as tf.Tensor3D;
+}
+
+/**
+ * UNDIAL: the cross-entropy −Σ_v q_v·log p_θ,v of the current model's next-token distribution
+ * against `targets` (`undialTargets`, (B, T − 1, V)), averaged over the positions whose target is
+ * real. Cross-entropy, as open-unlearning's `compute_undial_loss` (not KL: the same gradient, the
+ * value higher by the targets' entropy).
+ */
+export function undialLoss(model: CausalLM, batch: Batch, targets: tf.Tensor3D): tf.Scalar {
+  const [B, T] = batch.ids.shape;
+  const V = model.spec.vocabSize;
+  const logP = tf.logSoftmax(
+    model
+      .logits(batch.ids)
+      .slice([0, 0, 0], [B, T - 1, V])
+      .reshape([B * (T - 1), V]),
+  ); // (N, V)
+  const perPosition = targets
+    .reshape([B * (T - 1), V])
+    .mul(logP)
+    .sum(1)
+    .neg(); // (N)
+  const weights = batch.mask.slice([0, 1], [B, T - 1]).reshape([B * (T - 1)]); // (N)
+  return perPosition.mul(weights).sum().div(tf.maximum(weights.sum(), 1)) as tf.Scalar;
+}

@@ -10,9 +10,10 @@ import { sau } from './sau.ts';
 import { sga } from './sga.ts';
 import { simnpo } from './simnpo.ts';
 import { targetnll } from './targetnll.ts';
+import { undial } from './undial.ts';
 
 export const METHODS: ReadonlyMap<string, UnlearningMethod> = new Map(
-  [ga, graddiff, kl, npo, simnpo, targetnll, sga, sau, bounded].map((m) => [m.name, m]),
+  [ga, graddiff, kl, npo, simnpo, undial, targetnll, sga, sau, bounded].map((m) => [m.name, m]),
 );
 
 export function methodNamed(name: string): UnlearningMethod {

@@ -23,11 +23,12 @@ import { kl } from './kl.ts';
 import { npo } from './npo.ts';
 import { simnpo } from './simnpo.ts';
 import { targetnll } from './targetnll.ts';
+import { undial } from './undial.ts';
 
 const DEFAULT_BASE = 'graddiff'; // config.ts DEFAULT_CONFIG.baseMethod
 
 const BASE_METHODS: ReadonlyMap<string, UnlearningMethod> = new Map(
-  [ga, graddiff, kl, npo, simnpo, targetnll].map((m) => [m.name, m]),
+  [ga, graddiff, kl, npo, simnpo, undial, targetnll].map((m) => [m.name, m]),
 );
 
 /** The base method named by `name` (the config's baseMethod), the default when unset or unknown. */
@@ -95,7 +96,10 @@ export const sau: UnlearningMethod = {
           ...(norms ? { inputNorms: norms } : {}),
         });
       },
-      afterUpdate: () => masks.reimpose(model.params),
+      afterUpdate() {
+        masks.reimpose(model.params);
+        base.afterUpdate?.(); // undial frees its micro-batch targets
+      },
       stepLog: async () => ({ ...(await base.stepLog?.()), sparsity }),
       dispose() {
         base.dispose();

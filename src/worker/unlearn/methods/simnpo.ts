@@ -9,7 +9,8 @@ export const simnpo: UnlearningMethod = {
   summary: 'simple NPO: length-normalized, reference-free preference loss on the forget set',
   needsRetain: true,
   keys: ['alpha', 'gamma', 'beta', 'delta'],
-  defaults: { beta: 2.5, delta: 0, gamma: 0.125 },
+  // open-unlearning's configs/trainer/SimNPO.yaml (its TOFU setting): β 4.5, δ 0, γ 0.125, α 1.
+  defaults: { beta: 4.5, delta: 0, gamma: 0.125 },
   async prepare({ model, config }) {
     return {
       trainable: allParameters(model),
