@@ -30,7 +30,7 @@ export const CalibrationDecision = z.object({
   /** The optimizer step after which it was taken (0: before training). */
   step: z.number().int().nonnegative(),
   action: z.enum(['start', 'accept', 'speedup', 'backoff', 'stop']),
-  /** Loss attack's AUC, forget against calibration sequences, at this check. */
+  /** The attack's AUC (calibration.attack), forget against calibration sequences, at this check. */
   auc: z.number(),
   /** Calibration sequences' mean NLL minus the forget sequences' (nats). */
   gap: z.number(),
@@ -66,6 +66,8 @@ export const TrainingLog = z.object({
   calibration: z
     .object({
       targetAuc: z.number(),
+      /** The attack whose AUC the decisions read (absent in logs before it could be chosen: loss). */
+      attack: z.enum(['loss', 'minK']).optional(),
       checkEvery: z.number().int().positive(),
       calibrationSequences: z.number().int().positive(),
       decisions: z.array(CalibrationDecision),

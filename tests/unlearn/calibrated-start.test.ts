@@ -14,7 +14,7 @@ import { selectBackend } from '../../src/worker/engine/backend.ts';
 import { loadModel } from '../../src/worker/model/load.ts';
 import { Checkpoint } from '../../src/worker/model/safetensors/index.ts';
 import type { TokenSequence } from '../../src/worker/unlearn/batch.ts';
-import { calibratedController, lossAttack } from '../../src/worker/unlearn/calibrated.ts';
+import { calibratedController, membershipAttack } from '../../src/worker/unlearn/calibrated.ts';
 import { readUnlearnInputs, runUnlearning } from '../../src/worker/tasks/unlearn.ts';
 import { mulberry32 } from '../../src/worker/data/prng.ts';
 import { TINY_GPT2, TINY_GPT2_DIR } from '../../scripts/make-tiny-model.ts';
@@ -100,7 +100,7 @@ describe('a retain probe the model recites none of', () => {
           ids: Array.from({ length: 80 }, token),
         }));
       let [forget, calibration] = [repeated(6), noise(6)];
-      if ((await lossAttack(model, forget, calibration, 4)).auc < 0.5)
+      if ((await membershipAttack(model, forget, calibration, 4)).auc < 0.5)
         [forget, calibration] = [calibration, forget];
       const controller = calibratedController({
         model,

@@ -241,16 +241,17 @@ async function unlearn(
   }
   const resume = hasCheckpoint(join(stagingFolder(request.out), 'checkpoint'));
   if (resume) hooks.onLog?.('continuing training from the checkpoint of the interrupted run');
-  // The reference model, when given, sets where calibrated mode stops: its own AUC.
+  // The reference model, when given, sets where calibrated mode stops: its own AUC under the
+  // attack the verdict then judges by (PrivLeak's Min-K%).
   let steered = inputs;
   const reference = checked.evalRequest.reference;
   if (inputs.config.calibrated === 'on' && reference !== undefined) {
-    hooks.onProgress?.('reference model: its loss attack AUC on the calibration half', 0, 1);
-    const targetAuc = await referenceTargetAuc(reference, inputs);
+    hooks.onProgress?.('reference model: its Min-K% attack AUC on the calibration half', 0, 1);
+    const targetAuc = await referenceTargetAuc(reference, inputs, 'minK');
     hooks.onLog?.(
-      `calibrated mode aims at the reference model's AUC, ${targetAuc.toFixed(3)} (forget against the calibration half)`,
+      `calibrated mode aims at the reference model's Min-K% AUC, ${targetAuc.toFixed(3)} (forget against the calibration half)`,
     );
-    steered = { ...inputs, targetAuc };
+    steered = { ...inputs, targetAuc, attack: 'minK' };
   }
   return runUnlearning({ ...request, resume }, steered, {
     backend,

@@ -11,8 +11,9 @@ import { loadModel } from '../model/load.ts';
 import type { TokenSequence } from '../unlearn/batch.ts';
 import {
   calibratedController,
-  lossAttack,
+  membershipAttack,
   type CalibratedController,
+  type CalibrationAttack,
 } from '../unlearn/calibrated.ts';
 import { wantsCalibration, type RunConfig } from '../unlearn/config.ts';
 import {
@@ -58,18 +59,19 @@ function calibratedLrOf(method: UnlearningMethod, config: RunConfig): number | u
 }
 
 /**
- * The loss attack's AUC, forget against calibration sequences, under `referenceFolder` (a model
+ * The `attack`'s AUC, forget against calibration sequences, under `referenceFolder` (a model
  * that never saw the forget set): where calibrated mode should stop, instead of 0.5. The model
  * is loaded, scored and freed before training starts.
  */
 export async function referenceTargetAuc(
   referenceFolder: string,
   inputs: UnlearnInputs,
+  attack: CalibrationAttack,
 ): Promise<number> {
   const { model } = loadModel(referenceFolder);
   try {
     const { forget, calibration, config } = inputs;
-    return (await lossAttack(model, forget, calibration, config.batchSize)).auc;
+    return (await membershipAttack(model, forget, calibration, config.batchSize, attack)).auc;
   } finally {
     model.dispose();
   }
@@ -119,6 +121,7 @@ export function calibrationLog(
 ) {
   return {
     targetAuc: controller.targetAuc,
+    attack: controller.attack,
     checkEvery: controller.checkEvery,
     calibrationSequences: calibration.length,
     decisions: [...controller.decisions],
@@ -131,7 +134,7 @@ export function controllerFor(
   run: MethodRun,
   inputs: UnlearnInputs,
 ): CalibratedController | undefined {
-  const { config, forget, retain, calibration, targetAuc } = inputs;
+  const { config, forget, retain, calibration, targetAuc, attack } = inputs;
   if (config.calibrated !== 'on') return undefined;
   return calibratedController({
     model,
@@ -142,5 +145,6 @@ export function controllerFor(
     batchSize: config.batchSize,
     ...checkSchedule(config, forget.length, retain.length),
     ...(targetAuc === undefined ? {} : { targetAuc }),
+    ...(attack === undefined ? {} : { attack }),
   });
 }

@@ -4,7 +4,9 @@
  * it measures, outside the gradient tape:
  *   - the loss attack's AUC, forget sequences against the calibration sequences (member score
  *     −ℓ, ℓ a sequence's mean token NLL): 1 when the forget set is recognised, 0.5 when it looks
- *     like unseen documents, below 0.5 when it stands out by a *high* loss (over-unlearned);
+ *     like unseen documents, below 0.5 when it stands out by a *high* loss (over-unlearned) —
+ *     or, with `attack: 'minK'`, the Min-K% attack's (the one PrivLeak and so the verdict against
+ *     a reference model use; an audit with a reference steers by it);
  *   - the gap between the calibration sequences' mean NLL and the forget sequences' (how far
  *     the forget set still is from looking unseen, in nats; the AUC saturates at 1 long before);
  *   - the mean NLL of a fixed sample of retain sequences, and the share of them the model still
@@ -35,6 +37,8 @@ import type { CalibrationDecision } from '../../shared/training.ts';
 import type { TokenSequence } from './batch.ts';
 import { sequenceNlls } from './methods/targetnll.ts';
 import { greedyGenerateMany } from '../model/generate.ts';
+import { minKScore } from '../metrics/formulas/mia-scores.ts';
+import { computeTokenStats } from '../metrics/token-stats.ts';
 
 export interface CalibratedOptions {
   readonly model: CausalLM;
@@ -50,6 +54,8 @@ export interface CalibratedOptions {
   readonly totalSteps: number;
   /** The AUC of a model that never saw the forget set: 0.5, or a reference model's. */
   readonly targetAuc?: number;
+  /** The attack whose AUC the rule reads (default `loss`). */
+  readonly attack?: CalibrationAttack;
 }
 
 /** The rule's constants (docs/methods.md). */
@@ -75,6 +81,7 @@ export interface CalibratedController {
   readonly lrScale: number;
   readonly decisions: readonly CalibrationDecision[];
   readonly targetAuc: number;
+  readonly attack: CalibrationAttack;
   /** Optimizer steps between checks (as given). */
   readonly checkEvery: number;
   /**
@@ -90,6 +97,11 @@ export interface CalibratedController {
 
 /** Prompt and continuation tokens of the retain recitation check. */
 export const RETAIN_CONTINUATION = 32;
+
+const ATTACK_NAMES: Record<CalibrationAttack, string> = {
+  loss: 'loss attack',
+  minK: 'Min-K% attack',
+};
 
 /** Tolerance of the AUC comparisons (an AUC of n×m pairs is a ratio of integers). */
 const AUC_EPSILON = 1e-9;
@@ -107,17 +119,43 @@ async function recitedShare(model: CausalLM, probe: readonly TokenSequence[]): P
   return exact / long.length;
 }
 
-/** The loss attack's AUC (member score −ℓ) of forget against held sequences; the NLLs too. */
-export async function lossAttack(
+/**
+ * The membership attack calibrated mode steers by: `loss` (member score −ℓ, ℓ a sequence's mean
+ * token NLL) or `minK` (Min-K%, k = 0.4: the mean of a sequence's lowest 40 % token
+ * log-probabilities — the attack MUSE's PrivLeak, and so the verdict against a reference, uses).
+ */
+export type CalibrationAttack = 'loss' | 'minK';
+
+/** The attack's AUC of forget against held sequences; the sequences' mean NLLs too. */
+export async function membershipAttack(
   model: CausalLM,
   forget: readonly TokenSequence[],
   held: readonly TokenSequence[],
   batchSize: number,
+  attack: CalibrationAttack = 'loss',
 ): Promise<{ auc: number; forgetNll: number[]; heldNll: number[] }> {
-  const score = (nlls: number[]) => nlls.map((v) => -v);
-  const forgetNll = await sequenceNlls(model, forget, batchSize);
-  const heldNll = await sequenceNlls(model, held, batchSize);
-  return { auc: auc(score(forgetNll), score(heldNll)), forgetNll, heldNll };
+  if (attack === 'loss') {
+    const score = (nlls: number[]) => nlls.map((v) => -v);
+    const forgetNll = await sequenceNlls(model, forget, batchSize);
+    const heldNll = await sequenceNlls(model, held, batchSize);
+    return { auc: auc(score(forgetNll), score(heldNll)), forgetNll, heldNll };
+  }
+  const stats = async (set: readonly TokenSequence[]) =>
+    computeTokenStats(
+      model,
+      set.map((s) => s.ids),
+      { batchSize },
+    );
+  const [f, h] = [await stats(forget), await stats(held)];
+  const meanNll = (logProbs: readonly number[]) => -mean(logProbs);
+  return {
+    auc: auc(
+      f.map((s) => minKScore(s.logProbs)),
+      h.map((s) => minKScore(s.logProbs)),
+    ),
+    forgetNll: f.map((s) => meanNll(s.logProbs)),
+    heldNll: h.map((s) => meanNll(s.logProbs)),
+  };
 }
 
 interface Measurement {
@@ -134,6 +172,7 @@ const mean = (values: readonly number[]): number =>
 export function calibratedController(options: CalibratedOptions): CalibratedController {
   const rule = CALIBRATED_RULE;
   const targetAuc = options.targetAuc ?? 0.5;
+  const attackName = options.attack ?? 'loss';
   const decisions: CalibrationDecision[] = [];
   let lrScale = 1;
   let backoffs = 0;
@@ -146,11 +185,12 @@ export function calibratedController(options: CalibratedOptions): CalibratedCont
   /** Recitation is measured only while there is some to keep (it was above 0 before). */
   let measureRecitation = true;
   const measure = async (): Promise<Measurement> => {
-    const attack = await lossAttack(
+    const attack = await membershipAttack(
       options.model,
       options.forget,
       options.calibration,
       options.batchSize,
+      attackName,
     );
     const { forgetNll, heldNll } = attack;
     const retainNll = mean(
@@ -192,6 +232,7 @@ export function calibratedController(options: CalibratedOptions): CalibratedCont
     },
     decisions,
     targetAuc,
+    attack: attackName,
     checkEvery: options.checkEvery,
     async start() {
       const m = await measure();
@@ -209,7 +250,7 @@ export function calibratedController(options: CalibratedOptions): CalibratedCont
         record(0, 'stop', m, why);
         return {
           kind: 'stop',
-          reason: `the loss attack's AUC, forget against calibration documents, is ${m.auc.toFixed(3)} before training (target ${targetAuc}): nothing to unlearn`,
+          reason: `the ${ATTACK_NAMES[attackName]}'s AUC, forget against calibration documents, is ${m.auc.toFixed(3)} before training (target ${targetAuc}): nothing to unlearn`,
         };
       }
       snapshot();
@@ -252,7 +293,7 @@ export function calibratedController(options: CalibratedOptions): CalibratedCont
         record(step, 'stop', m, why);
         return {
           kind: 'stop',
-          reason: `the loss attack's AUC, forget against calibration documents, is ${kept.toFixed(3)} (target ${targetAuc})${keepAccepted ? `, kept from an earlier check (this one: ${m.auc.toFixed(3)})` : ''}`,
+          reason: `the ${ATTACK_NAMES[attackName]}'s AUC, forget against calibration documents, is ${kept.toFixed(3)} (target ${targetAuc})${keepAccepted ? `, kept from an earlier check (this one: ${m.auc.toFixed(3)})` : ''}`,
         };
       }
       const checksLeft = Math.max(1, Math.ceil((options.totalSteps - step) / options.checkEvery));
