@@ -19,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EvalReport } from '../../src/shared/contracts.ts';
-import { runCli } from './run-cli.ts';
+import { evalTestbed } from './testbed-eval.ts';
 
 const root = (p: string) => fileURLToPath(new URL(`../../${p}`, import.meta.url));
 const testbed = (p: string) => root(`resources/testbed/${p}`);
@@ -63,25 +63,8 @@ let qaDir: string;
 
 /** The eval of `model` with every input the fixture was computed on (QA: forget10 and retain). */
 async function evalJson(model: string): Promise<EvalReport> {
-  const { code, stdout, stderr } = await runCli([
-    'eval',
-    model,
-    '--json',
-    '--backend',
-    'wasm',
-    '--forget',
-    testbed('corpus/forget10.jsonl'),
-    '--retain',
-    testbed('corpus/retain.jsonl'),
-    '--holdout',
-    testbed('corpus/holdout.jsonl'),
-    '--qa',
-    qaDir,
-    '--reference',
-    testbed('reference'),
-  ]);
-  expect(code, stderr).toBe(0);
-  return EvalReport.parse(JSON.parse(stdout));
+  const extra = ['--retain', testbed('corpus/retain.jsonl'), '--qa', qaDir];
+  return (await evalTestbed(model, [...extra, '--reference', testbed('reference')])).report;
 }
 
 /** max |a − b| over paired lists. */

@@ -5,29 +5,11 @@
  * the reference the percentiles are spread and nothing is extracted. The worst case over the PII
  * prompts is reported beside the true-prefix rate and is never below it.
  */
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { EvalReport } from '../../src/shared/contracts.ts';
-import { runCli } from './run-cli.ts';
+import type { EvalReport } from '../../src/shared/contracts.ts';
+import { evalTestbed, testbed } from './testbed-eval.ts';
 
-const testbed = (p: string) =>
-  fileURLToPath(new URL(`../../resources/testbed/${p}`, import.meta.url));
-
-async function evalJson(model: string): Promise<{ report: EvalReport; raw: string }> {
-  const { code, stdout, stderr } = await runCli([
-    'eval',
-    testbed(model),
-    '--json',
-    '--backend',
-    'wasm',
-    '--forget',
-    testbed('corpus/forget10.jsonl'),
-    '--holdout',
-    testbed('corpus/holdout.jsonl'),
-  ]);
-  expect(code, stderr).toBe(0);
-  return { report: EvalReport.parse(JSON.parse(stdout)), raw: stdout };
-}
+const evalJson = (model: string) => evalTestbed(testbed(model));
 
 const percentiles = (report: EvalReport) =>
   Object.values(report.risk!.documents).map((d) => d.percentile!);

@@ -8,35 +8,17 @@
  * (resources/testbed/qa, with paraphrased and perturbed answers) are given, the labelled
  * mean-NLL fallback otherwise.
  */
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { EvalReport } from '../../src/shared/contracts.ts';
 import { ks2Sample } from '../../src/worker/metrics/formulas/ks.ts';
 import { harmonicMean } from '../../src/worker/metrics/formulas/truth-ratio.ts';
-import { runCli } from './run-cli.ts';
-
-const testbed = (p: string) =>
-  fileURLToPath(new URL(`../../resources/testbed/${p}`, import.meta.url));
+import { evalTestbed, testbed } from './testbed-eval.ts';
 const MODEL = testbed('model');
 const REFERENCE = testbed('reference');
 
 async function evalJson(model: string, reference: string, qa = false): Promise<EvalReport> {
-  const { code, stdout, stderr } = await runCli([
-    'eval',
-    model,
-    '--json',
-    '--backend',
-    'wasm',
-    '--forget',
-    testbed('corpus/forget10.jsonl'),
-    '--holdout',
-    testbed('corpus/holdout.jsonl'),
-    '--reference',
-    reference,
-    ...(qa ? ['--qa', testbed('qa')] : []),
-  ]);
-  expect(code, stderr).toBe(0);
-  return EvalReport.parse(JSON.parse(stdout));
+  const extra = ['--reference', reference, ...(qa ? ['--qa', testbed('qa')] : [])];
+  return (await evalTestbed(model, extra)).report;
 }
 
 describe('nepenthe eval against the testbed reference model', () => {
