@@ -18,12 +18,10 @@ import { calibratedController, membershipAttack } from '../../src/worker/unlearn
 import { readUnlearnInputs, runUnlearning } from '../../src/worker/tasks/unlearn.ts';
 import { mulberry32 } from '../../src/worker/data/prng.ts';
 import { TINY_GPT2, TINY_GPT2_DIR } from '../../scripts/make-tiny-model.ts';
+import { BUNDLED_TESTBED, bundledLines } from './testbed.ts';
 
-const TESTBED = join(import.meta.dirname, '..', '..', 'resources', 'testbed');
-const lines = (file: string) =>
-  readFileSync(join(TESTBED, 'corpus', file), 'utf8')
-    .split('\n')
-    .filter((l) => l.trim() !== '');
+const TESTBED = BUNDLED_TESTBED;
+const lines = bundledLines;
 
 let dir: string;
 

@@ -19,25 +19,13 @@ import { makeBatch } from '../../src/worker/unlearn/batch.ts';
 import { rowMeanNll, targetNllLoss } from '../../src/worker/unlearn/methods/targetnll.ts';
 import { CALIBRATED_RULE } from '../../src/worker/unlearn/calibrated.ts';
 import { readUnlearnInputs, runUnlearning } from '../../src/worker/tasks/unlearn.ts';
-import { measure, type Testbed } from './testbed.ts';
+import { bundledLines, bundledTestbed, measure, type Testbed } from './testbed.ts';
 
-const TESTBED = join(import.meta.dirname, '..', '..', 'resources', 'testbed');
-const lines = (file: string) =>
-  readFileSync(join(TESTBED, 'corpus', file), 'utf8')
-    .split('\n')
-    .filter((l) => l.trim() !== '');
-const texts = (file: string) => lines(file).map((l) => (JSON.parse(l) as { text: string }).text);
+const lines = bundledLines;
 
 let dir: string;
 let calibrationFile: string;
-const bed: Testbed = {
-  modelDir: join(TESTBED, 'model'),
-  forgetFile: join(TESTBED, 'corpus', 'forget10.jsonl'),
-  retainFile: join(TESTBED, 'corpus', 'retain.jsonl'),
-  holdoutFile: join(TESTBED, 'corpus', 'holdout.jsonl'),
-  forgetTexts: texts('forget10.jsonl'),
-  retainTexts: texts('retain.jsonl'),
-};
+const bed: Testbed = bundledTestbed();
 
 beforeAll(async () => {
   await selectBackend('wasm');
@@ -117,7 +105,7 @@ describe('the target-NLL hinge', () => {
     const { model } = loadModel(bed.modelDir);
     try {
       const tokenizer = loadTokenizer(bed.modelDir);
-      const ids = texts('forget10.jsonl')
+      const ids = bed.forgetTexts
         .slice(0, 2)
         .map((t, i) => ({ id: `${i}`, ids: tokenizer.encode(t).slice(0, 24) }));
       const batch = makeBatch(ids, [0, 1]);

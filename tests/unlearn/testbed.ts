@@ -3,7 +3,7 @@
  * tiny GPT-2 that memorized the first 8 (members); forget = 3 members, retain = the other 5
  * members, holdout = 4 non-members. Built once per test file into a temporary folder.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { trainByteLevelBpe, writeTokenizerFolder } from '../../src/worker/data/bpe-trainer.ts';
@@ -26,6 +26,30 @@ export interface Testbed {
   readonly holdoutFile: string;
   readonly forgetTexts: readonly string[];
   readonly retainTexts: readonly string[];
+}
+
+/** The shipped testbed (resources/testbed): a GPT-2 that memorized forget10 and retain. */
+export const BUNDLED_TESTBED = join(import.meta.dirname, '..', '..', 'resources', 'testbed');
+
+/** The non-empty JSONL lines of a corpus file of the shipped testbed. */
+export const bundledLines = (file: string): string[] =>
+  readFileSync(join(BUNDLED_TESTBED, 'corpus', file), 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '');
+
+/** The shipped testbed as a Testbed: its model, forget10, retain and holdout. */
+export function bundledTestbed(): Testbed {
+  const texts = (file: string) =>
+    bundledLines(file).map((l) => (JSON.parse(l) as { text: string }).text);
+  const corpus = (file: string) => join(BUNDLED_TESTBED, 'corpus', file);
+  return {
+    modelDir: join(BUNDLED_TESTBED, 'model'),
+    forgetFile: corpus('forget10.jsonl'),
+    retainFile: corpus('retain.jsonl'),
+    holdoutFile: corpus('holdout.jsonl'),
+    forgetTexts: texts('forget10.jsonl'),
+    retainTexts: texts('retain.jsonl'),
+  };
 }
 
 export async function buildTestbed(dir: string): Promise<Testbed> {

@@ -15,23 +15,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TrainingLog } from '../../src/shared/training.ts';
 import { selectBackend } from '../../src/worker/engine/backend.ts';
 import { readUnlearnInputs, runUnlearning } from '../../src/worker/tasks/unlearn.ts';
-import { measure, type Testbed } from './testbed.ts';
+import { bundledTestbed, measure, type Testbed } from './testbed.ts';
 
-const TESTBED = join(import.meta.dirname, '..', '..', 'resources', 'testbed');
-const texts = (file: string) =>
-  readFileSync(join(TESTBED, 'corpus', file), 'utf8')
-    .split('\n')
-    .filter((l) => l.trim() !== '')
-    .map((l) => (JSON.parse(l) as { text: string }).text);
-
-const bed: Testbed = {
-  modelDir: join(TESTBED, 'model'),
-  forgetFile: join(TESTBED, 'corpus', 'forget10.jsonl'),
-  retainFile: join(TESTBED, 'corpus', 'retain.jsonl'),
-  holdoutFile: join(TESTBED, 'corpus', 'holdout.jsonl'),
-  forgetTexts: texts('forget10.jsonl'),
-  retainTexts: texts('retain.jsonl'),
-};
+const bed: Testbed = bundledTestbed();
 
 let dir: string;
 beforeAll(async () => {

@@ -80,9 +80,7 @@ export function judge(before: EvalReport, after: EvalReport, t: Thresholds): Ver
 function forgetCriterion(after: EvalReport, t: Thresholds): Criterion {
   const forget = after.sets.forget;
   const exact = forget.verbatim.exactRate;
-  const measuredReference = forget.referenceVerbatimExactRate ?? undefined;
-  const known =
-    t.referenceForgetExact ?? (measuredReference === null ? undefined : measuredReference);
+  const known = t.referenceForgetExact ?? forget.referenceVerbatimExactRate ?? undefined;
   const bound = (known ?? 0) + t.forgetExactMargin;
   return {
     id: 'forget',

@@ -24,7 +24,7 @@ import type { TokenSequence } from '../unlearn/batch.ts';
 import { hasCheckpoint } from '../unlearn/checkpoint.ts';
 import { readConfigFile, resolveConfig, type RunConfig } from '../unlearn/config.ts';
 import { needsRetain, type UnlearningMethod } from '../unlearn/method.ts';
-import type { CalibrationAttack, ControlAction } from '../unlearn/calibrated.ts';
+import { ATTACK_NAMES, type CalibrationAttack, type ControlAction } from '../unlearn/calibrated.ts';
 import { calibratedConfig, calibrationLog, controllerFor, untrained } from './calibration.ts';
 import { methodNamed } from '../unlearn/methods/index.ts';
 import { CALIBRATION_NEEDED } from '../unlearn/methods/targetnll.ts';
@@ -278,7 +278,7 @@ async function unlearnInto(
         hooks.onLog?.(
           opening.kind === 'stop'
             ? `calibrated mode: no training, ${opening.reason}`
-            : `calibrated mode: ${calibration.length} calibration sequences; stops when the forget set's ${controller.attack === 'minK' ? 'Min-K%' : 'loss'} attack AUC reaches ${controller.targetAuc} (decisions in training.json)`,
+            : `calibrated mode: ${calibration.length} calibration sequences; stops when the forget set's ${ATTACK_NAMES[controller.attack]} AUC reaches ${controller.targetAuc} (decisions in training.json)`,
         );
       }
       const result: TrainResult =

@@ -98,7 +98,8 @@ export interface CalibratedController {
 /** Prompt and continuation tokens of the retain recitation check. */
 export const RETAIN_CONTINUATION = 32;
 
-const ATTACK_NAMES: Record<CalibrationAttack, string> = {
+/** Each attack's name in the run's messages. */
+export const ATTACK_NAMES: Record<CalibrationAttack, string> = {
   loss: 'loss attack',
   minK: 'Min-K% attack',
 };
