@@ -4,6 +4,7 @@
  */
 import type { JobKind, JobOf, ResultOf } from '../shared/worker-protocol.ts';
 import type { TrainingProgress } from '../shared/training.ts';
+import { decisionLine } from '../shared/calibration-text.ts';
 import { newJobId, WorkerHost } from '../main/worker-host/index.ts';
 import type { Progress } from './progress.ts';
 
@@ -37,6 +38,7 @@ export async function runInWorker<K extends JobKind>(
     return await host.run({ id, kind, request } as JobOf<K>, {
       onProgress: (label, done, total) => progress.step(label, done, total),
       onLog: (_level, message) => progress.note(message),
+      onDecision: (update) => progress.note(decisionLine(update)),
       ...(options.onStep ? { onStep: options.onStep } : {}),
     });
   } finally {

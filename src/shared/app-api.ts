@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { CHANNEL_NAMES, type ChannelName } from './app-channels.ts';
 import { RunState } from './audit.ts';
 import { VerifiedReport } from './report.ts';
-import { TrainingProgress } from './training.ts';
+import { CalibrationUpdate, TrainingProgress } from './training.ts';
 import { AppInfo, Settings, Transport } from './app-api/app.ts';
 import {
   DocumentPreview,
@@ -144,6 +144,7 @@ export const AppEvent = z.discriminatedUnion('kind', [
     total: z.number(),
   }),
   z.object({ kind: z.literal('run.step'), runId: RunId, progress: TrainingProgress }),
+  z.object({ kind: z.literal('run.decision'), runId: RunId, update: CalibrationUpdate }),
   z.object({
     kind: z.literal('run.log'),
     runId: RunId,

@@ -25,6 +25,10 @@ export const StepRecord = z.object({
 });
 export type StepRecord = z.infer<typeof StepRecord>;
 
+/** The membership attack whose AUC calibrated mode reads. */
+export const CalibrationAttackName = z.enum(['loss', 'minK']);
+export type CalibrationAttackName = z.infer<typeof CalibrationAttackName>;
+
 /** One decision of calibrated mode (src/worker/unlearn/calibrated.ts). */
 export const CalibrationDecision = z.object({
   /** The optimizer step after which it was taken (0: before training). */
@@ -47,6 +51,32 @@ export const CalibrationDecision = z.object({
 });
 export type CalibrationDecision = z.infer<typeof CalibrationDecision>;
 
+/** A decision as it is taken, with what the rule aims at (the live view of a calibrated run). */
+export const CalibrationUpdate = z.object({
+  decision: CalibrationDecision,
+  targetAuc: z.number(),
+  attack: CalibrationAttackName,
+});
+export type CalibrationUpdate = z.infer<typeof CalibrationUpdate>;
+
+/** The stopping rule's constants as the run used them (docs/methods.md "Calibrated mode"). */
+export const CalibrationRule = z.object({
+  /** Back off when the AUC falls below targetAuc − band (over-unlearned). */
+  band: z.number().nonnegative(),
+  /** Stop when the AUC is at most targetAuc + stopMargin. */
+  stopMargin: z.number().nonnegative(),
+  /** Back off when the retain probe's NLL rose by more than this share of its value before… */
+  retainMargin: z.number().nonnegative(),
+  /** …and by more than this many nats. */
+  retainSlack: z.number().nonnegative(),
+  /** Back off when the retain probe recites less than this share of what it recited before. */
+  retainKept: z.number().min(0).max(1),
+  maxBackoffs: z.number().int().nonnegative(),
+  /** The learning rate is never raised above this multiple of the configured one. */
+  maxLrScale: z.number().positive(),
+});
+export type CalibrationRule = z.infer<typeof CalibrationRule>;
+
 export const TrainingLog = z.object({
   method: z.string(),
   config: z.record(z.string(), z.unknown()),
@@ -67,9 +97,11 @@ export const TrainingLog = z.object({
     .object({
       targetAuc: z.number(),
       /** The attack whose AUC the decisions read (absent in logs before it could be chosen: loss). */
-      attack: z.enum(['loss', 'minK']).optional(),
+      attack: CalibrationAttackName.optional(),
       checkEvery: z.number().int().positive(),
       calibrationSequences: z.number().int().positive(),
+      /** The rule's constants (absent in logs written before they were recorded). */
+      rule: CalibrationRule.optional(),
       decisions: z.array(CalibrationDecision),
     })
     .optional(),

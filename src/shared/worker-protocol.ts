@@ -17,7 +17,7 @@ import {
   PruneReport,
   ScoreReport,
 } from './contracts.ts';
-import { TrainingProgress, UnlearnReport } from './training.ts';
+import { CalibrationUpdate, TrainingProgress, UnlearnReport } from './training.ts';
 
 const path = z.string().min(1);
 
@@ -178,6 +178,8 @@ export const WorkerEvent = z.discriminatedUnion('kind', [
   }),
   /** One optimizer step of an unlearning run (live loss curves). */
   z.object({ id, kind: z.literal('step'), progress: TrainingProgress }),
+  /** One decision of calibrated mode, as it is taken (live view of the stopping rule). */
+  z.object({ id, kind: z.literal('decision'), update: CalibrationUpdate }),
   z.object({
     id,
     kind: z.literal('log'),

@@ -44,6 +44,11 @@ describe('renderReport', () => {
     expect(renderSeconds).toBeLessThan(5);
   });
 
+  it('has no calibrated-mode page for a run with a fixed learning rate and epochs', () => {
+    expect(text).not.toContain('When to stop');
+    expect(text).not.toContain('calibration documents');
+  });
+
   it('shows every metric of metrics-after.json with its value, the method and page numbers', () => {
     const after = EvalReport.parse(
       JSON.parse(readFileSync(join(RUN, 'metrics-after.json'), 'utf8')),

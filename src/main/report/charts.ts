@@ -3,7 +3,7 @@
  * stay vector in the PDF. Animation is off: SSR renders one frame.
  */
 import * as echarts from 'echarts';
-import type { TrainingLog } from '../../shared/training.ts';
+import type { CalibrationDecision, TrainingLog } from '../../shared/training.ts';
 import type { MetricRow } from './metric-rows.ts';
 
 export const CHART_FONT = 'sans-serif';
@@ -154,3 +154,110 @@ export function rocSvg(title: string, scores: ScorePair, width: number, height: 
     ],
   });
 }
+
+/**
+ * Calibrated mode's checks: the attack's AUC at each check against the target band (stop at or
+ * below `target + stop`, back off below `target − band`), and the retain probe's NLL on the
+ * right axis; back-offs, speed-ups and the stop marked on the AUC line.
+ */
+export function calibrationSvg(
+  decisions: ReadonlyArray<Pick<CalibrationDecision, 'step' | 'action' | 'auc' | 'retainNll'>>,
+  target: { readonly auc: number; readonly stop?: number; readonly band?: number },
+  attackLabel: string,
+  width: number,
+  height: number,
+): string {
+  const marked = decisions.filter((d) => d.action !== 'accept' && d.action !== 'start');
+  const band =
+    target.stop === undefined || target.band === undefined
+      ? []
+      : [[{ yAxis: target.auc - target.band }, { yAxis: target.auc + target.stop }]];
+  const small = { fontSize: 9 };
+  return render(width, height, {
+    title: {
+      text: `${attackLabel} AUC at each check`,
+      left: 'center',
+      textStyle: { fontSize: 12 },
+    },
+    legend: {
+      data: ['AUC, forget vs calibration', 'retain probe NLL'],
+      bottom: 0,
+      textStyle: small,
+    },
+    grid: { left: 50, right: 56, top: 52, bottom: 52 },
+    xAxis: {
+      type: 'value',
+      name: 'step',
+      nameLocation: 'middle',
+      nameGap: 20,
+      minInterval: 1,
+      axisLabel: small,
+      nameTextStyle: small,
+    },
+    yAxis: [
+      { type: 'value', min: 0, max: 1, name: 'AUC', axisLabel: small, nameTextStyle: small },
+      {
+        type: 'value',
+        scale: true,
+        name: 'NLL',
+        splitLine: { show: false },
+        axisLabel: small,
+        nameTextStyle: small,
+      },
+    ],
+    series: [
+      {
+        name: 'AUC, forget vs calibration',
+        type: 'line',
+        showSymbol: decisions.length <= 30,
+        symbolSize: 3,
+        data: decisions.map((d) => [d.step, d.auc]),
+        itemStyle: { color: '#c0504d' },
+        markLine: {
+          symbol: 'none',
+          label: { formatter: 'target', position: 'insideStartTop', fontSize: 8 },
+          lineStyle: { type: 'dashed', color: AFTER },
+          data: [{ yAxis: target.auc }],
+        },
+        ...(band.length > 0
+          ? { markArea: { itemStyle: { color: 'rgba(47,109,181,0.12)' }, data: band } }
+          : {}),
+        markPoint: {
+          symbol: 'pin',
+          symbolSize: 20,
+          label: { fontSize: 6 },
+          data: marked.map((d) => ({
+            coord: [d.step, d.auc],
+            value: MARK_LABELS[d.action],
+            itemStyle: { color: MARK_COLORS[d.action] },
+          })),
+        },
+      },
+      {
+        name: 'retain probe NLL',
+        type: 'line',
+        yAxisIndex: 1,
+        showSymbol: false,
+        data: decisions.map((d) => [d.step, d.retainNll]),
+        itemStyle: { color: BEFORE },
+        lineStyle: { type: 'dotted' },
+      },
+    ],
+  });
+}
+
+const MARK_LABELS: Readonly<Record<CalibrationDecision['action'], string>> = {
+  start: '',
+  accept: '',
+  speedup: 'lr↑',
+  backoff: 'back',
+  stop: 'stop',
+};
+
+const MARK_COLORS: Readonly<Record<CalibrationDecision['action'], string>> = {
+  start: BEFORE,
+  accept: BEFORE,
+  speedup: '#7a9a3a',
+  backoff: '#d08a2a',
+  stop: AFTER,
+};

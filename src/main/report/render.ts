@@ -8,6 +8,7 @@ import { writeFileSync, renameSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { Layout, createDocument } from './layout.ts';
 import { redact } from './mask.ts';
+import { calibrationSection } from './calibration-section.ts';
 import { riskSection } from './risk-section.ts';
 import { loadFinishedRun, RUN_FILES, type FinishedRun } from './run-folder.ts';
 import {
@@ -77,6 +78,7 @@ function compose(layout: Layout, run: FinishedRun, verdict: Verdict): void {
   inputsSection(layout, run);
   metricsSection(layout, run);
   chartsSection(layout, run);
+  calibrationSection(layout, run);
   piiSection(layout, run);
   riskSection(layout, run);
   glossarySection(layout, run);

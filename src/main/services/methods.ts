@@ -147,6 +147,7 @@ function methodInfo(method: UnlearningMethod): MethodInfo {
     needsSparseModel: method.name === 'sau',
     keys: [...method.keys],
     defaults: Object.fromEntries(keys.map((k) => [k, config[k]])),
+    calibratedDefaults: { ...(method.calibratedDefaults ?? {}) } as RunConfigInput,
   };
 }
 

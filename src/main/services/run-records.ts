@@ -9,7 +9,11 @@ import { join } from 'node:path';
 import type { RunDetails, RunStatus, RunSummary, RunVerdict } from '../../shared/app-api.ts';
 import type { RunManifest, RunState } from '../../shared/audit.ts';
 import { EvalReport } from '../../shared/contracts.ts';
-import { TrainingLog, type TrainingProgress } from '../../shared/training.ts';
+import {
+  TrainingLog,
+  type CalibrationUpdate,
+  type TrainingProgress,
+} from '../../shared/training.ts';
 import { stagingFolder } from '../../worker/tasks/output-target.ts';
 import {
   ADAPTER,
@@ -62,6 +66,14 @@ export const readMetrics = (runDir: string, file: string): EvalReport | null =>
 export const readTraining = (runDir: string): TrainingLog | null =>
   readParsed<TrainingLog>(join(runDir, TRAINING), TrainingLog);
 
+/** training.json's calibration decisions as the updates a live run sends. */
+export function decisionsOf(log: TrainingLog | null): CalibrationUpdate[] {
+  const calibration = log?.calibration;
+  if (calibration === undefined) return [];
+  const { targetAuc, attack = 'loss' } = calibration;
+  return calibration.decisions.map((decision) => ({ decision, targetAuc, attack }));
+}
+
 /** training.json's records as the progress events a live run sends. */
 export function stepsOf(log: TrainingLog | null): TrainingProgress[] {
   if (log === null || log.totalSteps === 0) return [];
@@ -81,13 +93,15 @@ export function stepsOf(log: TrainingLog | null): TrainingProgress[] {
 export function statusFromFolder(runId: string, runDir: string): RunStatus {
   const manifest = readManifest(runDir);
   const { state, message } = observedState(manifest);
+  const training = readTraining(runDir);
   return {
     runId,
     runDir,
     state,
     phase: null,
     progress: null,
-    steps: stepsOf(readTraining(runDir)),
+    steps: stepsOf(training),
+    decisions: decisionsOf(training),
     message,
     resumable: isResumable(runDir, state),
   };

@@ -19,7 +19,7 @@ import { basename, join, resolve } from 'node:path';
 import type { RunStartRequest, RunStatus } from '../../shared/app-api.ts';
 import { RunId } from '../../shared/app-api.ts';
 import type { AuditRequest, RunState } from '../../shared/audit.ts';
-import type { TrainingProgress } from '../../shared/training.ts';
+import type { CalibrationUpdate, TrainingProgress } from '../../shared/training.ts';
 import { listDocumentFiles } from '../../worker/data/documents.ts';
 import { checkAuditRequest } from '../../worker/tasks/audit-inputs.ts';
 import { readManifest } from '../../worker/tasks/run-folder.ts';
@@ -31,6 +31,7 @@ import type { ServiceContext } from './context.ts';
 import {
   detailsOf,
   isResumable,
+  decisionsOf,
   readTraining,
   statusFromFolder,
   stepsOf,
@@ -53,6 +54,7 @@ interface LiveRun {
   phase: RunStatus['phase'];
   progress: RunStatus['progress'];
   steps: TrainingProgress[];
+  decisions: CalibrationUpdate[];
   message: string | null;
   /** Settles when the job ends (whatever the outcome). */
   ended: Promise<void>;
@@ -118,6 +120,7 @@ export function createRunManager(context: ServiceContext): RunManager {
       phase: 'validate',
       progress: null,
       steps: [],
+      decisions: [],
       message: null,
       ended: Promise.resolve(),
     };
@@ -138,6 +141,10 @@ export function createRunManager(context: ServiceContext): RunManager {
           run.steps.push(progress);
           emit({ kind: 'run.step', runId, progress });
         },
+        onDecision(update) {
+          run.decisions.push(update);
+          emit({ kind: 'run.decision', runId, update });
+        },
         onLog(level, message) {
           emit({ kind: 'run.log', runId, level, message });
         },
@@ -157,7 +164,11 @@ export function createRunManager(context: ServiceContext): RunManager {
       },
     );
     void run.ended.then(() => {
-      if (run.state === 'done') run.steps = stepsOf(readTraining(run.runDir));
+      if (run.state === 'done') {
+        const training = readTraining(run.runDir);
+        run.steps = stepsOf(training);
+        run.decisions = decisionsOf(training);
+      }
       emit({ kind: 'run.state', runId, state: run.state, message: run.message });
     });
   };
@@ -179,6 +190,7 @@ export function createRunManager(context: ServiceContext): RunManager {
     phase: run.phase,
     progress: run.progress,
     steps: run.steps,
+    decisions: run.decisions,
     message: run.message,
     resumable: run.state !== 'running' && isResumable(run.runDir, run.state),
   });

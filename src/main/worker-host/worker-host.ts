@@ -6,7 +6,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import type { TrainingProgress } from '../../shared/training.ts';
+import type { CalibrationUpdate, TrainingProgress } from '../../shared/training.ts';
 import {
   WorkJob,
   WorkerEvent,
@@ -20,6 +20,7 @@ import { developmentLaunch, forkWorker, type WorkerLaunch } from './launch.ts';
 export interface RunHooks {
   onProgress?(label: string, done: number, total: number): void;
   onStep?(progress: TrainingProgress): void;
+  onDecision?(update: CalibrationUpdate): void;
   onLog?(level: 'info' | 'warn', message: string): void;
 }
 
@@ -204,6 +205,9 @@ export class WorkerHost {
         return;
       case 'step':
         pending.hooks.onStep?.(event.progress);
+        return;
+      case 'decision':
+        pending.hooks.onDecision?.(event.update);
         return;
       case 'log':
         pending.hooks.onLog?.(event.level, event.message);

@@ -36,6 +36,8 @@ export const MethodInfo = z.object({
   keys: z.array(z.string()),
   /** Every key it reads with the value it will use by default. */
   defaults: RunConfigInput,
+  /** Keys whose default differs in calibrated mode (SAU: its base loss). */
+  calibratedDefaults: RunConfigInput,
 });
 export type MethodInfo = z.infer<typeof MethodInfo>;
 

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { RunManifest, RunState } from '../audit.ts';
 import { BackendName, EvalReport } from '../contracts.ts';
-import { TrainingLog, TrainingProgress } from '../training.ts';
+import { CalibrationUpdate, TrainingLog, TrainingProgress } from '../training.ts';
 import { RunConfigInput } from './methods.ts';
 import { RunId, path } from './primitives.ts';
 
@@ -53,6 +53,8 @@ export const RunStatus = z.object({
   progress: z.object({ label: z.string(), done: z.number(), total: z.number() }).nullable(),
   /** Training steps so far (live while running, from training.json after). */
   steps: z.array(TrainingProgress),
+  /** Calibrated mode's decisions so far (live while running, from training.json after). */
+  decisions: z.array(CalibrationUpdate),
   message: z.string().nullable(),
   /** A cancelled or interrupted run with a checkpoint can be resumed. */
   resumable: z.boolean(),

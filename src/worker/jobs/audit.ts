@@ -13,6 +13,7 @@ export async function runAuditTask(request: AuditRequest, context: JobContext): 
       signal: context.signal,
       onProgress: context.progress,
       onStep: context.step,
+      onDecision: context.decision,
       onLog: (message) => context.log(message),
     });
   } catch (error) {

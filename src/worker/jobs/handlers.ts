@@ -96,6 +96,7 @@ export const HANDLERS: { readonly [K in JobKind]: Handler<K> } = {
         signal: context.signal,
         onProgress: context.progress,
         onStep: context.step,
+        onDecision: context.decision,
         onLog: (message) => context.log(message),
       }),
     );

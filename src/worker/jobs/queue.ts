@@ -43,6 +43,7 @@ export class JobQueue {
         signal: abort.signal,
         progress: (label, done, total) => this.send({ id, kind: 'progress', label, done, total }),
         step: (progress) => this.send({ id, kind: 'step', progress }),
+        decision: (update) => this.send({ id, kind: 'decision', update }),
         log: (message, level = 'info') => this.send({ id, kind: 'log', level, message }),
       };
       let answer: WorkerEvent;

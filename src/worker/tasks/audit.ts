@@ -17,7 +17,12 @@ import {
   type RunManifest,
 } from '../../shared/audit.ts';
 import { EvalReport } from '../../shared/contracts.ts';
-import { TrainingLog, UnlearnReport, type TrainingProgress } from '../../shared/training.ts';
+import {
+  TrainingLog,
+  UnlearnReport,
+  type CalibrationUpdate,
+  type TrainingProgress,
+} from '../../shared/training.ts';
 import { selectBackend } from '../engine/backend.ts';
 import { hasCheckpoint } from '../unlearn/checkpoint.ts';
 import { EvaluationCancelled, evaluateFiles } from './eval-files.ts';
@@ -43,6 +48,7 @@ export interface AuditHooks {
   readonly signal?: AbortSignal;
   readonly onProgress?: (label: string, done: number, total: number) => void;
   readonly onStep?: (progress: TrainingProgress) => void;
+  readonly onDecision?: (update: CalibrationUpdate) => void;
   readonly onLog?: (message: string) => void;
 }
 
@@ -259,6 +265,7 @@ async function unlearn(
       signal: hooks.signal,
       onProgress: hooks.onProgress,
       onStep: hooks.onStep,
+      onDecision: hooks.onDecision,
       onLog: hooks.onLog,
     }),
   });

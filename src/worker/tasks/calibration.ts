@@ -5,6 +5,7 @@
  * itself is src/worker/unlearn/calibrated.ts.
  */
 import { UserInputError } from '../../shared/errors.ts';
+import type { CalibrationUpdate } from '../../shared/training.ts';
 import { mulberry32 } from '../data/prng.ts';
 import type { CausalLM } from '../model/architectures/types.ts';
 import { loadModel } from '../model/load.ts';
@@ -124,6 +125,7 @@ export function calibrationLog(
     attack: controller.attack,
     checkEvery: controller.checkEvery,
     calibrationSequences: calibration.length,
+    rule: { ...controller.rule },
     decisions: [...controller.decisions],
   };
 }
@@ -133,6 +135,7 @@ export function controllerFor(
   model: CausalLM,
   run: MethodRun,
   inputs: UnlearnInputs,
+  onDecision?: (update: CalibrationUpdate) => void,
 ): CalibratedController | undefined {
   const { config, forget, retain, calibration, targetAuc, attack } = inputs;
   if (config.calibrated !== 'on') return undefined;
@@ -146,5 +149,6 @@ export function controllerFor(
     ...checkSchedule(config, forget.length, retain.length),
     ...(targetAuc === undefined ? {} : { targetAuc }),
     ...(attack === undefined ? {} : { attack }),
+    ...(onDecision ? { onDecision } : {}),
   });
 }

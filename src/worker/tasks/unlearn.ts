@@ -10,7 +10,12 @@
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserInputError } from '../../shared/errors.ts';
-import { TrainingLog, UnlearnReport, type TrainingProgress } from '../../shared/training.ts';
+import {
+  TrainingLog,
+  UnlearnReport,
+  type CalibrationUpdate,
+  type TrainingProgress,
+} from '../../shared/training.ts';
 import { readDocuments, type Document, type ReadOptions } from '../data/documents.ts';
 import { architectureFor } from '../model/architectures/index.ts';
 import { loadModelSpec, type ModelSpec } from '../model/config.ts';
@@ -22,9 +27,16 @@ import { isBlockLinearWeight } from '../model/weight-names.ts';
 import { resolveKeys } from '../model/weights.ts';
 import type { TokenSequence } from '../unlearn/batch.ts';
 import { hasCheckpoint } from '../unlearn/checkpoint.ts';
-import { readConfigFile, resolveConfig, type RunConfig } from '../unlearn/config.ts';
+import {
+  readConfigFile,
+  resolveConfig,
+  wantsCalibration,
+  withCalibratedDefaults,
+  type RunConfig,
+} from '../unlearn/config.ts';
 import { needsRetain, type UnlearningMethod } from '../unlearn/method.ts';
-import { ATTACK_NAMES, type CalibrationAttack, type ControlAction } from '../unlearn/calibrated.ts';
+import type { CalibrationAttack, ControlAction } from '../unlearn/calibrated.ts';
+import { ATTACK_NAMES } from '../../shared/calibration-text.ts';
 import { calibratedConfig, calibrationLog, controllerFor, untrained } from './calibration.ts';
 import { methodNamed } from '../unlearn/methods/index.ts';
 import { CALIBRATION_NEEDED } from '../unlearn/methods/targetnll.ts';
@@ -84,6 +96,8 @@ export interface UnlearnHooks {
   readonly signal?: AbortSignal;
   readonly onProgress?: (label: string, done: number, total: number) => void;
   readonly onStep?: (progress: TrainingProgress) => void;
+  /** Each decision of calibrated mode as it is taken. */
+  readonly onDecision?: (update: CalibrationUpdate) => void;
   /** A line for the user (the CLI's stderr, the app's log). */
   readonly onLog?: (message: string) => void;
   /** Tests of resume: stop as if cancelled after this many steps. */
@@ -135,9 +149,14 @@ export async function readUnlearnInputs(
       : request.calibration === undefined
         ? []
         : sequences(await readDocuments(request.calibration, read));
-  if (method.needsCalibration?.(resolved) === true && calibration.length === 0)
+  // A calibrated run resolves the method's calibrated defaults too (SAU: its base loss).
+  const calibrating = calibration.length > 0 && wantsCalibration(resolved, raw);
+  const given = calibrating ? withCalibratedDefaults(raw, method) : raw;
+  const settled =
+    given === raw ? resolved : resolveConfig(given, method, request.config, request.seed);
+  if (method.needsCalibration?.(settled) === true && calibration.length === 0)
     throw new UserInputError(request.calibration, CALIBRATION_NEEDED);
-  const config = calibratedConfig(resolved, raw as Record<string, unknown>, method, calibration);
+  const config = calibratedConfig(settled, given as Record<string, unknown>, method, calibration);
   if (needsRetain(method, config) && retain.length === 0)
     throw new UserInputError(
       request.retain,
@@ -269,7 +288,7 @@ async function unlearnInto(
       ...(calibration.length > 0 ? { calibration } : {}),
       ...(hooks.onProgress ? { onProgress: hooks.onProgress } : {}),
     });
-    const controller = controllerFor(model, run, inputs);
+    const controller = controllerFor(model, run, inputs, hooks.onDecision);
     try {
       let opening: ControlAction | undefined;
       if (controller) {

@@ -32,8 +32,14 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { auc } from '../metrics/formulas/roc.ts';
+import { ATTACK_NAMES } from '../../shared/calibration-text.ts';
 import type { CausalLM } from '../model/architectures/types.ts';
-import type { CalibrationDecision } from '../../shared/training.ts';
+import type {
+  CalibrationAttackName,
+  CalibrationDecision,
+  CalibrationRule,
+  CalibrationUpdate,
+} from '../../shared/training.ts';
 import type { TokenSequence } from './batch.ts';
 import { sequenceNlls } from './methods/targetnll.ts';
 import { greedyGenerateMany } from '../model/generate.ts';
@@ -56,10 +62,12 @@ export interface CalibratedOptions {
   readonly targetAuc?: number;
   /** The attack whose AUC the rule reads (default `loss`). */
   readonly attack?: CalibrationAttack;
+  /** Called with each decision as it is taken (the live view). */
+  readonly onDecision?: (update: CalibrationUpdate) => void;
 }
 
 /** The rule's constants (docs/methods.md). */
-export const CALIBRATED_RULE = {
+export const CALIBRATED_RULE: Readonly<CalibrationRule> = Object.freeze({
   band: 0.1,
   stopMargin: 0.05,
   retainMargin: 0.1,
@@ -67,7 +75,7 @@ export const CALIBRATED_RULE = {
   retainKept: 0.95,
   maxBackoffs: 4,
   maxLrScale: 2,
-} as const;
+});
 
 /** What the trainer does after a check. */
 export type ControlAction =
@@ -82,6 +90,8 @@ export interface CalibratedController {
   readonly decisions: readonly CalibrationDecision[];
   readonly targetAuc: number;
   readonly attack: CalibrationAttack;
+  /** The rule's constants the decisions apply. */
+  readonly rule: Readonly<CalibrationRule>;
   /** Optimizer steps between checks (as given). */
   readonly checkEvery: number;
   /**
@@ -97,12 +107,6 @@ export interface CalibratedController {
 
 /** Prompt and continuation tokens of the retain recitation check. */
 export const RETAIN_CONTINUATION = 32;
-
-/** Each attack's name in the run's messages. */
-export const ATTACK_NAMES: Record<CalibrationAttack, string> = {
-  loss: 'loss attack',
-  minK: 'Min-K% attack',
-};
 
 /** Tolerance of the AUC comparisons (an AUC of n×m pairs is a ratio of integers). */
 const AUC_EPSILON = 1e-9;
@@ -125,7 +129,7 @@ async function recitedShare(model: CausalLM, probe: readonly TokenSequence[]): P
  * token NLL) or `minK` (Min-K%, k = 0.4: the mean of a sequence's lowest 40 % token
  * log-probabilities — the attack MUSE's PrivLeak, and so the verdict against a reference, uses).
  */
-export type CalibrationAttack = 'loss' | 'minK';
+export type CalibrationAttack = CalibrationAttackName;
 
 /** The attack's AUC of forget against held sequences; the sequences' mean NLLs too. */
 export async function membershipAttack(
@@ -215,8 +219,8 @@ export function calibratedController(options: CalibratedOptions): CalibratedCont
     action: CalibrationDecision['action'],
     m: Measurement,
     why: string,
-  ) =>
-    decisions.push({
+  ) => {
+    const decision: CalibrationDecision = {
       step,
       action,
       auc: m.auc,
@@ -225,7 +229,10 @@ export function calibratedController(options: CalibratedOptions): CalibratedCont
       retainRecited: m.retainRecited,
       lrScale,
       reason: why,
-    });
+    };
+    decisions.push(decision);
+    options.onDecision?.({ decision, targetAuc, attack: attackName });
+  };
 
   return {
     get lrScale() {
@@ -234,6 +241,7 @@ export function calibratedController(options: CalibratedOptions): CalibratedCont
     decisions,
     targetAuc,
     attack: attackName,
+    rule,
     checkEvery: options.checkEvery,
     async start() {
       const m = await measure();

@@ -110,6 +110,8 @@ export interface ConfigTarget {
   readonly keys: readonly string[];
   /** Its defaults, or a function of the config as given (SAU: its base method's). */
   readonly defaults?: Partial<RunConfig> | ((raw: Record<string, unknown>) => Partial<RunConfig>);
+  /** Keys a calibrated run takes unless given (UnlearningMethod.calibratedDefaults). */
+  readonly calibratedDefaults?: Readonly<Record<string, unknown>>;
 }
 
 /**
@@ -163,6 +165,16 @@ export function wantsCalibration(config: RunConfig, raw: unknown): boolean {
   const given = typeof raw === 'object' && raw !== null ? raw : {};
   const fixed = 'lr' in given || 'epochs' in given;
   return config.calibrated === 'on' || (config.calibrated === 'auto' && !fixed);
+}
+
+/**
+ * The config as given with the method's calibrated defaults under it (given keys win): what a
+ * calibrated run resolves. Unchanged for a method without calibrated defaults.
+ */
+export function withCalibratedDefaults(raw: unknown, method: ConfigTarget): unknown {
+  if (method.calibratedDefaults === undefined) return raw;
+  const given = typeof raw === 'object' && raw !== null ? raw : {};
+  return { ...method.calibratedDefaults, ...given };
 }
 
 /** Reads and parses a --config file (exit 2 on a missing file or bad JSON). */

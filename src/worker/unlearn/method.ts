@@ -90,6 +90,11 @@ export interface UnlearningMethod {
    * CALIBRATED_START_LR. Adapters (bounded) start higher than full-parameter methods.
    */
   readonly calibratedLr?: number | ((config: RunConfig) => number | undefined);
+  /**
+   * Config keys a calibrated run of this method takes unless the config gives them (SAU: the
+   * target-NLL base loss, which aims at "unseen" where ascent overshoots or stalls).
+   */
+  readonly calibratedDefaults?: Readonly<Record<string, unknown>>;
   prepare(context: MethodContext): Promise<MethodRun>;
 }
 

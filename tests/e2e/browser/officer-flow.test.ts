@@ -117,16 +117,33 @@ describe('the officer flow in a browser against nepenthe serve', () => {
     await shot('3-documents');
   });
 
-  it('Method: chooses SAU with a small config (the testbed preset, 5 epochs)', async () => {
+  it('Method: chooses SAU in calibrated mode (the default: no learning rate to pick)', async () => {
     await page.getByRole('button', { name: 'Method', exact: true }).click();
     await page.getByRole('radio', { name: /SAU/i }).check();
+    expect(await page.getByTestId('calibrated').isChecked()).toBe(true);
+    expect(await page.getByTestId('calibrated-hint').innerText()).toMatch(
+      /holdout is split in two/,
+    );
+    // A learning rate typed under Advanced fixes the run; reset, calibrated mode is back.
     await page.getByText('Advanced', { exact: false }).first().click();
-    await page.getByLabel('epochs', { exact: true }).fill('5');
+    const lr = page.getByLabel('lr', { exact: true });
+    await lr.fill('0.001');
+    await expect
+      .poll(() => page.getByTestId('calibrated-hint').innerText())
+      .toMatch(/uses them as they are/);
+    await page.getByRole('button', { name: 'Reset lr', exact: true }).click();
+    await expect
+      .poll(() => page.getByTestId('calibrated-hint').innerText())
+      .toMatch(/holdout is split in two/);
+    // Calibrating, SAU's base loss defaults to the target-NLL loss (methods.list's calibratedDefaults).
+    expect(await page.getByLabel('baseMethod', { exact: true }).inputValue()).toBe('targetnll');
+    await page.getByTestId('calibrated').scrollIntoViewIfNeeded();
     await shot('4-method');
   });
 
-  it('Run: starts, shows live progress, and finishes', async () => {
+  it("Run: starts, shows live progress and the stopping rule's checks, and finishes", async () => {
     await page.getByRole('button', { name: 'Run', exact: true }).click();
+    expect(await page.getByTestId('stopping').innerText()).toMatch(/^calibrated mode/);
     await page.getByRole('button', { name: 'Start run' }).click();
     const progress = page.getByTestId('run-progress');
     await progress.waitFor({ timeout: 60_000 });
@@ -141,6 +158,10 @@ describe('the officer flow in a browser against nepenthe serve', () => {
       .toMatch(/^\d+ \/ \d+$/);
     expect(await page.getByTestId('run-state').innerText()).toMatch(/running/i);
     await expect.poll(() => page.locator('canvas').count()).toBeGreaterThan(0);
+    // Calibrated mode's checks arrive as they are taken: the panel shows the AUC now.
+    const panel = page.getByTestId('calibration-panel');
+    await panel.waitFor({ timeout: 120_000 });
+    expect(await page.getByTestId('calibration-auc').innerText()).toMatch(/^\d\.\d{3}$/);
     await shot('5-run');
     await expect
       .poll(() => page.getByTestId('run-state').innerText(), {
@@ -148,6 +169,9 @@ describe('the officer flow in a browser against nepenthe serve', () => {
         interval: 1000,
       })
       .toMatch(/done/i);
+    // The run's decisions, from training.json once done: it ended by stopping or by its budget.
+    const decisions = page.getByTestId('calibration-decisions');
+    await expect.poll(() => decisions.innerText(), { timeout: 30_000 }).toMatch(/step \d+:/);
     await shot('6-run-done');
   });
 
@@ -156,7 +180,7 @@ describe('the officer flow in a browser against nepenthe serve', () => {
     const verdict = page.getByTestId('verdict');
     await verdict.waitFor({ timeout: 30_000 });
     await expect.poll(() => verdict.innerText()).toMatch(/PASS|FAIL/);
-    // SAU really forgot: the forget set's verbatim exact rate fell from 1 (it is 0.2 in the demo).
+    // SAU really forgot: the forget set's verbatim exact rate fell from 1 (0.0 in calibrated mode).
     const exact = /forget\.verbatim\.exactRate after = ([\d.]+)/.exec(await verdict.innerText());
     expect(exact, await verdict.innerText()).not.toBeNull();
     expect(Number(exact![1])).toBeLessThan(0.5);

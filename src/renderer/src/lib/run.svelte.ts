@@ -4,7 +4,7 @@
  */
 import type { AppEvent, RunStartRequest, RunStatus, RunSummary } from '../../../shared/app-api.ts';
 import type { RunState } from '../../../shared/audit.ts';
-import type { TrainingProgress } from '../../../shared/training.ts';
+import type { CalibrationUpdate, TrainingProgress } from '../../../shared/training.ts';
 import { api } from './bridge.ts';
 import { session } from './session.svelte.ts';
 import { attempt, ui } from './ui.svelte.ts';
@@ -33,6 +33,8 @@ class RunMonitor {
   phase = $state<Phase>(null);
   progress = $state<{ label: string; done: number; total: number } | null>(null);
   steps = $state<TrainingProgress[]>([]);
+  /** Calibrated mode's decisions so far (empty for a run with a fixed lr and epochs). */
+  decisions = $state<CalibrationUpdate[]>([]);
   message = $state<string | null>(null);
   resumable = $state(false);
   log = $state<{ level: 'info' | 'warn'; message: string }[]>([]);
@@ -103,6 +105,7 @@ class RunMonitor {
     this.phase = status.phase;
     this.progress = status.progress;
     if (status.steps.length >= this.steps.length) this.steps = status.steps;
+    if (status.decisions.length >= this.decisions.length) this.decisions = status.decisions;
     this.message = status.message;
     this.resumable = status.resumable;
   }
@@ -122,6 +125,7 @@ class RunMonitor {
   #watch(runId: string, runDir: string | null): void {
     if (this.runId !== runId) {
       this.steps = [];
+      this.decisions = [];
       this.log = [];
       this.progress = null;
       this.phase = null;
@@ -148,6 +152,13 @@ class RunMonitor {
         if (!this.steps.some((s) => s.step === event.progress.step))
           this.steps.push(event.progress);
         break;
+      case 'run.decision': {
+        const { step, action } = event.update.decision;
+        // The same decision can arrive twice when status raced the event.
+        if (!this.decisions.some((u) => u.decision.step === step && u.decision.action === action))
+          this.decisions.push(event.update);
+        break;
+      }
       case 'run.log':
         this.log.push({ level: event.level, message: event.message });
         if (this.log.length > 200) this.log.splice(0, this.log.length - 200);

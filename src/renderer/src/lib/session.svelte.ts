@@ -45,6 +45,11 @@ class Session {
   presetChosen = $state(false);
   /** Text of each hyperparameter field the officer edited, by key. */
   edits = $state<Record<string, string>>({});
+  /**
+   * The officer wants calibrated mode: the run chooses its learning rate and when to stop from
+   * half the holdout (the preset's tuned settings are left out). On by default.
+   */
+  calibrated = $state(true);
   backend = $state<BackendName | null>(null);
   seed = $state<number | null>(null);
 
@@ -61,6 +66,16 @@ class Session {
   );
   preset = $derived<Preset | null>(app.presets.find((p) => p.id === this.presetId) ?? null);
   hasForget = $derived(this.usable.forget.length > 0);
+  /**
+   * Whether the run will be calibrated: wanted, a holdout to steer by, and neither the learning
+   * rate nor the epochs set by hand under Advanced (those fix the run, as `--config` does).
+   */
+  calibrating = $derived(
+    this.calibrated &&
+      this.usable.holdout.length > 0 &&
+      this.edits.lr === undefined &&
+      this.edits.epochs === undefined,
+  );
 
   async loadModel(path: string): Promise<boolean> {
     this.loadingModel = true;
@@ -137,9 +152,13 @@ class Session {
     );
   }
 
-  /** The configuration the run gets: the preset's, then every field the officer edited. */
+  /**
+   * The configuration the run gets: the preset's (none when calibrating: its numbers were tuned
+   * for a fixed run on the testbed; the method's defaults apply), then every field the officer
+   * edited.
+   */
   config(parameters: Hyperparameter[]): RunConfigInput {
-    const config: RunConfigInput = { ...(this.preset?.config ?? {}) };
+    const config: RunConfigInput = this.calibrating ? {} : { ...(this.preset?.config ?? {}) };
     for (const [key, text] of Object.entries(this.edits)) {
       const parameter = parameters.find((p) => p.key === key);
       if (parameter) config[key] = parseValue(parameter, text).value;
