@@ -71,6 +71,8 @@ interface Row {
   forgetRatio: number | null;
   retainRatio: number | null;
   met: boolean | null;
+  /** sga: the distinct per-step `extra.rate` values of training.json (one under rate "auto"). */
+  rates?: number[];
   error?: string;
 }
 
@@ -163,10 +165,14 @@ async function main(): Promise<void> {
       try {
         const inputs = await readUnlearnInputs(request);
         row.config = { ...raw, ...override };
-        const report = await runUnlearning(request, inputs, { backend: backend.name });
+        const report = await runUnlearning(request, inputs, {
+          backend: backend.name,
+          onLog: (line) => console.error(line),
+        });
         row.unlearnSeconds = report.seconds;
         row.steps = report.steps;
         row.finalLoss = report.finalLoss;
+        if (method === 'sga') row.rates = stepRates(join(out, 'training.json'));
         row.after = await evaluate(out);
         row.forgetRatio = ratio(row.after.forgetExact, b.forgetExact);
         row.retainRatio = ratio(row.after.retainExact, b.retainExact);
@@ -203,6 +209,13 @@ async function main(): Promise<void> {
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
+}
+
+function stepRates(trainingJson: string): number[] {
+  const log = JSON.parse(readFileSync(trainingJson, 'utf8')) as {
+    steps: { extra: Record<string, number> }[];
+  };
+  return [...new Set(log.steps.map((s) => s.extra.rate!))];
 }
 
 function fmt(value: number | null | undefined, digits = 2): string {

@@ -50,6 +50,7 @@ describe('resolveConfig', () => {
       [{ rate: 1.5 }, 'sga', '"rate"'],
       [{ rate: 'automatic' }, 'sga', '"rate"'],
       [{ k: 1 }, 'sga', '"k"'],
+      [{ neighbours: 'cosine' }, 'sga', '"neighbours"'],
       [{ rank: 0 }, 'bounded', '"rank"'],
       [{ bound: 'cos' }, 'bounded', '"bound"'],
       [{ baseMethod: 'sga' }, 'sau', '"baseMethod"'],
@@ -74,7 +75,11 @@ describe('resolveConfig', () => {
     expect(resolve({}, 'bounded').lr).toBe(2e-4);
     expect(resolve({}, 'graddiff').lr).toBe(1e-5);
     const sga = resolve({}, 'sga');
-    expect([sga.rate, sga.k]).toEqual([-0.4, 4]);
+    expect([sga.rate, sga.k, sga.neighbours]).toEqual([-0.4, 4, 'embedding']);
+    expect(resolve({ neighbours: 'tokens' }, 'sga').neighbours).toBe('tokens');
+    expect(failure(() => resolve({ neighbours: 'tokens' }, 'graddiff')).message).toContain(
+      'not a graddiff key',
+    );
     // the file's values win over the method's defaults
     expect(resolve({ lr: 1e-3, beta: 1 }, 'simnpo')).toMatchObject({ lr: 1e-3, beta: 1 });
     expect(resolve({ rate: 'auto' }, 'sga').rate).toBe('auto');

@@ -2,8 +2,9 @@
  * Resume is exact (issue 3): a run stopped after a checkpoint and resumed ends with the same
  * weights, bit for bit, and the same step records as a run that was never interrupted (same
  * seed, wasm). Covered for graddiff (all parameters), bounded (adapter variables and their AdamW
- * moments) and sau on a pruned model (masked moments). Resuming with another config is refused
- * with an exit-2 error naming the checkpoint.
+ * moments), sau on a pruned model (masked moments) and sga with rate "auto" (its one-off rate,
+ * estimated from the starting weights before the checkpoint is restored). Resuming with another
+ * config is refused with an exit-2 error naming the checkpoint.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -122,6 +123,14 @@ describe('resume', () => {
   it('bounded: adapter variables and their AdamW moments are restored', async () => {
     const { logA, logB } = await expectExactResume('bounded', { rank: 4 });
     expect(logB.steps.map((s) => s.extra)).toEqual(logA.steps.map((s) => s.extra));
+  }, 60_000);
+
+  it('sga rate "auto": the resumed run derives the same one-off rate, used at every step', async () => {
+    const { logA, logB } = await expectExactResume('sga', { rate: 'auto', k: 3 });
+    const rates = logA.steps.map((s) => s.extra.rate);
+    expect(new Set(rates).size).toBe(1); // estimated once, before training
+    expect(Math.abs(rates[0]!)).toBeLessThanOrEqual(1);
+    expect(logB.steps.map((s) => s.extra.rate)).toEqual(rates);
   }, 60_000);
 
   it('sau on a pruned model resumes exactly', async () => {

@@ -2,8 +2,10 @@
  * SGA (methods/sga.ts; ALGORITHMS.md "SGA"): with rate 0 it is GA exactly; its gradient is
  * −[(1 − r + r/K)·∇ℓ_f + (r/K)·Σ_k ∇ℓ_n^k] (the sign of the smoothing term checked against the
  * separate gradients); a small step with r < 0 lowers the normal sequences' NLL below what
- * r = 0 and r > 0 give while the forget NLL rises; `rate: "auto"` logs r* = −⟨g_f, v⟩/‖v‖²
- * clamped to [−1, 1], checked against a hand computation for the first step.
+ * r = 0 and r > 0 give while the forget NLL rises; `rate: "auto"` is estimated once before
+ * training, r* = −⟨ḡ_f, v̄⟩/‖v̄‖² over the first micro-batches clamped to [−1, 1] (checked
+ * against a hand computation at the starting weights), logged once, and is the rate of every
+ * step and of the loss itself. Resuming an auto run: tests/unlearn/resume.test.ts.
  */
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,8 +23,8 @@ import { resolveConfig } from '../../src/worker/unlearn/config.ts';
 import { meanNll } from '../../src/worker/unlearn/losses.ts';
 import type { StepInput } from '../../src/worker/unlearn/method.ts';
 import { methodNamed } from '../../src/worker/unlearn/methods/index.ts';
+import { estimateRows } from '../../src/worker/unlearn/methods/sga.ts';
 import { nearestRetain } from '../../src/worker/unlearn/neighbours.ts';
-import { planBatches } from '../../src/worker/unlearn/schedule.ts';
 import { train } from '../../src/worker/unlearn/trainer.ts';
 
 const VOCAB = 48;
@@ -65,9 +67,12 @@ function gradients(model: CausalLM, f: () => tf.Scalar): tf.Tensor[] {
 const dot = (a: tf.Tensor[], b: tf.Tensor[]) =>
   a.reduce((s, x, i) => s + tf.tidy(() => x.mul(b[i]!).sum().dataSync()[0]!), 0);
 
-/** The normal-sequence batches SGA builds for forget rows `rows`: batch k holds each row's k-th neighbour. */
-function normalBatches(rows: number[]): Batch[] {
-  const neighbours = nearestRetain(forget, retain, K - 1);
+/**
+ * The normal-sequence batches SGA builds for forget rows `rows` (its default neighbours, by
+ * embedding at the model's current weights): batch k holds each row's k-th neighbour.
+ */
+async function normalBatches(model: CausalLM, rows: readonly number[]): Promise<Batch[]> {
+  const neighbours = await nearestRetain(model, forget, retain, K - 1, 'embedding', 2);
   return Array.from({ length: K - 1 }, (_, k) =>
     makeBatch(
       retain,
@@ -116,7 +121,7 @@ describe('sga', () => {
     const model = createRandomModel(spec, 5);
     const run = await methodNamed('sga').prepare({ model, forget, retain, config: sgaConfig(r) });
     const input: StepInput = { forget: makeBatch(forget, [0, 1]), retain: null, step: 0 };
-    const normal = normalBatches([0, 1]);
+    const normal = await normalBatches(model, [0, 1]);
     try {
       await run.beforeMicroBatch!(input);
       const g = gradients(model, () => run.loss(input).total);
@@ -148,7 +153,7 @@ describe('sga', () => {
       const model = createRandomModel(spec, 5);
       const run = await methodNamed('sga').prepare({ model, forget, retain, config: sgaConfig(r) });
       const input: StepInput = { forget: makeBatch(forget, rows), retain: null, step: 0 };
-      const normal = normalBatches(rows);
+      const normal = await normalBatches(model, rows);
       const measure = () =>
         tf.tidy(() => ({
           forget: meanNll(model, input.forget).dataSync()[0]!,
@@ -178,34 +183,74 @@ describe('sga', () => {
     expect(negative.after.forget).toBeGreaterThan(zero.after.forget);
   });
 
-  it('rate "auto" logs r* = −⟨g_f, v⟩/‖v‖² in [−1, 1] per step', async () => {
+  it('rate "auto" is estimated once, before training, and is the rate of every step', async () => {
     const config = { ...sgaConfig('auto'), epochs: 2 };
     const model = createRandomModel(spec, 8);
-    // r* at the start, by hand, for the first micro-batch's rows
-    const rows = planBatches(config, forget.length, retain.length).microBatches(0)[0]!.forget;
-    const fb = makeBatch(forget, rows);
-    const normal = normalBatches(rows);
-    const gf = gradients(model, () => meanNll(model, fb));
-    const gn = normal.map((b) => gradients(model, () => meanNll(model, b)));
-    const v = gf.map((x, i) =>
-      tf.tidy(() => gn.reduce((s, n) => s.add(n[i]!.sub(x).div(K)), tf.zerosLike(x))),
-    );
-    const expected = Math.max(-1, Math.min(1, -dot(gf, v) / dot(v, v)));
-    tf.dispose([...gf, ...gn.flat(), ...v]);
-    disposeBatch(fb);
+    // r* by hand at the starting weights, gradients summed over the estimate's micro-batches
+    const rowsOf = estimateRows(config, forget.length, retain.length);
+    expect(rowsOf).toHaveLength(2); // 3 forget sequences, 2 per micro-batch: all of epoch 0
+    const rStar = async (micro: number[][]) => {
+      const gf: tf.Tensor[][] = [];
+      const v: tf.Tensor[][] = [];
+      for (const rows of micro) {
+        const fb = makeBatch(forget, rows);
+        const normal = await normalBatches(model, rows);
+        const g = gradients(model, () => meanNll(model, fb));
+        const gn = normal.map((b) => gradients(model, () => meanNll(model, b)));
+        v.push(
+          g.map((x, i) =>
+            tf.tidy(() => gn.reduce((s, n) => s.add(n[i]!.sub(x).div(K)), tf.zerosLike(x))),
+          ),
+        );
+        gf.push(g);
+        tf.dispose(gn.flat());
+        disposeBatch(fb);
+        normal.forEach(disposeBatch);
+      }
+      const sum = (parts: tf.Tensor[][]) =>
+        parts[0]!.map((_, i) => tf.addN(parts.map((p) => p[i]!)));
+      const [gfSum, vSum] = [sum(gf), sum(v)];
+      const r = Math.max(-1, Math.min(1, -dot(gfSum, vSum) / dot(vSum, vSum)));
+      tf.dispose([...gf.flat(), ...v.flat(), ...gfSum, ...vSum]);
+      return r;
+    };
+    const expected = await rStar(rowsOf);
+    // averaging over the micro-batches matters here: the first one alone gives another r*
+    expect(Math.abs((await rStar(rowsOf.slice(0, 1))) - expected)).toBeGreaterThan(1e-3);
+
+    const lines: string[] = [];
+    const run = await methodNamed('sga').prepare({
+      model,
+      forget,
+      retain,
+      config,
+      onLog: (line) => lines.push(line),
+    });
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain('r* = ');
+    const logged = Number(/r\* = (\S+)/.exec(lines[0]!)![1]);
+    expect(logged).toBeCloseTo(expected, 4);
+    expect(Math.abs(logged)).toBeLessThanOrEqual(1);
+
+    // the loss uses exactly the logged rate
+    const input: StepInput = { forget: makeBatch(forget, [0, 1]), retain: null, step: 0 };
+    await run.beforeMicroBatch!(input);
+    const normal = await normalBatches(model, [0, 1]);
+    const [total, lf, ln] = tf.tidy(() => [
+      run.loss(input).total.dataSync()[0]!,
+      meanNll(model, input.forget).dataSync()[0]!,
+      normal.reduce((s, b) => s + meanNll(model, b).dataSync()[0]!, 0),
+    ]);
+    expect(total).toBeCloseTo(-((1 - logged + logged / K) * lf! + (logged / K) * ln!), 5);
+    disposeBatch(input.forget);
     normal.forEach(disposeBatch);
 
-    const run = await methodNamed('sga').prepare({ model, forget, retain, config });
     const { records } = await train({ run, method: 'sga', forget, retain, config });
     run.dispose();
     model.dispose();
     expect(records).toHaveLength(4);
-    for (const record of records) {
-      const rate = record.extra.rate!;
-      expect(Number.isFinite(rate)).toBe(true);
-      expect(Math.abs(rate)).toBeLessThanOrEqual(1);
-    }
-    expect(records[0]!.extra.rate).toBeCloseTo(expected, 4);
-    expect(new Set(records.map((r) => r.extra.rate)).size).toBeGreaterThan(1); // re-estimated per step
+    // every step trained with the one-off rate, although the weights moved in between
+    expect(records.map((r) => r.extra.rate)).toEqual(records.map(() => logged));
+    expect(records.at(-1)!.loss).not.toBe(records[0]!.loss);
   });
 });

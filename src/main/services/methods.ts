@@ -47,8 +47,10 @@ const DESCRIPTIONS: Record<keyof RunConfig, string> = {
   delta: 'SimNPO reward margin.',
   targetNll:
     'Target NLL: the loss the forget documents are raised to; empty means that of the held-out documents.',
-  rate: 'SGA smoothing rate, or "auto" to estimate it from one-step gradients.',
+  rate: 'SGA smoothing rate, or "auto" to estimate it once, before training, from one-step gradients.',
   k: 'SGA classes: the forget sequence and k − 1 similar retain sequences.',
+  neighbours:
+    "SGA: how the similar retain sequences are found: by the model's own representation of the text (embedding) or by shared tokens.",
   rank: 'LoRA rank of the adapters.',
   loraAlpha: 'LoRA scale α; empty means 2 × rank.',
   omega: 'Frequency ω of the sine bound.',

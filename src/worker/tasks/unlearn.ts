@@ -287,6 +287,7 @@ async function unlearnInto(
       config,
       ...(calibration.length > 0 ? { calibration } : {}),
       ...(hooks.onProgress ? { onProgress: hooks.onProgress } : {}),
+      ...(hooks.onLog ? { onLog: hooks.onLog } : {}),
     });
     const controller = controllerFor(model, run, inputs, hooks.onDecision);
     try {

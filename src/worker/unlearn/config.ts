@@ -47,10 +47,15 @@ export const MethodKeys = z.strictObject({
   delta: z.number(),
   /** targetnll: the forget sequences' target mean NLL τ; null = from the calibration documents. */
   targetNll: positive.nullable(),
-  /** SGA smoothing rate r, or "auto" (estimated from one-step gradients). */
+  /** SGA smoothing rate r, or "auto" (estimated once before training from one-step gradients). */
   rate: z.union([z.number().min(-1).max(1), z.literal('auto')]),
   /** SGA: classes K (the forget sequence and K − 1 normal sequences). */
   k: z.number().int().min(2),
+  /**
+   * SGA: how the normal sequences are chosen (neighbours.ts): by the model's mean hidden state
+   * (ALGORITHMS.md's preferred signal) or by token overlap (its fallback).
+   */
+  neighbours: z.enum(['embedding', 'tokens']),
   /** LoRA rank r. */
   rank: z.number().int().min(1).max(256),
   /** LoRA α; null means 2·rank. */
@@ -94,6 +99,7 @@ export const DEFAULT_CONFIG: RunConfig = {
   targetNll: null,
   rate: -0.4,
   k: 4,
+  neighbours: 'embedding',
   rank: 8,
   loraAlpha: null,
   omega: 100,

@@ -23,6 +23,8 @@ export interface MethodContext {
    */
   readonly calibration?: readonly TokenSequence[];
   readonly onProgress?: (label: string, done: number, total: number) => void;
+  /** One line for the run's log (SGA: the rate it estimated). */
+  readonly onLog?: (line: string) => void;
 }
 
 /** One micro-batch: forget rows, and retain rows when the run has a retain set. */
@@ -43,7 +45,7 @@ export interface LossTerms {
 export interface MethodRun {
   /** The variables the optimizer updates, by name (all model parameters unless adapters). */
   readonly trainable: ReadonlyMap<string, tf.Variable>;
-  /** Runs outside the gradient tape before each micro-batch (SGA's automatic rate). */
+  /** Runs outside the gradient tape before each micro-batch (SGA: its normal-sequence batches). */
   beforeMicroBatch?(input: StepInput): Promise<void>;
   /** The loss of one micro-batch; called inside `tf.variableGrads`, so only differentiable ops. */
   loss(input: StepInput): LossTerms;

@@ -274,6 +274,13 @@ export abstract class TransformerLM<Positions> implements CausalLM {
     });
   }
 
+  finalHidden(ids: tf.Tensor2D): tf.Tensor3D {
+    return tf.tidy(() => {
+      const [B, T] = ids.shape;
+      return this.hidden(ids, null).reshape([B, T, this.spec.hidden]); // (B, T, C)
+    });
+  }
+
   nextTokenStats(ids: tf.Tensor2D, targets: tf.Tensor2D): tf.Tensor2D {
     const [B, T] = ids.shape;
     return tf.tidy(() => {

@@ -63,6 +63,11 @@ export interface CausalLM {
   /** (B, T) int32 → (B, T, V). Causal; no padding mask (right padding never reaches real positions). */
   logits(ids: tf.Tensor2D): tf.Tensor3D;
   /**
+   * (B, T) int32 → the final hidden states (B, T, C): after the final norm, what the head reads
+   * (HF's `hidden_states[-1]`). Causal like `logits`: right padding never reaches a real position.
+   */
+  finalHidden(ids: tf.Tensor2D): tf.Tensor3D;
+  /**
    * Teacher-forced next-token statistics: ids (B, T) and targets (B, T) int32 → (B*T, 4) rows
    * [log p(target), argmax = target (0/1), μ = Σ p log p, σ of log p under p]
    * (next-token-stats.ts); never holds the (B, T, V) logits on the native kernels.
