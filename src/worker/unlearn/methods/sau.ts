@@ -14,59 +14,29 @@
 import type * as tf from '@tensorflow/tfjs';
 import { UserInputError } from '../../../shared/errors.ts';
 import { inputNorms } from '../../prune/activations.ts';
-import { needsRetain, type UnlearningMethod } from '../method.ts';
+import type { UnlearningMethod } from '../method.ts';
 import { SparsityMasks } from '../sparsity/mask.ts';
 import { redistributeAll } from '../sparsity/redistribute.ts';
-import { ga } from './ga.ts';
-import { graddiff } from './graddiff.ts';
-import { kl } from './kl.ts';
-import { npo } from './npo.ts';
-import { simnpo } from './simnpo.ts';
-import { targetnll } from './targetnll.ts';
-import { undial } from './undial.ts';
-
-const DEFAULT_BASE = 'graddiff'; // config.ts DEFAULT_CONFIG.baseMethod
-
-const BASE_METHODS: ReadonlyMap<string, UnlearningMethod> = new Map(
-  [ga, graddiff, kl, npo, simnpo, undial, targetnll].map((m) => [m.name, m]),
-);
-
-/** The base method named by `name` (the config's baseMethod), the default when unset or unknown. */
-function baseOf(name: unknown): UnlearningMethod {
-  return (
-    BASE_METHODS.get(typeof name === 'string' ? name : DEFAULT_BASE) ??
-    BASE_METHODS.get(DEFAULT_BASE)!
-  );
-}
+import {
+  BASE_KEYS,
+  baseDefaults,
+  baseNeedsCalibration,
+  baseNeedsRetain,
+  baseOf,
+  CALIBRATED_BASE,
+} from './base-loss.ts';
 
 export const sau: UnlearningMethod = {
   name: 'sau',
   summary:
     'sparsity-aware unlearning for pruned models: masked, redistributed gradients; sparsity kept exactly',
-  needsRetain: (config) => needsRetain(BASE_METHODS.get(config.baseMethod)!, config),
+  needsRetain: baseNeedsRetain,
   // The base loss's defaults and calibrated start (targetnll's retain weight, for one).
-  defaults: (raw) => {
-    const base = baseOf(raw.baseMethod).defaults;
-    return typeof base === 'function' ? base(raw) : (base ?? {});
-  },
+  defaults: baseDefaults,
   calibratedLr: (config) => baseOf(config.baseMethod).calibratedLr as number | undefined,
-  // On the testbed, calibrated SAU over graddiff spends its budget backing off with the forget
-  // set still recited (bench/RESULTS.md "Calibrated mode on the testbed"); over targetnll it
-  // forgets every document and keeps the retain set.
-  calibratedDefaults: { baseMethod: 'targetnll' },
-  needsCalibration: (config) =>
-    BASE_METHODS.get(config.baseMethod)!.needsCalibration?.(config) ?? false,
-  keys: [
-    'baseMethod',
-    'redistribution',
-    'lambda',
-    'importance',
-    'alpha',
-    'gamma',
-    'beta',
-    'delta',
-    'targetNll',
-  ],
+  needsCalibration: baseNeedsCalibration,
+  calibratedDefaults: CALIBRATED_BASE,
+  keys: [...BASE_KEYS, 'redistribution', 'lambda', 'importance'],
   async prepare(context) {
     const { model, config, forget } = context;
     const masks = SparsityMasks.fromZeros(model.params);
@@ -78,7 +48,7 @@ export const sau: UnlearningMethod = {
         'sau needs a pruned model, and this one has no zero weights in its block linears; prune it first (nepenthe prune) or choose another method',
       );
     }
-    const base = await BASE_METHODS.get(config.baseMethod)!.prepare(context);
+    const base = await baseOf(config.baseMethod).prepare(context);
     const norms =
       config.redistribution === 'importance' && config.importance === 'wanda'
         ? await inputNorms(model, forget, {
