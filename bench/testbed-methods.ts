@@ -1,25 +1,33 @@
 /**
- * Every unlearning method on the shipped testbed (resources/testbed, issue 5 "Must show"):
- * unlearn a forget split with retain = corpus/retain.jsonl, evaluate before and after (forget,
- * retain, holdout, reference = resources/testbed/reference), one row per method.
+ * Every unlearning method on a testbed (resources/testbed by default, issue 5 "Must show"; or
+ * resources/testbed-b, the untuned one): unlearn a forget split with retain =
+ * corpus/retain.jsonl, evaluate before and after (forget, retain, holdout, reference =
+ * <testbed>/reference), one row per method.
  *
- *   node --import tsx bench/testbed-methods.ts [--methods ga,graddiff,...] [--forget forget10]
- *     [--presets resources/testbed/presets] [--override '{"lr":1e-3}'] [--quick]
- *     [--out bench/results/testbed-methods.json]
+ *   node --import tsx bench/testbed-methods.ts [--testbed resources/testbed] [--methods ga,...]
+ *     [--forget forget10] [--presets <testbed>/presets | none] [--override '{"lr":1e-3}']
+ *     [--seed 0] [--quick] [--out bench/results/testbed-methods.json]
  *
- * A method's config is resources/testbed/presets/<method>.json when it exists (the method's
- * defaults otherwise), with --override's keys on top. `sau` runs on a 50%-magnitude-pruned copy
- * of the testbed model, whose own "before" is measured too. `--quick` evaluates forget and
- * retain only (no holdout, no reference: no MIA, privLeak or forgetQuality), for searches.
- * Paths go through the same task functions as the CLI (readUnlearnInputs/runUnlearning,
- * readEvalFiles/evaluateFiles, readPruneInputs/pruneToFolder), on the wasm backend.
+ * A method's config is <presets>/<method>.json when it exists, with --override's keys on top.
+ * A method without one (`--presets none`, a testbed without presets/, or no file for it) runs
+ * as `nepenthe audit` runs it without --config: the holdout is split by `--seed` (the audit's
+ * splitHoldout), its calibration half steers calibrated mode towards the reference's own Min-K%
+ * AUC, and every evaluation of the run (before, after, reference) sees only the other half.
+ * `sau` runs on a 50%-magnitude-pruned copy of the testbed model, whose own "before" is
+ * measured too. `--quick` evaluates forget and retain only (no holdout, no reference: no MIA,
+ * privLeak or forgetQuality, no calibrated mode), for searches. Paths go through the same task
+ * functions as the CLI (readUnlearnInputs/runUnlearning, readEvalFiles/evaluateFiles,
+ * readPruneInputs/pruneToFolder), on the wasm backend.
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { EvalReport } from '../src/shared/contracts.ts';
+import type { Document } from '../src/worker/data/formats/format.ts';
+import { splitHoldout, type HoldoutSplit } from '../src/worker/data/holdout-split.ts';
 import { selectBackend } from '../src/worker/engine/backend.ts';
+import { referenceTargetAuc } from '../src/worker/tasks/calibration.ts';
 import { evaluateFiles, readEvalFiles } from '../src/worker/tasks/eval-files.ts';
 import { pruneToFolder, readPruneInputs } from '../src/worker/tasks/prune.ts';
 import { readUnlearnInputs, runUnlearning } from '../src/worker/tasks/unlearn.ts';
@@ -31,8 +39,9 @@ const { values } = parseArgs({
     methods: { type: 'string', default: ALL.join(',') },
     forget: { type: 'string', default: 'forget10' },
     testbed: { type: 'string', default: 'resources/testbed' },
-    presets: { type: 'string', default: 'resources/testbed/presets' },
+    presets: { type: 'string' },
     override: { type: 'string' },
+    seed: { type: 'string', default: '0' },
     quick: { type: 'boolean', default: false },
     out: { type: 'string', default: 'bench/results/testbed-methods.json' },
   },
@@ -43,6 +52,22 @@ const corpus = (name: string) => join(bed, 'corpus', `${name}.jsonl`);
 const forgetFile = corpus(values.forget);
 const retainFile = corpus('retain');
 const override = values.override === undefined ? {} : (JSON.parse(values.override) as object);
+const seed = Number(values.seed);
+if (!Number.isInteger(seed)) throw new Error(`--seed ${values.seed}: not an integer`);
+/** The presets folder, or null: `--presets none` or a testbed that ships none. */
+const presetsDir = ((): string | null => {
+  const dir = values.presets ?? join(bed, 'presets');
+  if (values.presets === 'none') return null;
+  if (!existsSync(dir)) {
+    if (values.presets !== undefined) throw new Error(`--presets ${dir}: no such folder`);
+    return null;
+  }
+  return dir;
+})();
+const presetOf = (method: string): string | null => {
+  const file = presetsDir === null ? null : join(presetsDir, `${method}.json`);
+  return file !== null && existsSync(file) ? file : null;
+};
 
 /** The numbers of one eval document that the table shows. */
 interface Metrics {
@@ -62,7 +87,11 @@ interface Metrics {
 interface Row {
   method: string;
   model: string;
+  /** The preset file, or null: the method's defaults (calibrated mode when there is a holdout). */
+  preset: string | null;
   config: Record<string, unknown> | null;
+  /** Calibrated mode's target (the reference's Min-K% AUC on the calibration half), or null. */
+  targetAuc: number | null;
   unlearnSeconds: number | null;
   steps: number | null;
   finalLoss: number | null;
@@ -76,6 +105,9 @@ interface Row {
   error?: string;
 }
 
+/** The holdout's calibration/evaluation halves when some method runs calibrated, else null. */
+let holdoutSplit: HoldoutSplit | null = null;
+
 async function evaluate(model: string): Promise<Metrics> {
   const began = performance.now();
   const request = {
@@ -84,7 +116,10 @@ async function evaluate(model: string): Promise<Metrics> {
     retain: retainFile,
     ...(values.quick ? {} : { holdout: corpus('holdout'), reference: join(bed, 'reference') }),
   };
-  const report: EvalReport = await evaluateFiles(request, await readEvalFiles(request));
+  let files = await readEvalFiles(request);
+  if (holdoutSplit !== null)
+    files = { ...files, sets: { ...files.sets, holdout: holdoutSplit.evaluation } };
+  const report: EvalReport = await evaluateFiles(request, files);
   const sets = report.sets;
   return {
     forgetExact: sets.forget.verbatim.exactRate,
@@ -116,6 +151,15 @@ async function main(): Promise<void> {
     return befores.get(dir)!;
   };
   try {
+    const calibrated = !values.quick && methods.some((m) => presetOf(m) === null);
+    if (calibrated) {
+      const request = { model, forget: forgetFile, holdout: corpus('holdout') };
+      const holdout: readonly Document[] = (await readEvalFiles(request)).sets.holdout ?? [];
+      holdoutSplit = splitHoldout(holdout, seed);
+      console.error(
+        `holdout split by seed ${seed}: ${holdoutSplit.calibration.length} calibration, ${holdoutSplit.evaluation.length} evaluation documents (presets: ${presetsDir ?? 'none'})`,
+      );
+    }
     let reference: Metrics | null = null;
     if (!values.quick) {
       reference = await evaluate(join(bed, 'reference'));
@@ -135,10 +179,13 @@ async function main(): Promise<void> {
         }
         source = pruned;
       }
-      const preset = join(values.presets, `${method}.json`);
-      const raw = existsSync(preset) ? (JSON.parse(readFileSync(preset, 'utf8')) as object) : {};
-      const configFile = join(scratch, `${method}.config.json`);
-      writeFileSync(configFile, JSON.stringify({ ...raw, ...override }));
+      const preset = presetOf(method);
+      const raw = preset === null ? {} : (JSON.parse(readFileSync(preset, 'utf8')) as object);
+      const config = { ...raw, ...override };
+      // No keys at all: no --config, as an audit without one (calibrated mode decides).
+      const configFile =
+        Object.keys(config).length === 0 ? undefined : join(scratch, `${method}.config.json`);
+      if (configFile !== undefined) writeFileSync(configFile, JSON.stringify(config));
       const b = await before(source);
       const out = join(scratch, `out-${method}`);
       const request = {
@@ -146,13 +193,16 @@ async function main(): Promise<void> {
         forget: forgetFile,
         retain: retainFile,
         method,
-        config: configFile,
         out,
+        seed,
+        ...(configFile === undefined ? {} : { config: configFile }),
       };
       const row: Row = {
         method,
         model: source === model ? 'testbed' : 'testbed, magnitude 50%',
+        preset,
         config: null,
+        targetAuc: null,
         unlearnSeconds: null,
         steps: null,
         finalLoss: null,
@@ -163,8 +213,14 @@ async function main(): Promise<void> {
         met: null,
       };
       try {
-        const inputs = await readUnlearnInputs(request);
-        row.config = { ...raw, ...override };
+        let inputs = await readUnlearnInputs(request, holdoutSplit?.calibration);
+        row.config = config;
+        if (inputs.config.calibrated === 'on' && !values.quick) {
+          // As an audit with a reference: aim at the reference's own Min-K% AUC.
+          const targetAuc = await referenceTargetAuc(join(bed, 'reference'), inputs, 'minK');
+          row.targetAuc = targetAuc;
+          inputs = { ...inputs, targetAuc, attack: 'minK' };
+        }
         const report = await runUnlearning(request, inputs, {
           backend: backend.name,
           onLog: (line) => console.error(line),
@@ -193,6 +249,16 @@ async function main(): Promise<void> {
       command:
         `node --import tsx bench/testbed-methods.ts ${process.argv.slice(2).join(' ')}`.trim(),
       backend: backend.name,
+      testbed: bed,
+      presets: presetsDir,
+      seed,
+      holdout:
+        holdoutSplit === null
+          ? 'all'
+          : {
+              calibration: holdoutSplit.calibration.length,
+              evaluation: holdoutSplit.evaluation.length,
+            },
       forget: values.forget,
       quick: values.quick,
       override,

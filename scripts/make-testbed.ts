@@ -6,11 +6,16 @@
  * losses, the measured memorization and the sha256 of every file.
  *
  *   npm run testbed [-- --out <dir>]          (default resources/testbed; wasm backend)
+ *   npm run testbed -- --out <dir> [--seed N] [--people N] [--holdout N] [--vocab N] [--epochs N]
  *   npm run testbed -- --qa-only [--out <dir>]
  *
+ * The options' defaults are resources/testbed's recipe (testbed-options.ts); another recipe
+ * needs its own --out (resources/testbed-b: `--seed 20251202 --vocab 1024 --holdout 60`).
+ *
  * `--qa-only` rewrites only qa/*.jsonl (question, answer and TOFU's paraphrased_answer and
- * perturbed_answers, `qaRecords`) and their sha256 in an existing manifest.json: the weights,
- * the tokenizer (trained on question + answer only) and every other file stay as they are.
+ * perturbed_answers, `qaRecords`) and their sha256 in an existing manifest.json, with the seed
+ * and people counts that manifest records: the weights, the tokenizer (trained on question +
+ * answer only) and every other file stay as they are.
  *
  * Deterministic by construction (seeded data, init and shuffles; single-threaded wasm); the
  * manifest holds no timestamps, so a rebuild can be checked file by file against it.
@@ -20,6 +25,12 @@ import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
+import {
+  commandLine,
+  parseTestbedArgs,
+  UsageError,
+  type TestbedOptions,
+} from './testbed-options.ts';
 import { trainByteLevelBpe, writeTokenizerFolder } from '../src/worker/data/bpe-trainer.ts';
 import {
   SPLIT_NAMES,
@@ -42,20 +53,22 @@ import { loadTokenizer, type Tokenizer } from '../src/worker/model/tokenizer.ts'
 
 export const TESTBED_DIR = fileURLToPath(new URL('../resources/testbed', import.meta.url));
 
-/** The recipe; every number is in the manifest. Sized for < 10 minutes on 2 CPU cores (wasm). */
+/**
+ * The fixed part of the recipe; every number is in the manifest. Sized for < 10 minutes on 2 CPU
+ * cores (wasm) with the default options (100 people, 40 epochs).
+ */
 export const TESTBED = {
-  seed: 20250301,
-  people: 100,
-  holdout: 20,
-  /** Biographies are ~90 tokens at this size (≥ 64, so verbatim's 32 + 32 fits). */
-  vocabSize: 1536,
   model: { layers: 2, embd: 128, heads: 4, positions: 256 },
-  train: { epochs: 40, batchSize: 10, lr: 5e-3, warmupSteps: 20, clip: 1.0 },
+  train: { batchSize: 10, lr: 5e-3, warmupSteps: 20, clip: 1.0 },
   /** Safetensors dtype of the shipped weights (memorization is measured on what is shipped). */
   dtype: 'F16',
 } as const;
 
-const COMMAND = 'npm run testbed';
+/**
+ * verbatimMemorization's default 32-token prefix + 32-token continuation: in a shorter biography
+ * the continuation would be cut short and exact recitation would mean less.
+ */
+const MIN_BIOGRAPHY_TOKENS = 64;
 
 function modelSpec(endOfText: number, vocabSize: number): ModelSpec {
   const { layers, embd, heads, positions } = TESTBED.model;
@@ -121,16 +134,18 @@ async function trainModel(
   tokenizer: Tokenizer,
   spec: ModelSpec,
   name: string,
+  options: TestbedOptions,
 ): Promise<TrainResult> {
   const docs = people.map((p) => tokenizer.encode(biography(p)));
-  const model = createRandomModel(spec, TESTBED.seed);
+  const model = createRandomModel(spec, options.seed);
   const started = performance.now();
   const result = await trainToMemorize(model, docs, {
     ...TESTBED.train,
-    seed: TESTBED.seed,
+    epochs: options.epochs,
+    seed: options.seed,
     onEpoch: (epoch, loss, steps) =>
       log(
-        `${name}: epoch ${epoch}/${TESTBED.train.epochs} step ${steps} loss ${loss.toFixed(4)} ` +
+        `${name}: epoch ${epoch}/${options.epochs} step ${steps} loss ${loss.toFixed(4)} ` +
           `(${((performance.now() - started) / 1000).toFixed(0)} s)`,
       ),
   });
@@ -175,14 +190,11 @@ function sha256Tree(root: string, dir = root): Record<string, string> {
 
 const QA_SPLITS = ['forget10', 'retain', 'holdout'] as const;
 
-const splitsOfRecipe = (): TestbedSplits =>
-  testbedSplits({ seed: TESTBED.seed, people: TESTBED.people, holdout: TESTBED.holdout });
-
 /** qa/<split>.jsonl: the QA pairs with their TOFU probe answers, one JSON object a line. */
-function writeQaFiles(dir: string, splits: TestbedSplits): void {
+function writeQaFiles(dir: string, splits: TestbedSplits, seed: number): void {
   const everyone = [...splits.forget10, ...splits.retain, ...splits.holdout];
   for (const name of QA_SPLITS) {
-    const rows = splits[name].flatMap((p) => qaRecords(p, everyone, TESTBED.seed));
+    const rows = splits[name].flatMap((p) => qaRecords(p, everyone, seed));
     writeFileSync(join(dir, 'qa', `${name}.jsonl`), jsonl(rows));
   }
 }
@@ -191,9 +203,13 @@ function writeQaFiles(dir: string, splits: TestbedSplits): void {
 export function rewriteTestbedQa(outDir: string): void {
   const manifestPath = join(outDir, 'manifest.json');
   const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as {
+    seed: number;
+    people: { training: number; holdout: number };
     files: Record<string, string>;
   };
-  writeQaFiles(outDir, splitsOfRecipe());
+  const { seed, people } = manifest;
+  const splits = testbedSplits({ seed, people: people.training, holdout: people.holdout });
+  writeQaFiles(outDir, splits, seed);
   for (const name of QA_SPLITS) {
     const file = `qa/${name}.jsonl`;
     if (!(file in manifest.files)) throw new Error(`${manifestPath} has no entry for ${file}`);
@@ -205,9 +221,35 @@ export function rewriteTestbedQa(outDir: string): void {
   log(`rewrote ${QA_SPLITS.map((n) => `qa/${n}.jsonl`).join(', ')} and their hashes in ${outDir}`);
 }
 
-export async function makeTestbed(outDir: string): Promise<void> {
+/**
+ * The tokenizer must give every biography room for verbatim's prefix and continuation and fit
+ * the model's positions; checked before any training, so a bad `--vocab` fails in seconds.
+ */
+function checkTokenizer(requested: number, trained: number, lengths: readonly number[]): void {
+  const fail = (why: string) => {
+    throw new UsageError(`--vocab ${requested}: ${why}`);
+  };
+  if (trained !== requested) {
+    fail(`the BPE ran out of pairs seen twice at ${trained} tokens; ask for ≤ ${trained}`);
+  }
+  const [shortest, longest] = [Math.min(...lengths), Math.max(...lengths)];
+  const { positions } = TESTBED.model;
+  if (shortest < MIN_BIOGRAPHY_TOKENS) {
+    fail(
+      `the shortest biography is ${shortest} tokens, under the ${MIN_BIOGRAPHY_TOKENS} that ` +
+        `verbatim memorization reads (32-token prefix + 32); use a smaller --vocab`,
+    );
+  }
+  if (longest > positions) {
+    fail(
+      `the longest biography is ${longest} tokens, over the model's ${positions} positions; use a larger --vocab`,
+    );
+  }
+}
+
+export async function makeTestbed(outDir: string, options: TestbedOptions): Promise<void> {
   const started = performance.now();
-  const splits = splitsOfRecipe();
+  const splits = testbedSplits(options);
   const partial = `${outDir}.partial`;
   rmSync(partial, { recursive: true, force: true });
   for (const sub of ['corpus', 'qa', 'model', 'reference']) {
@@ -217,13 +259,13 @@ export async function makeTestbed(outDir: string): Promise<void> {
     const rows = splits[name].map((p) => ({ text: biography(p) }));
     writeFileSync(join(partial, 'corpus', `${name}.jsonl`), jsonl(rows));
   }
-  writeQaFiles(partial, splits);
+  writeQaFiles(partial, splits, options.seed);
 
   // The tokenizer sees everyone, holdout included (as a pretrained tokenizer would): whether a
   // person's name is a single token then says nothing about whether the model trained on them.
   const everyone = [...splits.forget10, ...splits.retain, ...splits.holdout];
   const texts = everyone.flatMap((p) => [biography(p), ...qaPairs(p).map(qaText)]);
-  const bpe = trainByteLevelBpe(texts, { vocabSize: TESTBED.vocabSize });
+  const bpe = trainByteLevelBpe(texts, { vocabSize: options.vocab });
   const endOfText = bpe.specialTokens[0]!.id;
   const { positions } = TESTBED.model;
   for (const sub of ['model', 'reference']) {
@@ -238,18 +280,38 @@ export async function makeTestbed(outDir: string): Promise<void> {
     `tokenizer: ${bpe.vocabSize} tokens (${((performance.now() - started) / 1000).toFixed(0)} s)`,
   );
 
+  const tokenizer = loadTokenizer(join(partial, 'model'));
+  const lengths = everyone.map((p) => tokenizer.encode(biography(p)).length);
+  try {
+    checkTokenizer(options.vocab, bpe.vocabSize, lengths);
+  } catch (error) {
+    rmSync(partial, { recursive: true, force: true });
+    throw error;
+  }
+
+  // The portable wasm kernels only: the native addon's OpenBLAS products round differently (and
+  // did not exist when resources/testbed was built), so with them a default build trains other
+  // weights — it still memorizes, but the files no longer match the shipped manifest.
+  process.env.NEPENTHE_NATIVE_ADDON = 'off';
   const backend = await selectBackend('wasm');
   log(`backend: ${backend.name} (${backend.reason})`);
-  const tokenizer = loadTokenizer(join(partial, 'model'));
   const spec = modelSpec(endOfText, bpe.vocabSize);
   const training = [...splits.forget10, ...splits.retain].sort((a, b) => a.id - b.id);
-  const modelRun = await trainModel(join(partial, 'model'), training, tokenizer, spec, 'model');
+  const modelRun = await trainModel(
+    join(partial, 'model'),
+    training,
+    tokenizer,
+    spec,
+    'model',
+    options,
+  );
   const referenceRun = await trainModel(
     join(partial, 'reference'),
     splits.retain,
     tokenizer,
     spec,
     'reference',
+    options,
   );
   const probeSplits = { forget10: splits.forget10, retain: splits.retain, holdout: splits.holdout };
   const measured = {
@@ -258,7 +320,6 @@ export async function makeTestbed(outDir: string): Promise<void> {
   };
   log(`memorization: ${JSON.stringify(measured)}`);
 
-  const lengths = everyone.map((p) => tokenizer.encode(biography(p)).length);
   const summary = (r: TrainResult, people: number) => ({
     people,
     epochs: r.epochs,
@@ -269,14 +330,15 @@ export async function makeTestbed(outDir: string): Promise<void> {
   const manifest = {
     description:
       'Nepenthe testbed: fictitious people with PII, a GPT-2 that memorized forget10 + retain, and a reference trained on retain only (DESIGN.md §7).',
-    command: COMMAND,
-    seed: TESTBED.seed,
-    people: { training: TESTBED.people, holdout: TESTBED.holdout },
+    command: commandLine(options),
+    seed: options.seed,
+    people: { training: options.people, holdout: options.holdout },
     splits: Object.fromEntries(SPLIT_NAMES.map((n) => [n, splits[n].map((p) => p.id)])),
     tokenizer: { type: 'byte-level BPE', vocabSize: bpe.vocabSize, trainedOn: 'all people' },
     biographyTokens: { min: Math.min(...lengths), max: Math.max(...lengths) },
     model: { architecture: 'gpt2', ...TESTBED.model, dtype: TESTBED.dtype },
     recipe: {
+      epochs: options.epochs,
       ...TESTBED.train,
       optimizer: 'AdamW (weight decay 0)',
       backend: 'wasm',
@@ -299,7 +361,13 @@ export async function makeTestbed(outDir: string): Promise<void> {
   log(`wrote ${outDir} in ${((performance.now() - started) / 1000).toFixed(0)} s`);
 }
 
-const outIndex = process.argv.indexOf('--out');
-const out = resolve(outIndex >= 0 ? process.argv[outIndex + 1]! : TESTBED_DIR);
-if (process.argv.includes('--qa-only')) rewriteTestbedQa(out);
-else await makeTestbed(out);
+try {
+  const command = parseTestbedArgs(process.argv.slice(2));
+  const out = resolve(command.out ?? TESTBED_DIR);
+  if (command.qaOnly) rewriteTestbedQa(out);
+  else await makeTestbed(out, command.options);
+} catch (error) {
+  if (!(error instanceof UsageError)) throw error;
+  process.stderr.write(`make-testbed: ${error.message}\n`);
+  process.exitCode = 2;
+}
