@@ -6,7 +6,7 @@
  * (it starts near 0.05). Hyperparameters are per method (the tiny model wants larger rates than
  * the defaults, which target billion-parameter models) and written beside each case.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -146,5 +146,17 @@ describe('each method forgets the memorized forget set', () => {
     } finally {
       checkpoint.close();
     }
+  }, 60_000);
+
+  it('bounded over the npo loss forgets through its adapters: the npo term minimized, adapter written', async () => {
+    const config = { lr: 5e-4, epochs: 14, batchSize: 3, baseMethod: 'npo', rank: 8 };
+    const { out, log, after } = await unlearn('bounded', config, bed.modelDir, 'bounded-npo');
+    console.log('bounded/npo', JSON.stringify({ before, after }));
+    expect(after.forgetExact).toBeLessThanOrEqual(1 / 3);
+    expect(after.forgetNll).toBeGreaterThan(3 * before.forgetNll);
+    // NPO's term, not GradDiff's, was minimized; the adapters' norms are logged beside it.
+    expect(Object.keys(log.steps[0]!.terms)).toContain('npo');
+    expect(log.steps.every((s) => s.extra.adapterNorm !== undefined)).toBe(true);
+    expect(existsSync(join(out, 'adapter'))).toBe(true);
   }, 60_000);
 });
