@@ -11,18 +11,21 @@
  * defaults otherwise), with --override's keys on top. `sau` runs on a 50%-magnitude-pruned copy
  * of the testbed model, whose own "before" is measured too. `--quick` evaluates forget and
  * retain only (no holdout, no reference: no MIA, privLeak or forgetQuality), for searches.
- * Paths go through the same task functions as the CLI (readUnlearnInputs/runUnlearning,
- * readEvalFiles/evaluateFiles, readPruneInputs/pruneToFolder), on the wasm backend.
+ * Paths go through the same task functions as the CLI (bench/testbed-tasks.ts), on the wasm
+ * backend.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { EvalReport } from '../src/shared/contracts.ts';
 import { selectBackend } from '../src/worker/engine/backend.ts';
-import { evaluateFiles, readEvalFiles } from '../src/worker/tasks/eval-files.ts';
-import { pruneToFolder, readPruneInputs } from '../src/worker/tasks/prune.ts';
-import { readUnlearnInputs, runUnlearning } from '../src/worker/tasks/unlearn.ts';
+import {
+  measureModel,
+  presetConfig,
+  pruneModel,
+  unlearnModel,
+  type Metrics,
+} from './testbed-tasks.ts';
 
 const ALL = ['ga', 'graddiff', 'kl', 'npo', 'simnpo', 'undial', 'sga', 'sau', 'bounded'];
 
@@ -44,21 +47,6 @@ const forgetFile = corpus(values.forget);
 const retainFile = corpus('retain');
 const override = values.override === undefined ? {} : (JSON.parse(values.override) as object);
 
-/** The numbers of one eval document that the table shows. */
-interface Metrics {
-  forgetExact: number | null;
-  forgetRougeL: number | null;
-  retainExact: number | null;
-  holdoutExact: number | null;
-  miaLossAuc: number | null;
-  miaMinKAuc: number | null;
-  privLeak: number | null;
-  forgetQuality: number | null;
-  retainNll: number | null;
-  forgetNll: number | null;
-  evalSeconds: number;
-}
-
 interface Row {
   method: string;
   model: string;
@@ -74,30 +62,13 @@ interface Row {
   error?: string;
 }
 
-async function evaluate(model: string): Promise<Metrics> {
-  const began = performance.now();
-  const request = {
+const evaluate = (model: string): Promise<Metrics> =>
+  measureModel({
     model,
     forget: forgetFile,
     retain: retainFile,
     ...(values.quick ? {} : { holdout: corpus('holdout'), reference: join(bed, 'reference') }),
-  };
-  const report: EvalReport = await evaluateFiles(request, await readEvalFiles(request));
-  const sets = report.sets;
-  return {
-    forgetExact: sets.forget.verbatim.exactRate,
-    forgetRougeL: sets.forget.verbatim.rougeL,
-    retainExact: sets.retain?.verbatim.exactRate ?? null,
-    holdoutExact: sets.holdout?.verbatim.exactRate ?? null,
-    miaLossAuc: report.mia?.loss?.auc ?? null,
-    miaMinKAuc: report.mia?.minK?.auc ?? null,
-    privLeak: report.privLeak,
-    forgetQuality: report.forgetQuality,
-    retainNll: sets.retain?.meanNll ?? null,
-    forgetNll: sets.forget.meanNll,
-    evalSeconds: (performance.now() - began) / 1000,
-  };
-}
+  });
 
 const ratio = (after: number | null, before: number | null) =>
   after === null || before === null || before === 0 ? null : after / before;
@@ -126,27 +97,15 @@ async function main(): Promise<void> {
       if (method === 'sau') {
         if (pruned === undefined) {
           pruned = join(scratch, 'pruned');
-          const request = { model, method: 'magnitude', sparsity: '0.5', out: pruned };
-          const report = await pruneToFolder(request, await readPruneInputs(request));
+          const report = await pruneModel(model, 'magnitude', 0.5, pruned);
           pruneSeconds = report.seconds;
           console.error(`pruned: sparsity ${report.sparsity.toFixed(3)} in ${report.seconds}s`);
         }
         source = pruned;
       }
-      const preset = join(values.presets, `${method}.json`);
-      const raw = existsSync(preset) ? (JSON.parse(readFileSync(preset, 'utf8')) as object) : {};
-      const configFile = join(scratch, `${method}.config.json`);
-      writeFileSync(configFile, JSON.stringify({ ...raw, ...override }));
+      const config = presetConfig(values.presets, method, override);
       const b = await before(source);
       const out = join(scratch, `out-${method}`);
-      const request = {
-        model: source,
-        forget: forgetFile,
-        retain: retainFile,
-        method,
-        config: configFile,
-        out,
-      };
       const row: Row = {
         method,
         model: source === model ? 'testbed' : 'testbed, magnitude 50%',
@@ -161,9 +120,9 @@ async function main(): Promise<void> {
         met: null,
       };
       try {
-        const inputs = await readUnlearnInputs(request);
-        row.config = { ...raw, ...override };
-        const report = await runUnlearning(request, inputs, { backend: backend.name });
+        row.config = config;
+        const job = { model: source, forget: forgetFile, retain: retainFile, method, config, out };
+        const report = await unlearnModel(job, backend.name);
         row.unlearnSeconds = report.seconds;
         row.steps = report.steps;
         row.finalLoss = report.finalLoss;
