@@ -19,6 +19,7 @@ import {
   DEFAULT_CONFIG,
   MethodKeys,
   resolveConfig,
+  withCalibratedDefaults,
   type RunConfig,
 } from '../../worker/unlearn/config.ts';
 import { needsRetain, type UnlearningMethod } from '../../worker/unlearn/method.ts';
@@ -149,8 +150,26 @@ function methodInfo(method: UnlearningMethod): MethodInfo {
     needsSparseModel: method.name === 'sau',
     keys: [...method.keys],
     defaults: Object.fromEntries(keys.map((k) => [k, config[k]])),
-    calibratedDefaults: { ...(method.calibratedDefaults ?? {}) } as RunConfigInput,
+    calibratedDefaults: calibratedDifferences(method, config, keys),
   };
+}
+
+/**
+ * The keys a calibrated run resolves differently (SAU over targetnll: the base and its retain
+ * weight), lr and epochs aside: calibrated mode chooses those itself.
+ */
+function calibratedDifferences(
+  method: UnlearningMethod,
+  config: RunConfig,
+  keys: readonly (keyof RunConfig)[],
+): RunConfigInput {
+  if (method.calibratedDefaults === undefined) return {};
+  const calibrated = resolveConfig(withCalibratedDefaults({}, method), method, undefined);
+  return Object.fromEntries(
+    keys
+      .filter((k) => k !== 'lr' && k !== 'epochs' && calibrated[k] !== config[k])
+      .map((k) => [k, calibrated[k]]),
+  ) as RunConfigInput;
 }
 
 interface JsonSchema {
