@@ -16,21 +16,23 @@
  * `sau` runs on a 50%-magnitude-pruned copy of the testbed model, whose own "before" is
  * measured too. `--quick` evaluates forget and retain only (no holdout, no reference: no MIA,
  * privLeak or forgetQuality, no calibrated mode), for searches. Paths go through the same task
- * functions as the CLI (readUnlearnInputs/runUnlearning, readEvalFiles/evaluateFiles,
- * readPruneInputs/pruneToFolder), on the wasm backend.
+ * functions as the CLI (bench/testbed-tasks.ts), on the wasm backend.
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { EvalReport } from '../src/shared/contracts.ts';
-import type { Document } from '../src/worker/data/formats/format.ts';
+import { readDocuments } from '../src/worker/data/documents.ts';
 import { splitHoldout, type HoldoutSplit } from '../src/worker/data/holdout-split.ts';
 import { selectBackend } from '../src/worker/engine/backend.ts';
-import { referenceTargetAuc } from '../src/worker/tasks/calibration.ts';
-import { evaluateFiles, readEvalFiles } from '../src/worker/tasks/eval-files.ts';
-import { pruneToFolder, readPruneInputs } from '../src/worker/tasks/prune.ts';
-import { readUnlearnInputs, runUnlearning } from '../src/worker/tasks/unlearn.ts';
+import {
+  measureModel,
+  presetConfig,
+  presetFile,
+  pruneModel,
+  unlearnModel,
+  type Metrics,
+} from './testbed-tasks.ts';
 
 const ALL = ['ga', 'graddiff', 'kl', 'npo', 'simnpo', 'undial', 'sga', 'sau', 'bounded'];
 
@@ -64,25 +66,7 @@ const presetsDir = ((): string | null => {
   }
   return dir;
 })();
-const presetOf = (method: string): string | null => {
-  const file = presetsDir === null ? null : join(presetsDir, `${method}.json`);
-  return file !== null && existsSync(file) ? file : null;
-};
-
-/** The numbers of one eval document that the table shows. */
-interface Metrics {
-  forgetExact: number | null;
-  forgetRougeL: number | null;
-  retainExact: number | null;
-  holdoutExact: number | null;
-  miaLossAuc: number | null;
-  miaMinKAuc: number | null;
-  privLeak: number | null;
-  forgetQuality: number | null;
-  retainNll: number | null;
-  forgetNll: number | null;
-  evalSeconds: number;
-}
+const reference = join(bed, 'reference');
 
 interface Row {
   method: string;
@@ -108,33 +92,17 @@ interface Row {
 /** The holdout's calibration/evaluation halves when some method runs calibrated, else null. */
 let holdoutSplit: HoldoutSplit | null = null;
 
-async function evaluate(model: string): Promise<Metrics> {
-  const began = performance.now();
-  const request = {
-    model,
-    forget: forgetFile,
-    retain: retainFile,
-    ...(values.quick ? {} : { holdout: corpus('holdout'), reference: join(bed, 'reference') }),
-  };
-  let files = await readEvalFiles(request);
-  if (holdoutSplit !== null)
-    files = { ...files, sets: { ...files.sets, holdout: holdoutSplit.evaluation } };
-  const report: EvalReport = await evaluateFiles(request, files);
-  const sets = report.sets;
-  return {
-    forgetExact: sets.forget.verbatim.exactRate,
-    forgetRougeL: sets.forget.verbatim.rougeL,
-    retainExact: sets.retain?.verbatim.exactRate ?? null,
-    holdoutExact: sets.holdout?.verbatim.exactRate ?? null,
-    miaLossAuc: report.mia?.loss?.auc ?? null,
-    miaMinKAuc: report.mia?.minK?.auc ?? null,
-    privLeak: report.privLeak,
-    forgetQuality: report.forgetQuality,
-    retainNll: sets.retain?.meanNll ?? null,
-    forgetNll: sets.forget.meanNll,
-    evalSeconds: (performance.now() - began) / 1000,
-  };
-}
+/** Forget and retain, and unless --quick the holdout (its evaluation half) and the reference. */
+const evaluate = (model: string): Promise<Metrics> =>
+  measureModel(
+    {
+      model,
+      forget: forgetFile,
+      retain: retainFile,
+      ...(values.quick ? {} : { holdout: corpus('holdout'), reference }),
+    },
+    holdoutSplit?.evaluation,
+  );
 
 const ratio = (after: number | null, before: number | null) =>
   after === null || before === null || before === 0 ? null : after / before;
@@ -151,19 +119,17 @@ async function main(): Promise<void> {
     return befores.get(dir)!;
   };
   try {
-    const calibrated = !values.quick && methods.some((m) => presetOf(m) === null);
+    const calibrated = !values.quick && methods.some((m) => presetFile(presetsDir, m) === null);
     if (calibrated) {
-      const request = { model, forget: forgetFile, holdout: corpus('holdout') };
-      const holdout: readonly Document[] = (await readEvalFiles(request)).sets.holdout ?? [];
-      holdoutSplit = splitHoldout(holdout, seed);
+      holdoutSplit = splitHoldout(await readDocuments(corpus('holdout')), seed);
       console.error(
         `holdout split by seed ${seed}: ${holdoutSplit.calibration.length} calibration, ${holdoutSplit.evaluation.length} evaluation documents (presets: ${presetsDir ?? 'none'})`,
       );
     }
-    let reference: Metrics | null = null;
+    let referenceMetrics: Metrics | null = null;
     if (!values.quick) {
-      reference = await evaluate(join(bed, 'reference'));
-      console.error(`reference: ${JSON.stringify(reference)}`);
+      referenceMetrics = await evaluate(reference);
+      console.error(`reference: ${JSON.stringify(referenceMetrics)}`);
     }
     let pruned: string | undefined;
     let pruneSeconds: number | null = null;
@@ -172,31 +138,17 @@ async function main(): Promise<void> {
       if (method === 'sau') {
         if (pruned === undefined) {
           pruned = join(scratch, 'pruned');
-          const request = { model, method: 'magnitude', sparsity: '0.5', out: pruned };
-          const report = await pruneToFolder(request, await readPruneInputs(request));
+          const report = await pruneModel(model, 'magnitude', 0.5, pruned);
           pruneSeconds = report.seconds;
           console.error(`pruned: sparsity ${report.sparsity.toFixed(3)} in ${report.seconds}s`);
         }
         source = pruned;
       }
-      const preset = presetOf(method);
-      const raw = preset === null ? {} : (JSON.parse(readFileSync(preset, 'utf8')) as object);
-      const config = { ...raw, ...override };
-      // No keys at all: no --config, as an audit without one (calibrated mode decides).
-      const configFile =
-        Object.keys(config).length === 0 ? undefined : join(scratch, `${method}.config.json`);
-      if (configFile !== undefined) writeFileSync(configFile, JSON.stringify(config));
+      const preset = presetFile(presetsDir, method);
+      // No keys at all: as an audit without --config (calibrated mode decides).
+      const config = presetConfig(presetsDir, method, override);
       const b = await before(source);
       const out = join(scratch, `out-${method}`);
-      const request = {
-        model: source,
-        forget: forgetFile,
-        retain: retainFile,
-        method,
-        out,
-        seed,
-        ...(configFile === undefined ? {} : { config: configFile }),
-      };
       const row: Row = {
         method,
         model: source === model ? 'testbed' : 'testbed, magnitude 50%',
@@ -213,18 +165,24 @@ async function main(): Promise<void> {
         met: null,
       };
       try {
-        let inputs = await readUnlearnInputs(request, holdoutSplit?.calibration);
+        // As an audit with a reference: calibrated mode aims at the reference's Min-K% AUC.
+        const report = await unlearnModel(
+          {
+            model: source,
+            forget: forgetFile,
+            retain: retainFile,
+            method,
+            config,
+            out,
+            seed,
+            ...(holdoutSplit === null ? {} : { calibration: holdoutSplit.calibration }),
+            ...(values.quick ? {} : { reference }),
+          },
+          backend.name,
+          (line) => console.error(line),
+        );
         row.config = config;
-        if (inputs.config.calibrated === 'on' && !values.quick) {
-          // As an audit with a reference: aim at the reference's own Min-K% AUC.
-          const targetAuc = await referenceTargetAuc(join(bed, 'reference'), inputs, 'minK');
-          row.targetAuc = targetAuc;
-          inputs = { ...inputs, targetAuc, attack: 'minK' };
-        }
-        const report = await runUnlearning(request, inputs, {
-          backend: backend.name,
-          onLog: (line) => console.error(line),
-        });
+        row.targetAuc = report.targetAuc;
         row.unlearnSeconds = report.seconds;
         row.steps = report.steps;
         row.finalLoss = report.finalLoss;
@@ -264,14 +222,14 @@ async function main(): Promise<void> {
       override,
       loadAverage: loadavg(),
       pruneSeconds,
-      reference,
+      reference: referenceMetrics,
       rows,
     };
     if (!values.quick || values.out !== 'bench/results/testbed-methods.json') {
       mkdirSync(join(values.out, '..'), { recursive: true });
       writeFileSync(values.out, `${JSON.stringify(document, null, 1)}\n`);
     }
-    console.log(table(rows, reference));
+    console.log(table(rows, referenceMetrics));
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }

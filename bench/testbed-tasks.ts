@@ -67,14 +67,20 @@ export async function measureModel(
   };
 }
 
-/** `<presets>/<method>.json` when it exists (else {}), with `override`'s keys on top. */
+/** `<presets>/<method>.json` when it exists, else null (so too with no presets folder). */
+export function presetFile(presets: string | null, method: string): string | null {
+  const file = presets === null ? null : join(presets, `${method}.json`);
+  return file !== null && existsSync(file) ? file : null;
+}
+
+/** `presetFile`'s keys (none without one), with `override`'s keys on top. */
 export function presetConfig(
-  presets: string,
+  presets: string | null,
   method: string,
   override: object = {},
 ): Record<string, unknown> {
-  const file = join(presets, `${method}.json`);
-  const raw = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as object) : {};
+  const file = presetFile(presets, method);
+  const raw = file === null ? {} : (JSON.parse(readFileSync(file, 'utf8')) as object);
   return { ...raw, ...override };
 }
 
@@ -101,7 +107,7 @@ export interface UnlearnJob {
   readonly forget: string;
   readonly retain: string;
   readonly method: string;
-  /** Written to `<out>.config.json` and given as --config. */
+  /** Written to `<out>.config.json` and given as --config ({} reads as no --config). */
   readonly config: Record<string, unknown>;
   readonly out: string;
   readonly seed?: number;
@@ -117,8 +123,15 @@ export interface UnlearnJob {
   readonly reference?: string;
 }
 
+/** The run's report, and the AUC calibrated mode aimed at (null: not calibrated, or 0.5). */
+export type UnlearnRun = UnlearnReport & { readonly targetAuc: number | null };
+
 /** `nepenthe unlearn`, as an audit runs it when it has calibration documents and a reference. */
-export async function unlearnModel(job: UnlearnJob, backend: string): Promise<UnlearnReport> {
+export async function unlearnModel(
+  job: UnlearnJob,
+  backend: string,
+  onLog?: (line: string) => void,
+): Promise<UnlearnRun> {
   const configFile = `${job.out}.config.json`;
   writeFileSync(configFile, JSON.stringify(job.config));
   const request = {
@@ -131,11 +144,14 @@ export async function unlearnModel(job: UnlearnJob, backend: string): Promise<Un
     ...(job.seed === undefined ? {} : { seed: job.seed }),
   };
   let inputs = await readUnlearnInputs(request, job.calibration);
-  if (inputs.config.calibrated === 'on' && job.reference !== undefined)
-    inputs = {
-      ...inputs,
-      targetAuc: await referenceTargetAuc(job.reference, inputs, 'minK'),
-      attack: 'minK',
-    };
-  return runUnlearning(request, inputs, { backend });
+  let targetAuc: number | null = null;
+  if (inputs.config.calibrated === 'on' && job.reference !== undefined) {
+    targetAuc = await referenceTargetAuc(job.reference, inputs, 'minK');
+    inputs = { ...inputs, targetAuc, attack: 'minK' };
+  }
+  const report = await runUnlearning(request, inputs, {
+    backend,
+    ...(onLog === undefined ? {} : { onLog }),
+  });
+  return { ...report, targetAuc };
 }
