@@ -188,7 +188,7 @@ function table(out: string, runs: readonly DemoRun[], presets: boolean): string 
     'Ideal (the reference model, never trained on forget10): forget exact 0, PrivLeak 0, Forget Quality 1.',
     presets
       ? 'Fixed presets: recitation and PII leakage fall, but membership inference still recognises the forget set.'
-      : 'Calibrated mode: each run chose its learning rate and stopped when the forget set looked as unseen to the Min-K% attack as to the reference model (decisions on the report\'s "When to stop" page).',
+      : 'Calibrated mode: each run chose its learning rate and when to stop, aiming at the reference model\'s own Min-K% AUC (every decision on the report\'s "When to stop" page).',
     'See bench/RESULTS.md "Methods on the testbed".',
     '',
     'Run folders (metrics before/after, unlearned model, training.json, manifest.json, report.pdf):',
