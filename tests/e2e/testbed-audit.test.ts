@@ -1,8 +1,10 @@
 /**
  * The product's main job end to end through the real CLI on the shipped testbed (issue 5):
- * `nepenthe demo` (SAU on a 50 %-pruned copy, bounded LoRA on the dense model) and an SGA audit,
- * each with its preset (resources/testbed/presets). Each must take the forget set's verbatim
- * exact-extraction rate to ≤ 25 % of before while the retain set keeps ≥ 70 % of its rate.
+ * `nepenthe demo` (SAU on a 50 %-pruned copy, bounded LoRA on the dense model, both in calibrated
+ * mode: no config) and an SGA audit with its preset (resources/testbed/presets). Each must take
+ * the forget set's verbatim exact-extraction rate to ≤ 25 % of before while the retain set keeps
+ * ≥ 70 % of its rate; the demo's SAU report must say PASS (bench/RESULTS.md "Methods on the
+ * testbed").
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -45,7 +47,10 @@ describe('the testbed audited end to end through the CLI', () => {
     ]);
     expect(code, stderr).toBe(0);
     const document = JSON.parse(stdout) as {
-      runs: (AuditResult & { method: string; report: { path: string; valid: boolean } })[];
+      runs: (AuditResult & {
+        method: string;
+        report: { path: string; valid: boolean; verdict: string };
+      })[];
     };
     expect(document.runs.map((r) => r.method)).toEqual(['sau', 'bounded']);
     for (const run of document.runs) {
@@ -55,6 +60,8 @@ describe('the testbed audited end to end through the CLI', () => {
       expect(run.report.valid, run.method).toBe(true); // its signed report verifies
       expect(run.report.path).toBe(join(result.runDir, 'report.pdf'));
     }
+    // SAU forgot as a model that never saw the forget people: its signed report passes.
+    expect(document.runs[0]!.report.verdict).toBe('PASS');
   }, 600_000);
 
   it('an SGA audit with its preset', async () => {
