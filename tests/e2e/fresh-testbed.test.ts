@@ -80,4 +80,24 @@ describe('a no-config audit of a testbed nobody tuned for', () => {
     // The decisions were printed as they were taken.
     expect(stderr).toMatch(/calibrated mode, step \d+: stopped/);
   }, 600_000);
+
+  it("SAU on a 50 % pruned copy (over targetnll, calibrated mode's default base) too", async () => {
+    const pruned = join(dir, 'pruned');
+    const prune = await runCli([
+      'prune',
+      bed('model'),
+      '--method',
+      'magnitude',
+      '--sparsity',
+      '0.5',
+      '--out',
+      pruned,
+      '--backend',
+      'wasm',
+    ]);
+    expect(prune.code, prune.stderr).toBe(0);
+    const { result, verdict } = await audit('sau', pruned, 'sau');
+    expectTargets(result, 'sau');
+    expect(verdict).toBe('pass');
+  }, 600_000);
 });
