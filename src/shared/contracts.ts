@@ -152,6 +152,12 @@ export const MiaAttackReport = z.looseObject({
   referenceAuc: Fraction.optional().describe(
     'the same attack on the same documents under the reference model (loss, zlib, minK; with --reference)',
   ),
+  referenceScores: z
+    .object({ forget: z.array(z.number()), holdout: z.array(z.number()) })
+    .optional()
+    .describe(
+      'the per-window scores under the reference model, same order as `scores` (with referenceAuc; absent in documents written before it)',
+    ),
 });
 
 export const KnowMemSet = z.looseObject({

@@ -63,6 +63,12 @@ describe('membershipInference', () => {
     expect(a.minK!.referenceAuc).toBe(0.5);
     expect(a.zlib!.referenceAuc).toBeDefined();
     expect(a.minKpp!.referenceAuc).toBeUndefined();
+    // Their per-document scores, kept for the report's reference ROC curve.
+    expect(a.loss!.referenceScores).toEqual({
+      forget: FORGET.map(() => lossScore([-4])),
+      holdout: HOLDOUT.map(() => lossScore([-4])),
+    });
+    expect(a.minKpp!.referenceScores).toBeUndefined();
     expect(result.excluded).toEqual({ forget: [], holdout: [] });
     expect(JSON.stringify(result)).not.toMatch(/NaN|null/);
   });

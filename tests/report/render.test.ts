@@ -10,9 +10,9 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } f
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { formatValue } from '../../src/main/report/format.ts';
+import { formatAuc, formatShare, formatValue } from '../../src/main/report/format.ts';
 import { flatten } from '../../src/main/report/metric-rows.ts';
-import { renderReport } from '../../src/main/report/render.ts';
+import { renderReport, renderReportDetailed } from '../../src/main/report/render.ts';
 import { EvalReport } from '../../src/shared/contracts.ts';
 import { detectPii } from '../../src/worker/data/pii.ts';
 import { runCli } from '../cli/run-cli.ts';
@@ -57,9 +57,13 @@ describe('renderReport', () => {
     expect(metrics.size).toBeGreaterThan(40);
     const lines = text.split('\n');
     for (const [name, value] of metrics) {
-      const line = lines.find((l) => l.trim().split(/\s+/)[0] === name);
-      expect(line, name).toBeDefined();
-      expect(line!.split(/\s+/), name).toContain(formatValue(value));
+      // The metric's row (the bar chart's axis labels carry some names too, without values).
+      const rows = lines.filter((l) => l.trim().split(/\s+/)[0] === name);
+      expect(rows.length, name).toBeGreaterThan(0);
+      expect(
+        rows.some((l) => l.split(/\s+/).includes(formatValue(value))),
+        `${name}: ${formatValue(value)}`,
+      ).toBe(true);
     }
     expect(text).toContain('graddiff');
     // The machine it ran on (manifest.hardware): CPU count and memory.
@@ -68,6 +72,77 @@ describe('renderReport', () => {
     expect(pages).toBeGreaterThanOrEqual(5);
     for (let n = 1; n <= pages; n++) expect(text).toContain(`page ${n} of ${pages}`);
     expect(text).toMatch(/VERDICT: (PASS|FAIL)/);
+  });
+
+  it('opens with a first page in plain words: what was asked, what was found, the verdict and why', async () => {
+    const page1 = execFileSync('pdftotext', ['-f', '1', '-l', '1', pdfPath, '-'], {
+      encoding: 'utf8',
+    }).replace(/\s+/g, ' ');
+    const read = (name: string) =>
+      EvalReport.parse(JSON.parse(readFileSync(join(RUN, name), 'utf8')));
+    const before = read('metrics-before.json');
+    const after = read('metrics-after.json');
+    const f = (r: EvalReport) => r.sets.forget;
+    const n = f(after).verbatim.scored as number;
+    const count = (rate: number | null) => `${Math.round(rate! * n)} of ${n}`;
+    // What was asked: the document counts, the method and the fixed settings of this run.
+    expect(page1).toContain(
+      `forget ${f(before).documents} document${f(before).documents === 1 ? '' : 's'} (forget01.jsonl), while keeping what it knows from ${before.sets.retain!.documents} retain documents`,
+    );
+    expect(page1).toContain('holdout documents (holdout.jsonl)');
+    expect(page1).toContain('Method: graddiff. Fixed settings: learning rate 0.001 for 2 epochs');
+    // What was found: recitation, personal data, membership against the reference, retain.
+    expect(page1).toContain(
+      `the model continued ${count(f(before).verbatim.exactRate)} word for word before unlearning and ${count(f(after).verbatim.exactRate)} after`,
+    );
+    expect(page1).toContain(
+      `of ${f(after).pii!.probes} personal-data items in the forget documents (emails, phone numbers, IBANs, …), the model completed ${f(before).pii!.leaked} before unlearning and ${f(after).pii!.leaked} after`,
+    );
+    expect(page1).toContain(
+      `with an AUC of ${formatAuc(before.mia!.minK!.auc)} before unlearning and ${formatAuc(after.mia!.minK!.auc)} after (0.5 is a coin toss`,
+    );
+    expect(page1).toContain(`the same attack scores ${formatAuc(after.mia!.minK!.referenceAuc)}`);
+    const rb = before.sets.retain!.verbatim.exactRate;
+    const ra = after.sets.retain!.verbatim.exactRate;
+    expect(page1).toContain(`(${formatShare(rb)} → ${formatShare(ra)})`);
+    // The verdict and each criterion's sentence.
+    const { verdict } = await renderReportDetailed(RUN);
+    expect(page1).toMatch(/VERDICT: (PASS|FAIL)/);
+    expect(page1).toMatch(
+      verdict.pass ? /PASS: all \d criteria are met/ : /FAIL: \d of \d criteria/,
+    );
+    for (const c of verdict.criteria)
+      expect(page1).toContain(`${c.name}. ${c.explanation}`.replace(/\s+/g, ' '));
+    expect(page1).toContain(`PrivLeak of ${after.privLeak!.toFixed(1).replace('-', '−')}`);
+    // The cover's identity and criteria table follow on page 2.
+    const page2 = execFileSync('pdftotext', ['-f', '2', '-l', '2', pdfPath, '-'], {
+      encoding: 'utf8',
+    });
+    expect(page2).toContain('Model identity');
+    expect(page2).toContain(after.model.sha256.slice(0, 32));
+  });
+
+  it('puts the raw metric dump in an appendix after the glossary, the body keeping the key metrics', () => {
+    const pages = text.split('\f');
+    const at = (needle: string) => pages.findIndex((p) => p.includes(needle));
+    const appendix = at('Appendix: every number of the metrics documents');
+    expect(appendix).toBeGreaterThan(0);
+    for (const body of [
+      'Key metrics before and after unlearning',
+      'Membership-inference attacks',
+      'Glossary',
+    ])
+      expect(at(body), body).toBeLessThan(appendix);
+    // A bookkeeping number (not a key metric) only in the appendix; a key metric in both.
+    const rowPages = (name: string) =>
+      pages.flatMap((p, i) =>
+        p.split('\n').some((l) => l.trim().split(/\s+/)[0] === name) ? [i] : [],
+      );
+    expect(rowPages('forget.tokens').every((i) => i >= appendix)).toBe(true);
+    expect(rowPages('forget.tokens').length).toBeGreaterThan(0);
+    expect(rowPages('forget.verbatim.exactRate').some((i) => i < appendix)).toBe(true);
+    expect(rowPages('forget.verbatim.exactRate').some((i) => i >= appendix)).toBe(true);
+    expect(text).toContain('ROC (log-log)');
   });
 
   it('contains none of the forget set’s personal data', () => {

@@ -3,6 +3,7 @@
  * stay vector in the PDF. Animation is off: SSR renders one frame.
  */
 import * as echarts from 'echarts';
+import { roc, type ScorePair } from '../../shared/roc.ts';
 import type { CalibrationDecision, TrainingLog } from '../../shared/training.ts';
 import type { MetricRow } from './metric-rows.ts';
 
@@ -82,12 +83,32 @@ export function stepCurvesSvg(
   });
 }
 
-export interface ScorePair {
-  readonly forget: readonly number[];
-  readonly holdout: readonly number[];
+export type { ScorePair } from '../../shared/roc.ts';
+
+/**
+ * Bin edges a reader can use: axis labels every 1, 2 or 5 × 10^k, about `labels` of them, and
+ * bins of a half or a fifth of that, so that every labelled value is a bin edge
+ * (`niceBins(-3.37, 0.12)` → labels every 1 from −4 to 1, bins of 0.5).
+ */
+export function niceBins(
+  lo: number,
+  hi: number,
+  labels = 4,
+): { start: number; end: number; step: number; labelStep: number; bins: number } {
+  const span = hi - lo || Math.abs(lo) || 1;
+  const raw = span / labels;
+  const power = 10 ** Math.floor(Math.log10(raw));
+  const mantissa = [1, 2, 5, 10].find((m) => m * power >= raw * (1 - 1e-9)) ?? 10;
+  const labelStep = mantissa * power;
+  const step = labelStep / (mantissa === 5 ? 5 : 2);
+  const start = Math.floor(lo / labelStep + 1e-9) * labelStep;
+  const end = Math.max(start + labelStep, Math.ceil(hi / labelStep - 1e-9) * labelStep);
+  return { start, end, step, labelStep, bins: Math.round((end - start) / step) };
 }
 
-/** Histogram of attack scores, forget vs holdout, on shared bins. */
+const decimalsOf = (step: number): number => Math.max(0, -Math.floor(Math.log10(step) + 1e-9));
+
+/** Histogram of attack scores, forget vs holdout, on shared bins with round edges. */
 export function scoreHistogramSvg(
   title: string,
   scores: ScorePair,
@@ -95,64 +116,132 @@ export function scoreHistogramSvg(
   height: number,
 ): string {
   const all = [...scores.forget, ...scores.holdout];
-  const lo = Math.min(...all);
-  const hi = Math.max(...all);
-  const bins = 20;
-  const step = (hi - lo) / bins || 1;
+  const { start, end, step, labelStep, bins } = niceBins(Math.min(...all), Math.max(...all));
   const count = (xs: readonly number[]) => {
     const out = new Array<number>(bins).fill(0);
-    for (const x of xs) out[Math.min(bins - 1, Math.floor((x - lo) / step))]! += 1;
-    return out;
+    for (const x of xs) out[Math.min(bins - 1, Math.floor((x - start) / step + 1e-9))]! += 1;
+    return out.map((n, i) => [start + (i + 0.5) * step, n]);
   };
-  const labels = Array.from({ length: bins }, (_, i) => (lo + (i + 0.5) * step).toFixed(2));
+  const small = { fontSize: 9 };
   return render(width, height, {
-    title: { text: title, left: 'center', textStyle: { fontSize: 12 } },
-    legend: { data: ['forget', 'holdout'], bottom: 0 },
-    grid: { left: 50, right: 20, top: 34, bottom: 50 },
-    xAxis: { type: 'category', data: labels },
-    yAxis: { type: 'value' },
+    title: { text: title, left: 'center', textStyle: { fontSize: 11 } },
+    legend: { data: ['forget', 'holdout'], bottom: 0, textStyle: small },
+    grid: { left: 44, right: 18, top: 38, bottom: 58 },
+    xAxis: {
+      type: 'value',
+      min: start,
+      max: end,
+      interval: labelStep,
+      name: 'attack score (higher: more familiar)',
+      nameLocation: 'middle',
+      nameGap: 22,
+      nameTextStyle: small,
+      axisLabel: { ...small, formatter: (v: number) => v.toFixed(decimalsOf(labelStep)) },
+      splitLine: { show: false },
+    },
+    yAxis: {
+      type: 'value',
+      minInterval: 1,
+      name: 'documents',
+      nameLocation: 'middle',
+      nameGap: 26,
+      nameTextStyle: small,
+      axisLabel: small,
+    },
     series: [
-      { name: 'forget', type: 'bar', data: count(scores.forget), itemStyle: { color: '#c0504d' } },
-      { name: 'holdout', type: 'bar', data: count(scores.holdout), itemStyle: { color: AFTER } },
+      {
+        name: 'forget',
+        type: 'bar',
+        barWidth: '40%',
+        barGap: '0%',
+        data: count(scores.forget),
+        itemStyle: { color: '#c0504d' },
+      },
+      {
+        name: 'holdout',
+        type: 'bar',
+        barWidth: '40%',
+        data: count(scores.holdout),
+        itemStyle: { color: AFTER },
+      },
     ],
   });
 }
 
-/** ROC curve of "higher score means member (forget)". */
-export function rocSvg(title: string, scores: ScorePair, width: number, height: number): string {
-  const thresholds = [...new Set([...scores.forget, ...scores.holdout])].sort((a, b) => b - a);
-  const points: Array<[number, number]> = [[0, 0]];
-  for (const t of thresholds) {
-    const tpr = scores.forget.filter((x) => x >= t).length / scores.forget.length;
-    const fpr = scores.holdout.filter((x) => x >= t).length / scores.holdout.length;
-    points.push([fpr, tpr]);
-  }
-  points.push([1, 1]);
-  return render(width, height, {
-    title: { text: title, left: 'center', textStyle: { fontSize: 12 } },
-    grid: { left: 50, right: 20, top: 36, bottom: 36 },
-    xAxis: {
-      type: 'value',
-      min: 0,
-      max: 1,
-      name: 'false positive rate',
-      nameLocation: 'middle',
-      nameGap: 22,
-    },
-    yAxis: { type: 'value', min: 0, max: 1, name: 'true positive rate' },
+/** The curves one ROC chart draws: after unlearning, and before and on the reference if known. */
+export interface RocCurves {
+  readonly after: ScorePair;
+  readonly before?: ScorePair;
+  readonly reference?: ScorePair;
+}
+
+/**
+ * ROC curves on log-log axes, TPR against FPR, with the diagonal (a coin toss): the low-FPR
+ * corner is where an attack that accuses few innocents still finds members (Carlini et al.,
+ * "Membership Inference Attacks From First Principles", 2022, §IV). A rate of 0 has no place
+ * on a log axis: it is drawn on the axis minimum, one decade below the smallest non-zero rate
+ * the set sizes allow (1/n).
+ */
+export function rocSvg(title: string, curves: RocCurves, width: number, height: number): string {
+  return render(width, height, rocOption(title, curves));
+}
+
+/** The echarts option of `rocSvg` (the tests check its axes). */
+export function rocOption(title: string, curves: RocCurves): echarts.EChartsCoreOption {
+  const sizes = Object.values(curves).flatMap((c: ScorePair) => [
+    c.forget.length,
+    c.holdout.length,
+  ]);
+  const floor = 10 ** (Math.floor(Math.log10(1 / Math.max(...sizes)) + 1e-9) - 1);
+  const clamp = (points: [number, number][]) =>
+    points.map(([x, y]) => [Math.max(floor, x), Math.max(floor, y)]);
+  const small = { fontSize: 9 };
+  const axis = (name: string) => ({
+    type: 'log',
+    logBase: 10,
+    min: floor,
+    max: 1,
+    name,
+    nameLocation: 'middle',
+    nameGap: 22,
+    nameTextStyle: small,
+    axisLabel: small,
+  });
+  const line = (name: string, scores: ScorePair, color: string, width: number, dashed = false) => ({
+    name,
+    type: 'line',
+    data: clamp(roc(scores)),
+    showSymbol: false,
+    itemStyle: { color },
+    lineStyle: { color, width, ...(dashed ? { type: 'dashed' } : {}) },
+  });
+  // Drawn under one another: before (wide, grey), the reference (dashed), after on top.
+  const series = [
+    ...(curves.before ? [line('before', curves.before, BEFORE, 3)] : []),
+    ...(curves.reference ? [line('reference model', curves.reference, '#3a9a5a', 1.5, true)] : []),
+    line('after', curves.after, AFTER, 1.5),
+  ];
+  return {
+    title: { text: title, left: 'center', textStyle: { fontSize: 11 } },
+    legend: { data: series.map((s) => s.name), bottom: 0, textStyle: small },
+    grid: { left: 48, right: 18, top: 38, bottom: 58 },
+    xAxis: axis('false positive rate (holdout accused)'),
+    yAxis: { ...axis('true positive rate (forget found)'), nameGap: 30 },
     series: [
-      { type: 'line', data: points, showSymbol: false },
+      ...series,
       {
+        name: 'chance',
         type: 'line',
         data: [
-          [0, 0],
+          [floor, floor],
           [1, 1],
         ],
         showSymbol: false,
-        lineStyle: { type: 'dashed', color: BEFORE },
+        lineStyle: { type: 'dotted', color: '#999', width: 1 },
+        itemStyle: { color: '#999' },
       },
     ],
-  });
+  };
 }
 
 /**

@@ -45,3 +45,15 @@ export function formatTime(iso: string): string {
 export function formatPercent(fraction: number): string {
   return `${(100 * fraction).toFixed(1)} %`;
 }
+
+/** A share in words for the first page: `0 %`, `96.7 %`, `100 %` (one decimal at most). */
+export function formatShare(fraction: number | null | undefined): string {
+  if (fraction === null || fraction === undefined) return 'not measured';
+  const percent = Math.round(fraction * 1000) / 10;
+  return `${Number.isInteger(percent) ? percent.toFixed(0) : percent.toFixed(1)} %`;
+}
+
+/** An AUC for the first page: two decimals (`0.69`). */
+export function formatAuc(auc: number | null | undefined): string {
+  return auc === null || auc === undefined ? 'not measured' : auc.toFixed(2);
+}

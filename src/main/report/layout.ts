@@ -114,6 +114,18 @@ export class Layout {
     this.doc.moveDown(0.3);
   }
 
+  /** A paragraph with a bullet, indented: one point of a list. */
+  bullet(text: string, size = 9.5): void {
+    const indent = 12;
+    this.doc.font(FONT.regular).fontSize(size).fillColor('#000');
+    const height = this.doc.heightOfString(text, { width: this.width - indent });
+    this.ensureSpace(height);
+    const top = this.doc.y;
+    this.doc.text('•', this.left + 2, top, { lineBreak: false });
+    this.doc.text(text, this.left + indent, top, { width: this.width - indent });
+    this.doc.moveDown(0.25);
+  }
+
   /** A table; rows taller than the page's remaining space move to the next page, header repeated. */
   table(
     columns: readonly Column[],
@@ -177,6 +189,28 @@ export class Layout {
       assumePt: true,
       fontCallback: (_family, bold) => (bold ? FONT.bold : FONT.regular),
     });
+    this.doc.x = this.left;
+    this.doc.y += height + 8;
+  }
+
+  /** SVGs side by side, each `width` × `height` points, centred as a row. */
+  svgRow(svgs: readonly string[], width: number, height: number, gap = 10): void {
+    this.ensureSpace(height);
+    const total = svgs.length * width + (svgs.length - 1) * gap;
+    svgs.forEach((svg, i) =>
+      SVGtoPDF(
+        this.doc,
+        svg,
+        this.left + (this.width - total) / 2 + i * (width + gap),
+        this.doc.y,
+        {
+          width,
+          height,
+          assumePt: true,
+          fontCallback: (_family, bold) => (bold ? FONT.bold : FONT.regular),
+        },
+      ),
+    );
     this.doc.x = this.left;
     this.doc.y += height + 8;
   }

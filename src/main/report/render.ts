@@ -13,12 +13,14 @@ import { riskSection } from './risk-section.ts';
 import { loadFinishedRun, RUN_FILES, type FinishedRun } from './run-folder.ts';
 import {
   chartsSection,
-  coverSection,
   glossarySection,
   inputsSection,
-  metricsSection,
+  keyMetricsSection,
+  metricsAppendix,
   piiSection,
+  verdictDetailsSection,
 } from './sections.ts';
+import { summarySection } from './summary-section.ts';
 import { DEFAULT_THRESHOLDS, judge, type Thresholds, type Verdict } from './verdict.ts';
 
 export interface ReportOptions {
@@ -74,14 +76,16 @@ export async function renderReportDetailed(
 }
 
 function compose(layout: Layout, run: FinishedRun, verdict: Verdict): void {
-  coverSection(layout, run, verdict);
+  summarySection(layout, run, verdict);
+  verdictDetailsSection(layout, run, verdict);
   inputsSection(layout, run);
-  metricsSection(layout, run);
+  keyMetricsSection(layout, run);
   chartsSection(layout, run);
   calibrationSection(layout, run);
   piiSection(layout, run);
   riskSection(layout, run);
   glossarySection(layout, run);
+  metricsAppendix(layout, run);
   layout.footers(`Nepenthe audit report · ${redact(basename(run.dir))} · ${run.manifest.method}`);
 }
 

@@ -19,10 +19,10 @@ import {
   formatTime,
   formatValue,
 } from './format.ts';
-import { glossaryEntries, SETS } from './glossary.ts';
+import { glossaryEntries, SETS } from '../../shared/glossary.ts';
 import { FONT, type Layout } from './layout.ts';
 import { redact } from './mask.ts';
-import { metricRows } from './metric-rows.ts';
+import { FORGET_QUALITY_FALLBACK_ROW, metricRows } from './metric-rows.ts';
 import { readModelIdentity } from './model-identity.ts';
 import type { FinishedRun } from './run-folder.ts';
 import type { Verdict } from './verdict.ts';
@@ -30,20 +30,13 @@ import type { Verdict } from './verdict.ts';
 const PASS_FILL = '#e3f4e1';
 const FAIL_FILL = '#fbe3e1';
 
-export function coverSection(l: Layout, run: FinishedRun, verdict: Verdict): void {
-  const { manifest } = run;
-  l.title('Unlearning audit report');
+/** The verdict's criteria with their exact numbers, and the model's identity (the old cover). */
+export function verdictDetailsSection(l: Layout, run: FinishedRun, verdict: Verdict): void {
+  l.newPage();
+  l.heading('The verdict in numbers');
   l.paragraph(
-    `Run ${redact(basename(run.dir))} · method ${manifest.method} · finished ${formatTime(manifest.finished ?? manifest.started)}`,
-    10,
-  );
-  l.doc.moveDown(0.5);
-  const colour = verdict.pass ? '#1e7b34' : '#b3261e';
-  l.paragraph(verdict.pass ? 'VERDICT: PASS' : 'VERDICT: FAIL', 22, FONT.bold, colour);
-  l.paragraph(
-    verdict.pass
-      ? 'Every criterion below is met.'
-      : 'At least one criterion below is not met (or could not be measured with the inputs given).',
+    `Run ${redact(basename(run.dir))} · method ${run.manifest.method} · finished ${formatTime(run.manifest.finished ?? run.manifest.started)} · verdict ${verdict.pass ? 'PASS' : 'FAIL'}`,
+    9,
   );
   l.table(
     [
@@ -186,16 +179,43 @@ export function inputsSection(l: Layout, run: FinishedRun): void {
   l.table([{ header: 'item', width: 160 }, { header: 'value' }], rows, { fontSize: 8 });
 }
 
-export function metricsSection(l: Layout, run: FinishedRun): void {
-  l.newPage();
-  l.heading('Metrics before and after unlearning');
+/**
+ * The numbers an auditor reads first, before and after; every other number is in the appendix.
+ * A row whose metric the run did not measure is left out.
+ */
+const KEY_METRICS = [
+  'forget.verbatim.exactRate',
+  'forget.verbatim.rougeL',
+  'forget.extractionStrength',
+  'forget.meanNll',
+  'forget.pii.leakRate',
+  'forget.pii.anyPrompt.leakRate',
+  'mia.loss.auc',
+  'mia.minK.auc',
+  'mia.minK.referenceAuc',
+  'privLeak',
+  'forgetQuality',
+  FORGET_QUALITY_FALLBACK_ROW,
+  'retain.verbatim.exactRate',
+  'retain.meanNll',
+  'holdout.meanNll',
+  'knowledge.forget.rougeL',
+  'knowledge.retain.rougeL',
+  'modelUtility.value',
+];
+
+export function keyMetricsSection(l: Layout, run: FinishedRun): void {
+  l.heading('Key metrics before and after unlearning');
   l.paragraph(
-    `Every number of metrics-before.json and metrics-after.json. Sets: ${Object.entries(SETS)
+    `Sets: ${Object.entries(SETS)
       .map(([name, what]) => `${name} — ${what}`)
-      .join('; ')}. The glossary at the end explains each metric.`,
+      .join(
+        '; ',
+      )}. The glossary explains each metric; the appendix lists every number of both metrics documents.`,
     8.5,
   );
-  const rows = metricRows(run.before, run.after);
+  const rows = new Map(metricRows(run.before, run.after).map((r) => [r.name, r]));
+  const shown = KEY_METRICS.flatMap((name) => rows.get(name) ?? []);
   l.table(
     [
       { header: 'metric', width: 215 },
@@ -203,7 +223,7 @@ export function metricsSection(l: Layout, run: FinishedRun): void {
       { header: 'after', width: 90, align: 'right' },
       { header: 'delta', align: 'right' },
     ],
-    rows.map((r) => [
+    shown.map((r) => [
       r.name,
       formatValue(r.before),
       formatValue(r.after),
@@ -211,18 +231,6 @@ export function metricsSection(l: Layout, run: FinishedRun): void {
     ]),
     { fontSize: 8 },
   );
-  const skipped = [
-    ...run.before.skipped,
-    ...run.after.skipped.filter((s) => !run.before.skipped.some((b) => b.metric === s.metric)),
-  ];
-  if (skipped.length > 0) {
-    l.heading('Metrics not computed');
-    l.table(
-      [{ header: 'metric', width: 120 }, { header: 'reason' }],
-      skipped.map((s) => [s.metric, redact(s.reason)]),
-      { fontSize: 8 },
-    );
-  }
 }
 
 export function chartsSection(l: Layout, run: FinishedRun): void {
@@ -262,41 +270,69 @@ export function chartsSection(l: Layout, run: FinishedRun): void {
       170,
     );
   }
-  miaCharts(l, run.after);
+  miaCharts(l, run.before, run.after);
 }
 
-/** `mia.<attack>.scores = {forget: number[], holdout: number[]}` when the metrics carry them. */
-function scorePairs(report: EvalReport): Array<[string, ScorePair]> {
-  const out: Array<[string, ScorePair]> = [];
-  for (const [attack, value] of Object.entries(report.mia ?? {})) {
-    const scores = (value as { scores?: { forget?: unknown; holdout?: unknown } } | undefined)
-      ?.scores;
-    const isNumbers = (x: unknown): x is number[] =>
-      Array.isArray(x) && x.length > 0 && x.every((v) => typeof v === 'number');
-    if (scores && isNumbers(scores.forget) && isNumbers(scores.holdout))
-      out.push([attack, { forget: scores.forget, holdout: scores.holdout }]);
-  }
-  return out;
+const isNumbers = (x: unknown): x is number[] =>
+  Array.isArray(x) && x.length > 0 && x.every((v) => typeof v === 'number');
+
+/** `{forget, holdout}` of `mia.<attack>.<key>` when both are lists of numbers. */
+function scorePair(report: EvalReport, attack: string, key: string): ScorePair | undefined {
+  const value = (report.mia as Record<string, Record<string, unknown> | undefined> | undefined)?.[
+    attack
+  ]?.[key] as { forget?: unknown; holdout?: unknown } | undefined;
+  return value && isNumbers(value.forget) && isNumbers(value.holdout)
+    ? { forget: value.forget, holdout: value.holdout }
+    : undefined;
 }
 
-function miaCharts(l: Layout, after: EvalReport): void {
-  const pairs = scorePairs(after);
-  l.heading('Membership-inference score distributions');
-  if (pairs.length === 0) {
+/**
+ * Per attack: the histogram of its scores after unlearning, and ROC curves after, before
+ * (`mia.<attack>.scores` of metrics-before.json) and on the reference model
+ * (`referenceScores`, written since the report drew it; older documents: without that curve).
+ */
+function miaCharts(l: Layout, before: EvalReport, after: EvalReport): void {
+  const attacks = Object.keys(after.mia ?? {}).filter((a) => scorePair(after, a, 'scores'));
+  l.heading('Membership-inference attacks: scores and ROC curves');
+  if (attacks.length === 0) {
     l.paragraph(
       'Not drawn: the metrics documents carry only each attack’s AUC and TPR at 1 % FPR (see the metrics table), not the per-document scores that histograms and ROC curves need.',
       9,
     );
     return;
   }
+  const noReference = attacks.filter((a) => !scorePair(after, a, 'referenceScores'));
+  l.paragraph(
+    'Left: how the attack scores the forget documents (red) and the holdout documents (blue) after unlearning; the more the two overlap, the less an attacker can tell them apart. ' +
+      'Right: the ROC curve on log-log axes — the share of forget documents the attack finds (true positive rate) against the share of holdout documents it wrongly accuses (false positive rate), before and after unlearning and on the reference model; the dotted diagonal is a coin toss. The low false-positive corner (left) is what matters for privacy. Rates of 0 are drawn on the axis edge.' +
+      (noReference.length > 0
+        ? ` No reference curve for ${noReference.join(', ')}: ${after.mia?.loss?.referenceAuc === undefined ? 'the run had no reference model, or its metrics predate per-document reference scores' : 'the reference model’s scores are computed for loss, zlib and Min-K% only'}.`
+        : ''),
+    8.5,
+  );
   const half = (l.width - 10) / 2;
-  for (const [attack, scores] of pairs) {
-    l.svg(
-      scoreHistogramSvg(`${attack}: scores after unlearning`, scores, l.width, 180),
-      l.width,
-      180,
+  const height = 210;
+  for (const attack of attacks) {
+    const scores = scorePair(after, attack, 'scores')!;
+    const beforeScores = scorePair(before, attack, 'scores');
+    const reference = scorePair(after, attack, 'referenceScores');
+    l.svgRow(
+      [
+        scoreHistogramSvg(`${attack}: scores after unlearning`, scores, half, height),
+        rocSvg(
+          `${attack}: ROC (log-log)`,
+          {
+            after: scores,
+            ...(beforeScores ? { before: beforeScores } : {}),
+            ...(reference ? { reference } : {}),
+          },
+          half,
+          height,
+        ),
+      ],
+      half,
+      height,
     );
-    l.svg(rocSvg(`${attack}: ROC after unlearning`, scores, half * 1.4, 200), half * 1.4, 200);
   }
 }
 
@@ -333,9 +369,48 @@ export function piiSection(l: Layout, run: FinishedRun): void {
 }
 
 export function glossarySection(l: Layout, run: FinishedRun): void {
+  l.newPage();
   l.heading('Glossary');
   const names = metricRows(run.before, run.after).map((r) => r.name);
   l.table([{ header: 'metric', width: 140 }, { header: 'meaning' }], glossaryEntries(names), {
     fontSize: 8,
   });
+}
+
+/** The appendix: every number of metrics-before.json and metrics-after.json, and what was skipped. */
+export function metricsAppendix(l: Layout, run: FinishedRun): void {
+  l.newPage();
+  l.heading('Appendix: every number of the metrics documents');
+  l.paragraph(
+    'Every number of metrics-before.json and metrics-after.json (both attached to this PDF), by its path in the document. Integers as they are, other numbers with four decimals.',
+    8.5,
+  );
+  const rows = metricRows(run.before, run.after);
+  l.table(
+    [
+      { header: 'metric', width: 215 },
+      { header: 'before', width: 90, align: 'right' },
+      { header: 'after', width: 90, align: 'right' },
+      { header: 'delta', align: 'right' },
+    ],
+    rows.map((r) => [
+      r.name,
+      formatValue(r.before),
+      formatValue(r.after),
+      formatDelta(r.before, r.after),
+    ]),
+    { fontSize: 8 },
+  );
+  const skipped = [
+    ...run.before.skipped,
+    ...run.after.skipped.filter((s) => !run.before.skipped.some((b) => b.metric === s.metric)),
+  ];
+  if (skipped.length > 0) {
+    l.heading('Metrics not computed');
+    l.table(
+      [{ header: 'metric', width: 120 }, { header: 'reason' }],
+      skipped.map((s) => [s.metric, redact(s.reason)]),
+      { fontSize: 8 },
+    );
+  }
 }

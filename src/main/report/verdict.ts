@@ -8,7 +8,7 @@
  * set's verbatim recitation must be kept either way.
  */
 import type { EvalReport } from '../../shared/contracts.ts';
-import { formatValue } from './format.ts';
+import { formatAuc, formatShare, formatValue } from './format.ts';
 
 export interface Thresholds {
   /** Forget verbatim exact rate after may exceed the reference's by at most this (absolute). */
@@ -60,7 +60,12 @@ export interface Criterion {
   readonly threshold: string;
   /** Null when the metrics lack what the criterion needs (it then counts as not passed). */
   readonly pass: boolean | null;
+  /** The criterion in one plain sentence with its numbers, for the report's first page. */
+  readonly explanation: string;
 }
+
+const outcome = (pass: boolean | null): string =>
+  pass === null ? 'Not measured' : pass ? 'Met' : 'Not met';
 
 export interface Verdict {
   readonly pass: boolean;
@@ -94,7 +99,23 @@ function forgetCriterion(after: EvalReport, t: Thresholds): Criterion {
         ? `≤ ${formatValue(bound)}`
         : `≤ reference ${formatValue(known)} + ${formatValue(t.forgetExactMargin)} = ${formatValue(bound)}`,
     pass: exact === null ? null : exact <= bound + 1e-12,
+    explanation: forgetExplanation(exact, known, bound, t),
   };
+}
+
+function forgetExplanation(
+  exact: number | null,
+  known: number | undefined,
+  bound: number,
+  t: Thresholds,
+): string {
+  const pass = exact === null ? null : exact <= bound + 1e-12;
+  if (exact === null)
+    return `${outcome(pass)}: no forget document was long enough for the recitation test.`;
+  const recites = `after unlearning the model recites ${formatShare(exact)} of the forget documents word for word`;
+  return known === undefined
+    ? `${outcome(pass)}: ${recites}; with no reference model to compare against, the report allows at most ${formatShare(bound)} (a rule of thumb).`
+    : `${outcome(pass)}: ${recites}; a model that never saw them recites ${formatShare(known)}, and the report allows at most ${formatShare(t.forgetExactMargin)} more (${formatShare(bound)}).`;
 }
 
 function miaCriterion(after: EvalReport, t: Thresholds): Criterion {
@@ -106,6 +127,9 @@ function miaCriterion(after: EvalReport, t: Thresholds): Criterion {
       measured: `privLeak after = ${formatValue(leak)} (Min-K% AUC ${formatValue(after.mia?.minK?.auc)}; reference model ${formatValue(after.mia?.minK?.referenceAuc)})`,
       threshold: `|privLeak| ≤ ${formatValue(t.privLeakBound)}`,
       pass: Math.abs(leak) <= t.privLeakBound + 1e-12,
+      explanation:
+        `${outcome(Math.abs(leak) <= t.privLeakBound + 1e-12)}: an attacker using the Min-K% test tells forget documents from unseen ones with an AUC of ${formatAuc(after.mia?.minK?.auc)} after unlearning, against ${formatAuc(after.mia?.minK?.referenceAuc)} on the reference model; ` +
+        `that is a PrivLeak of ${leak.toFixed(1).replace('-', '−')}, and the report allows ${formatValue(t.privLeakBound)} either side of 0 (0: exactly as on a model that never saw them; −100: still recognised; above 0: they stand out as too unfamiliar).`,
     };
   }
   const loss = after.mia?.loss;
@@ -120,6 +144,7 @@ function miaCriterion(after: EvalReport, t: Thresholds): Criterion {
       measured: `mia.loss.auc after = ${formatValue(auc)}; reference model ${formatValue(reference)}`,
       threshold: `reference ${formatValue(reference)} ± ${formatValue(t.miaReferenceTolerance)} (${formatValue(lo)} … ${formatValue(hi)})`,
       pass: auc === undefined ? null : auc >= lo - 1e-12 && auc <= hi + 1e-12,
+      explanation: `${outcome(auc === undefined ? null : auc >= lo - 1e-12 && auc <= hi + 1e-12)}: an attacker using the loss test tells forget documents from unseen ones with an AUC of ${formatAuc(auc)} after unlearning, against ${formatAuc(reference)} on the reference model; the report allows ${formatValue(t.miaReferenceTolerance)} either side of the reference.`,
     };
   }
   const lo = t.miaTargetAuc - t.miaAucTolerance;
@@ -130,6 +155,7 @@ function miaCriterion(after: EvalReport, t: Thresholds): Criterion {
     measured: `mia.loss.auc after = ${formatValue(auc)}`,
     threshold: `${formatValue(t.miaTargetAuc)} ± ${formatValue(t.miaAucTolerance)} (${formatValue(lo)} … ${formatValue(hi)})`,
     pass: auc === undefined ? null : auc >= lo - 1e-12 && auc <= hi + 1e-12,
+    explanation: `${outcome(auc === undefined ? null : auc >= lo - 1e-12 && auc <= hi + 1e-12)}: an attacker using the loss test tells forget documents from unseen ones with an AUC of ${formatAuc(auc)} after unlearning; with no reference model the report expects a coin toss, ${formatAuc(t.miaTargetAuc)} ± ${formatAuc(t.miaAucTolerance)} (a rule of thumb).`,
   };
 }
 
@@ -145,6 +171,9 @@ function retainCriterion(before: EvalReport, after: EvalReport, t: Thresholds): 
       ? `≥ ${formatValue(t.retainKeptFraction)} × before = ${formatValue(t.retainKeptFraction * b)}`
       : `≥ ${formatValue(t.retainKeptFraction)} × before (no retain set evaluated)`,
     pass: known ? a >= t.retainKeptFraction * b - 1e-12 : null,
+    explanation: known
+      ? `${outcome(a >= t.retainKeptFraction * b - 1e-12)}: the model recites ${formatShare(a)} of the retain documents word for word, against ${formatShare(b)} before; at least ${formatShare(t.retainKeptFraction)} of before (${formatShare(t.retainKeptFraction * b)}) is required.`
+      : `${outcome(null)}: no retain set was evaluated, so the report cannot tell whether the model kept what it should.`,
   };
 }
 
@@ -160,6 +189,7 @@ function utilityCriterion(before: EvalReport, after: EvalReport, t: Thresholds):
       measured: `modelUtility.value ${formatValue(b)} → ${formatValue(a)}`,
       threshold: `≥ ${formatValue(t.utilityKeptFraction)} × before = ${formatValue(t.utilityKeptFraction * b)}`,
       pass: a >= t.utilityKeptFraction * b - 1e-12,
+      explanation: `${outcome(a >= t.utilityKeptFraction * b - 1e-12)}: the model’s usefulness on questions about the retain documents (TOFU model utility) is ${formatAuc(a)} after unlearning against ${formatAuc(b)} before; at least ${formatShare(t.utilityKeptFraction)} of before (${formatAuc(t.utilityKeptFraction * b)}) is required.`,
     },
   ];
 }

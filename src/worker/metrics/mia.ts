@@ -59,6 +59,11 @@ export interface MiaAttackResult {
    * saw the forget set), when reference stats are given: loss, zlib and Min-K% only.
    */
   readonly referenceAuc?: number;
+  /**
+   * The same attack's per-document scores under the reference model, same order as `scores`
+   * (with `referenceAuc`): the report draws the reference's ROC curve from them.
+   */
+  readonly referenceScores?: { readonly forget: number[]; readonly holdout: number[] };
   /** Per-document scores, in input order without the excluded documents. */
   readonly scores: { readonly forget: number[]; readonly holdout: number[] };
 }
@@ -165,7 +170,7 @@ export function membershipInference(
           metric: `mia.${attack}.referenceAuc`,
           reason: `reference model: ${ref.reason}`,
         });
-      else attacks[attack] = { ...own, referenceAuc: ref.auc };
+      else attacks[attack] = { ...own, referenceAuc: ref.auc, referenceScores: ref.scores };
     }
   }
 

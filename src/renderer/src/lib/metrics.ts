@@ -1,14 +1,17 @@
 /**
- * The before/after metrics a privacy officer reads, each with what it means and which way is
- * better. Values are read defensively: the metrics document allows extra and missing keys.
+ * The before/after metrics a privacy officer reads, each with what it means (the shared
+ * glossary, the report's text too) and which way is better. Values are read defensively: the
+ * metrics document allows extra and missing keys.
  */
 import type { EvalReport } from '../../../shared/contracts.ts';
+import { describeMetric } from '../../../shared/glossary.ts';
 
 export type Direction = 'down' | 'up' | 'stay' | 'toward-half' | 'toward-zero';
 
 export interface MetricDef {
   id: string;
   label: string;
+  /** The shared glossary's text (`describeMetric`). */
   meaning: string;
   direction: Direction;
   /** A fraction in [0, 1]: drawn in the before/after bar chart. */
@@ -16,6 +19,8 @@ export interface MetricDef {
   read: (report: EvalReport) => number | null;
   /** The label for this document, when it depends on how the number was computed. */
   labelFor?: (report: EvalReport) => string;
+  /** The meaning for this document, when it depends on how the number was computed. */
+  meaningFor?: (report: EvalReport) => string;
 }
 
 const num = (value: unknown): number | null =>
@@ -42,7 +47,7 @@ export const METRICS: MetricDef[] = [
   {
     id: 'forget.exactRate',
     label: 'Forget: verbatim exact rate',
-    meaning: 'Share of forget documents the model continues word for word from a prefix.',
+    meaning: describeMetric('verbatim.exactRate'),
     direction: 'down',
     fraction: true,
     read: (r) => num(at(r, 'sets', 'forget', 'verbatim', 'exactRate')),
@@ -50,7 +55,7 @@ export const METRICS: MetricDef[] = [
   {
     id: 'forget.rougeL',
     label: 'Forget: verbatim ROUGE-L',
-    meaning: 'How closely the model’s continuations match the forget text (1 = identical).',
+    meaning: describeMetric('verbatim.rougeL'),
     direction: 'down',
     fraction: true,
     read: (r) => num(at(r, 'sets', 'forget', 'verbatim', 'rougeL')),
@@ -58,7 +63,7 @@ export const METRICS: MetricDef[] = [
   {
     id: 'forget.extraction',
     label: 'Forget: extraction strength',
-    meaning: 'How little of a prefix an attacker needs to pull the rest of the text out.',
+    meaning: describeMetric('extractionStrength'),
     direction: 'down',
     fraction: true,
     read: (r) => num(at(r, 'sets', 'forget', 'extractionStrength')),
@@ -66,7 +71,7 @@ export const METRICS: MetricDef[] = [
   {
     id: 'forget.pii',
     label: 'Forget: PII leak rate',
-    meaning: 'Share of personal-data probes (emails, names, numbers) the model completes.',
+    meaning: describeMetric('pii.leakRate'),
     direction: 'down',
     fraction: true,
     read: (r) => num(at(r, 'sets', 'forget', 'pii', 'leakRate')),
@@ -74,7 +79,7 @@ export const METRICS: MetricDef[] = [
   {
     id: 'forget.nll',
     label: 'Forget: mean loss (NLL)',
-    meaning: 'How surprised the model is by the forget text; higher means less memorized.',
+    meaning: describeMetric('meanNll'),
     direction: 'up',
     fraction: false,
     read: (r) => num(at(r, 'sets', 'forget', 'meanNll')),
@@ -82,7 +87,7 @@ export const METRICS: MetricDef[] = [
   {
     id: 'retain.nll',
     label: 'Retain: mean loss (NLL)',
-    meaning: 'How well the model still knows the retain text; should stay about the same.',
+    meaning: describeMetric('meanNll'),
     direction: 'stay',
     fraction: false,
     read: (r) => num(at(r, 'sets', 'retain', 'meanNll')),
@@ -90,7 +95,7 @@ export const METRICS: MetricDef[] = [
   {
     id: 'retain.rougeL',
     label: 'Retain: verbatim ROUGE-L',
-    meaning: 'Continuations of retain text; should stay about the same (utility kept).',
+    meaning: describeMetric('verbatim.rougeL'),
     direction: 'stay',
     fraction: true,
     read: (r) => num(at(r, 'sets', 'retain', 'verbatim', 'rougeL')),
@@ -98,7 +103,7 @@ export const METRICS: MetricDef[] = [
   {
     id: 'knowledge.forget',
     label: 'Knowledge: forget answers (ROUGE-L)',
-    meaning: 'Answers to questions about the forget documents; lower means forgotten.',
+    meaning: describeMetric('knowledge.rougeL'),
     direction: 'down',
     fraction: true,
     read: (r) => num(at(r, 'knowledge', 'forget', 'rougeL')),
@@ -106,7 +111,7 @@ export const METRICS: MetricDef[] = [
   {
     id: 'knowledge.retain',
     label: 'Knowledge: retain answers (ROUGE-L)',
-    meaning: 'Answers to questions about retained knowledge; should stay.',
+    meaning: describeMetric('knowledge.rougeL'),
     direction: 'stay',
     fraction: true,
     read: (r) => num(at(r, 'knowledge', 'retain', 'rougeL')),
@@ -114,8 +119,7 @@ export const METRICS: MetricDef[] = [
   ...MIA_ATTACKS.map((attack): MetricDef => ({
     id: `mia.${attack}`,
     label: `Membership inference AUC (${attackName(attack)})`,
-    meaning:
-      'Whether an attacker can tell forget documents from unseen ones; 0.5 is a coin toss (best).',
+    meaning: describeMetric('mia.*.auc'),
     direction: 'toward-half',
     fraction: true,
     read: (r) => num(at(r, 'mia', attack, 'auc')),
@@ -123,8 +127,7 @@ export const METRICS: MetricDef[] = [
   {
     id: 'privLeak',
     label: 'PrivLeak',
-    meaning:
-      'Membership advantage relative to a model that never saw the forget set, in MUSE’s convention: 0 is best, −100 still memorized, positive over-unlearned.',
+    meaning: describeMetric('privLeak'),
     direction: 'toward-zero',
     fraction: false,
     read: (r) => num(r.privLeak),
@@ -132,8 +135,7 @@ export const METRICS: MetricDef[] = [
   {
     id: 'forgetQuality',
     label: 'Forget quality',
-    meaning:
-      'How indistinguishable the model is from one retrained without the forget set (TOFU: KS test on truth ratios; marked “fallback” when the QA pairs had no perturbed answers and the mean-NLL test was used); higher is better.',
+    meaning: describeMetric('forgetQuality'),
     direction: 'up',
     fraction: false,
     read: (r) => num(r.forgetQuality),
@@ -141,6 +143,10 @@ export const METRICS: MetricDef[] = [
       r.forgetQualityDefinition === 'mean-nll-fallback'
         ? 'Forget quality (fallback: mean-NLL test)'
         : 'Forget quality',
+    meaningFor: (r) =>
+      r.forgetQualityDefinition === 'mean-nll-fallback'
+        ? describeMetric('forgetQuality(fallback:meanNLL)')
+        : describeMetric('forgetQuality'),
   },
 ];
 
@@ -190,24 +196,8 @@ export function attackScores(
   return f.length > 0 && h.length > 0 ? { forget: f, holdout: h } : null;
 }
 
-/** ROC points (FPR, TPR) with forget as the positive class; higher score = member. */
-export function roc(scores: { forget: number[]; holdout: number[] }): [number, number][] {
-  const all = [
-    ...scores.forget.map((s) => ({ s, member: true })),
-    ...scores.holdout.map((s) => ({ s, member: false })),
-  ].sort((a, b) => b.s - a.s);
-  const points: [number, number][] = [[0, 0]];
-  let tp = 0;
-  let fp = 0;
-  for (let i = 0; i < all.length; i++) {
-    if (all[i]!.member) tp++;
-    else fp++;
-    // Tied scores move together: one point per distinct threshold.
-    if (i === all.length - 1 || all[i + 1]!.s !== all[i]!.s)
-      points.push([fp / scores.holdout.length, tp / scores.forget.length]);
-  }
-  return points;
-}
+/** ROC points (FPR, TPR) with forget as the positive class: the shared implementation. */
+export { roc } from '../../../shared/roc.ts';
 
 /** Shared bins for two score lists. */
 export function histogram(

@@ -30,13 +30,16 @@ export const membership: MetricFamily = {
     for (const attack of MIA_ATTACKS) {
       const result = mia.attacks[attack];
       // The per-window scores ("higher = more likely a member") are kept for plots: histograms
-      // and ROC curves of forget against holdout.
+      // and ROC curves of forget against holdout, the reference model's too when there is one.
       if (result !== undefined)
         attacks[attack] = {
           auc: result.auc,
           tprAt1pctFpr: result.tprAt1pctFpr,
           ...(result.referenceAuc === undefined ? {} : { referenceAuc: result.referenceAuc }),
           scores: result.scores,
+          ...(result.referenceScores === undefined
+            ? {}
+            : { referenceScores: result.referenceScores }),
         };
     }
     report.mia = attacks;

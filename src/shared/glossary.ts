@@ -1,6 +1,7 @@
 /**
- * Each metric in plain words, for a reader who is not a machine-learning specialist. Keys are
- * the metric path without its set (`verbatim.exactRate` stands for forget/retain/holdout alike);
+ * Each metric in plain words, for a reader who is not a machine-learning specialist: the one
+ * text the report's glossary page and the app's metric cards both show. Keys are the metric
+ * path without its set (`verbatim.exactRate` stands for forget/retain/holdout alike);
  * ALGORITHMS.md has the exact definitions.
  */
 
@@ -55,6 +56,8 @@ export const GLOSSARY: Readonly<Record<string, string>> = {
     'Share of the true answer’s words (stemmed; punctuation ignored) that the model’s answer contains in order: ROUGE-L recall, as TOFU reports it.',
   'mia.*.auc':
     'Membership-inference attack: how well an attacker tells forget documents from never-seen holdout documents (0.5: a coin toss, 1: perfectly). Variants: loss, zlib, minK, minKpp, reference.',
+  'mia.*.referenceAuc':
+    'The same attack’s AUC on the same documents under the reference model, a model that never saw the forget set: the level a forgotten set should come down to.',
   'mia.*.tprAt1pctFpr':
     'The attack’s hit rate on forget documents when it may falsely accuse only 1 % of holdout documents.',
   privLeak:
@@ -82,6 +85,14 @@ export const GLOSSARY: Readonly<Record<string, string>> = {
   'modelUtility.value':
     'TOFU model utility: harmonic mean of retain answer probability, retain answer ROUGE-L and retain truth ratio (only the retain set; TOFU adds real-author and world-fact sets).',
 };
+
+/** The description of a glossary key; an unknown key is a programming error, so it throws. */
+export function describeMetric(key: string): string {
+  const text = GLOSSARY[key];
+  if (text === undefined)
+    throw new Error(`no glossary entry '${key}' (known: ${Object.keys(GLOSSARY).join(', ')})`);
+  return text;
+}
 
 /** The glossary key of a metric path: `forget.verbatim.exactRate` → `verbatim.exactRate`. */
 export function glossaryKey(name: string): string {
