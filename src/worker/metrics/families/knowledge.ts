@@ -2,15 +2,19 @@
  * Knowledge memorization on QA pairs: for each pair, prompt = encode(question + "\n"), greedy
  * decode up to 32 tokens (stopping at EOS), cut at the first blank line, ROUGE-L recall against
  * the answer with rouge_score's stemming tokenizer, as TOFU (`evals/eval_everything.py`:
- * `rougeL_recall`, `use_stemmer=True`); the mean per set. Pairs from a file whose name starts with "retain" are retain
- * knowledge, every other pair forget knowledge.
+ * `rougeL_recall`, `use_stemmer=True`); the mean per set. Which set a pair is in comes from its
+ * file's name (qa-sets.ts: "retain…" retain, "holdout…" holdout, anything else forget), as for
+ * the truth-ratio and KnowMem families; the holdout set is reported only when it has pairs.
  */
 import type { QaPair } from '../../data/documents.ts';
 import type { CausalLM } from '../../model/architectures/types.ts';
 import { greedyGenerateMany } from '../../model/generate.ts';
 import type { Tokenizer } from '../../model/tokenizer.ts';
 import { rougeL } from '../formulas/rouge.ts';
-import type { MetricFamily } from './family.ts';
+import type { MetricFamily, SetName } from './family.ts';
+import { qaBySet } from './qa-sets.ts';
+
+const SETS: readonly SetName[] = ['forget', 'retain', 'holdout'];
 
 /** Greedy tokens of a QA answer (ALGORITHMS.md `knowledge.*.rougeL`). */
 export const QA_ANSWER_TOKENS = 32;
@@ -20,14 +24,9 @@ export const knowledge: MetricFamily = {
   needs: [{ input: 'qa', skipped: [{ metric: 'knowledge', reason: 'no QA pairs (--qa) given' }] }],
   async run({ model, tokenizer, qa, report, skipped, progress }) {
     const result: Record<string, unknown> = {};
-    const groups = { forget: [] as QaPair[], retain: [] as QaPair[] };
-    for (const pair of qa ?? []) {
-      const file = pair.id.slice(0, pair.id.lastIndexOf(':'));
-      const base = file.slice(file.lastIndexOf('/') + 1).toLowerCase();
-      groups[base.startsWith('retain') ? 'retain' : 'forget'].push(pair);
-    }
-    // Both groups' answers in one batched decoding.
-    const asked = (['forget', 'retain'] as const).flatMap((name) =>
+    const groups = qaBySet(qa ?? []);
+    // Every group's answers in one batched decoding.
+    const asked = SETS.flatMap((name) =>
       groups[name].map((pair) => ({ name, pair })),
     );
     const stopIds = tokenizer.eosId === null ? [] : [tokenizer.eosId];
@@ -40,9 +39,10 @@ export const knowledge: MetricFamily = {
       })),
       { onProgress: (done, total) => progress('knowledge', done, total) },
     );
-    for (const name of ['forget', 'retain'] as const) {
+    for (const name of SETS) {
       const pairs = groups[name];
       if (pairs.length === 0) {
+        if (name === 'holdout') continue; // optional: no line for what nobody asked
         skipped.push({ metric: `knowledge.${name}`, reason: `no ${name} QA pairs given` });
         continue;
       }

@@ -1,8 +1,8 @@
 /**
  * Which set a QA pair belongs to, by the base name of the file it was read from: "retain…" is
  * retain, "holdout…" holdout, anything else forget (a `--qa` folder such as resources/testbed/qa
- * holds forget10.jsonl, retain.jsonl and holdout.jsonl). Used by the truth-ratio and KnowMem
- * families; the older `knowledge` family keeps its two groups (holdout pairs count as forget).
+ * holds forget10.jsonl, retain.jsonl and holdout.jsonl). Used by the knowledge, truth-ratio and
+ * KnowMem families.
  */
 import type { QaPair } from '../../data/documents.ts';
 import type { SetName } from './family.ts';
