@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { isUserInputError, UserInputError } from '../../shared/errors.ts';
 import { VerifiedReport, type LedgerCheck } from '../../shared/report.ts';
 import { VerifyReport } from '../../shared/signing.ts';
 import { defaultLedgerPath } from '../../main/ledger/index.ts';
 import { checkLedger } from '../../main/report/ledger-check.ts';
+import { readReportPdf } from '../../main/signing/read-pdf.ts';
 import { verifyPdf } from '../../main/signing/verify.ts';
 import type { Command } from '../command.ts';
 
@@ -25,7 +26,7 @@ export const verify: Command = {
     if (!existsSync(path) || !statSync(path).isFile()) {
       throw new UserInputError(path, 'no such file');
     }
-    const pdf = readFileSync(path);
+    const pdf = readReportPdf(path);
     let signature: VerifyReport;
     try {
       signature = VerifyReport.parse(verifyPdf(pdf));

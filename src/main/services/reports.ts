@@ -11,7 +11,6 @@ import {
   cpSync,
   existsSync,
   lstatSync,
-  readFileSync,
   realpathSync,
   renameSync,
   rmSync,
@@ -30,6 +29,7 @@ import {
   P12_PASSPHRASE_ENV,
   type PassphraseSource,
 } from '../signing/passphrase.ts';
+import { readReportPdf } from '../signing/read-pdf.ts';
 import { verifyPdf } from '../signing/verify.ts';
 import { KEY_PASSPHRASE_SECRET } from '../secrets.ts';
 import { ApiFailure, type Handlers } from '../ipc/dispatcher.ts';
@@ -95,12 +95,17 @@ export function reportHandlers(context: ServiceContext): ReportHandlers {
       const file = resolve(path);
       if (!existsSync(file) || !statSync(file).isFile())
         throw new ApiFailure('not-found', `${file}: no such file`);
-      const pdf = readFileSync(file);
+      let pdf: Buffer;
       let signature: VerifyReport;
       try {
+        pdf = readReportPdf(file);
         signature = VerifyReport.parse(verifyPdf(pdf));
       } catch (error) {
-        if (isUserInputError(error)) throw new ApiFailure('bad-input', `${file}: ${error.message}`);
+        if (isUserInputError(error))
+          throw new ApiFailure(
+            'bad-input',
+            error.path === undefined ? `${file}: ${error.message}` : error.message,
+          );
         throw error;
       }
       const sha256 = createHash('sha256').update(pdf).digest('hex');

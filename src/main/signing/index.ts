@@ -16,4 +16,6 @@ export { signPdf } from './sign.ts';
 export type { SignOptions } from './sign.ts';
 export { assertCanSign, signReportFile } from './sign-report-file.ts';
 export type { SignedReport, SignReportOptions } from './sign-report-file.ts';
+export { MAX_INFLATED_BYTES } from './pdf-objects.ts';
+export { MAX_PDF_BYTES, readReportPdf } from './read-pdf.ts';
 export { verifyPdf } from './verify.ts';

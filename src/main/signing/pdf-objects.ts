@@ -6,6 +6,26 @@
  */
 import { inflateSync } from 'node:zlib';
 
+/**
+ * The most bytes the streams one verification decodes may come to, all together (64 MiB). A
+ * report attaches four JSON files of a few MB at most; deflate reaches about 1032:1, so 2 MB of
+ * a hostile stream would otherwise inflate to 2 GiB in memory (and take tens of seconds). zlib
+ * stops at what is left of this budget (`maxOutputLength`), and the stream is refused.
+ */
+export const MAX_INFLATED_BYTES = 64 * 1024 * 1024;
+
+/** What is left of MAX_INFLATED_BYTES for one verification; `streamBytes` draws on it. */
+export interface InflateBudget {
+  left: number;
+}
+
+export const inflateBudget = (): InflateBudget => ({ left: MAX_INFLATED_BYTES });
+
+/** A stream that decodes to more than its budget allows: a compression bomb, never a report. */
+export class StreamTooLarge extends Error {
+  override readonly name = 'StreamTooLarge';
+}
+
 export interface PdfObject {
   readonly number: number;
   /** Offset of the `N G obj` line. */
@@ -20,14 +40,15 @@ export interface PdfObject {
 
 export function readObjects(pdf: Buffer): Map<number, PdfObject> {
   const text = pdf.toString('latin1');
+  const find = forwardSearch(text);
   const objects = new Map<number, PdfObject>();
   const header = /(?:^|[\r\n\s])(\d+)\s+(\d+)\s+obj\b/g;
   let match: RegExpExecArray | null;
   while ((match = header.exec(text)) !== null) {
     const start = match.index + match[0].length - match[0].trimStart().length;
     const bodyStart = match.index + match[0].length;
-    const endobj = text.indexOf('endobj', bodyStart);
-    const streamAt = text.indexOf('stream', bodyStart);
+    const endobj = find('endobj', bodyStart);
+    const streamAt = find('stream', bodyStart);
     let dict: string;
     let stream: PdfObject['stream'];
     let end: number;
@@ -38,11 +59,9 @@ export function readObjects(pdf: Buffer): Map<number, PdfObject> {
       if (text[dataStart] === '\r') dataStart += 1;
       if (text[dataStart] === '\n') dataStart += 1;
       const length = Number(/\/Length\s+(\d+)(?!\s+\d+\s+R)/.exec(dict)?.[1] ?? NaN);
-      const dataEnd = Number.isFinite(length)
-        ? dataStart + length
-        : text.indexOf('endstream', dataStart);
+      const dataEnd = Number.isFinite(length) ? dataStart + length : find('endstream', dataStart);
       stream = { start: dataStart, end: Math.min(Math.max(dataEnd, dataStart), pdf.length) };
-      const after = text.indexOf('endobj', stream.end);
+      const after = find('endobj', stream.end);
       end = after === -1 ? stream.end : after + 'endobj'.length;
     } else {
       dict = text.slice(bodyStart, endobj === -1 ? text.length : endobj);
@@ -54,17 +73,55 @@ export function readObjects(pdf: Buffer): Map<number, PdfObject> {
   return objects;
 }
 
-/** The decoded bytes of a stream object: no filter, or FlateDecode (the only one we write). */
-export function streamBytes(pdf: Buffer, object: PdfObject): Buffer {
+/**
+ * `text.indexOf(needle, from)` for a reader whose `from` only moves forward: each needle's text
+ * is scanned once in all, where plain indexOf would scan to the end of the file again for every
+ * object lacking one (a hostile file of a million `N 0 obj` without `stream` or `endobj` took
+ * hours).
+ */
+function forwardSearch(text: string): (needle: string, from: number) => number {
+  const last = new Map<string, { from: number; at: number }>();
+  return (needle, from) => {
+    const known = last.get(needle);
+    // The first hit at or after an earlier `from` is also the first at or after a later one,
+    // unless the later `from` has passed it; none after an earlier `from` means none after.
+    if (known !== undefined && from >= known.from && (known.at === -1 || known.at >= from))
+      return known.at;
+    const at = text.indexOf(needle, from);
+    last.set(needle, { from, at });
+    return at;
+  };
+}
+
+/**
+ * The decoded bytes of a stream object: no filter, or FlateDecode (the only one we write),
+ * charged to `budget`; a stream that would exceed it is a `StreamTooLarge`, found as soon as
+ * zlib reaches the limit, so memory stays within it whatever the stream declares.
+ */
+export function streamBytes(pdf: Buffer, object: PdfObject, budget: InflateBudget): Buffer {
   if (!object.stream) throw new Error(`object ${object.number} is not a stream`);
   const raw = pdf.subarray(object.stream.start, object.stream.end);
-  const filter = /\/Filter\s*(\[?\s*\/[A-Za-z0-9]+(?:\s*\/[A-Za-z0-9]+)*\s*\]?)/.exec(
-    object.dict,
-  )?.[1];
-  if (filter === undefined) return Buffer.from(raw);
-  const names = filter.match(/\/[A-Za-z0-9]+/g) ?? [];
-  if (names.length === 1 && names[0] === '/FlateDecode') return inflateSync(raw);
-  throw new Error(`object ${object.number}: unsupported stream filter ${filter.trim()}`);
+  // §7.3.8.2: /Filter is one name or an array of names (a name list without brackets is not).
+  const filter = /\/Filter\s*(\[[^\]]*\]|\/[A-Za-z0-9]+)/.exec(object.dict)?.[1];
+  const names = filter?.match(/\/[A-Za-z0-9]+/g) ?? [];
+  let data: Buffer;
+  if (filter === undefined) {
+    if (raw.length > budget.left) throw new StreamTooLarge(`object ${object.number}`);
+    data = Buffer.from(raw);
+  } else if (names.length === 1 && names[0] === '/FlateDecode') {
+    try {
+      data = inflateSync(raw, { maxOutputLength: Math.max(1, budget.left) });
+    } catch (error) {
+      if ((error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE')
+        throw new StreamTooLarge(`object ${object.number}`);
+      throw error;
+    }
+    if (data.length > budget.left) throw new StreamTooLarge(`object ${object.number}`);
+  } else {
+    throw new Error(`object ${object.number}: unsupported stream filter ${filter.trim()}`);
+  }
+  budget.left -= data.length;
+  return data;
 }
 
 /** The value text of `/Key` in a dictionary: a string `( … )`, `<hex>`, name or number. */

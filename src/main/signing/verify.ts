@@ -10,7 +10,16 @@ import { createHash, type X509Certificate } from 'node:crypto';
 import type { VerifiedAttachment, VerifyReport } from '../../shared/signing.ts';
 import { UserInputError } from '../../shared/errors.ts';
 import { checkDetachedCms } from './cms.ts';
-import { dictRef, dictString, readObjects, streamBytes, type PdfObject } from './pdf-objects.ts';
+import {
+  dictRef,
+  dictString,
+  inflateBudget,
+  MAX_INFLATED_BYTES,
+  readObjects,
+  streamBytes,
+  StreamTooLarge,
+  type PdfObject,
+} from './pdf-objects.ts';
 
 /** Anything that says "a signature was here": a damaged one is still tampering, not exit 2. */
 const SIGNATURE_MARKERS = /\/ByteRange|\/adbe\.pkcs7|\/ETSI\.CAdES|\/FT\s*\/Sig|\/Type\s*\/Sig\b/;
@@ -32,16 +41,17 @@ export function verifyPdf(pdf: Buffer): VerifyReport {
     .sort((a, b) => b.start - a.start)[0];
   const signatureName = sigObject ? (dictString(sigObject.dict, 'Name') ?? null) : null;
   const signatureReason = sigObject ? (dictString(sigObject.dict, 'Reason') ?? null) : null;
+  const decoded = decodeAttachments(pdf, objects);
   const base = {
     ...empty,
     signatureName,
     signatureReason,
-    attachments: readAttachments(pdf, objects, []),
+    attachments: verifiedAttachments(decoded, []),
   };
   const ranges = byteRange(text, pdf.length);
   if (typeof ranges === 'string') return { ...base, valid: false, reason: ranges };
   const signed = ranges.map(([start, length]) => ({ start, end: start + length }));
-  const attachments = readAttachments(pdf, objects, signed);
+  const attachments = verifiedAttachments(decoded, signed);
 
   const der = signatureDer(text.slice(signed[0]!.end + 1, signed[1]!.start - 1));
   if (typeof der === 'string') return { ...base, attachments, valid: false, reason: der };
@@ -152,13 +162,21 @@ function derLength(bytes: Buffer): number | undefined {
   return 2 + octets + length;
 }
 
-/** Embedded files (§7.11.4): each /Filespec's /EF /F stream, decoded and hashed. */
-function readAttachments(
-  pdf: Buffer,
-  objects: Map<number, PdfObject>,
-  signed: ReadonlyArray<{ start: number; end: number }>,
-): VerifiedAttachment[] {
-  const attachments: VerifiedAttachment[] = [];
+interface DecodedAttachment {
+  readonly name: string;
+  readonly file: PdfObject;
+  /** The decoded bytes; undefined when the stream does not decode (corrupt, another filter). */
+  readonly data: Buffer | undefined;
+}
+
+/**
+ * Embedded files (§7.11.4): each /Filespec's /EF /F stream, decoded once, all of them within
+ * MAX_INFLATED_BYTES together. Past it the PDF is bad input (a compression bomb), not a report
+ * with one unreadable attachment: nothing Nepenthe writes comes near the limit.
+ */
+function decodeAttachments(pdf: Buffer, objects: Map<number, PdfObject>): DecodedAttachment[] {
+  const budget = inflateBudget();
+  const decoded: DecodedAttachment[] = [];
   for (const spec of objects.values()) {
     if (!/\/Type\s*\/Filespec\b/.test(spec.dict)) continue;
     const name =
@@ -166,27 +184,48 @@ function readAttachments(
     const ef = /\/EF\s*<<([^>]*)>>/.exec(spec.dict)?.[1];
     const file = ef === undefined ? undefined : objects.get(dictRef(ef, 'F') ?? -1);
     if (!file?.stream) continue;
-    let data: Buffer;
+    const fresh = budget.left === MAX_INFLATED_BYTES;
+    let data: Buffer | undefined;
     try {
-      data = streamBytes(pdf, file);
-    } catch {
-      attachments.push({
+      data = streamBytes(pdf, file, budget);
+    } catch (error) {
+      if (error instanceof StreamTooLarge) throw tooLarge(name, fresh);
+      data = undefined;
+    }
+    decoded.push({ name, file, data });
+  }
+  return decoded;
+}
+
+function tooLarge(name: string, first: boolean): UserInputError {
+  const limit = `${MAX_INFLATED_BYTES / 2 ** 20} MiB`;
+  return new UserInputError(
+    undefined,
+    `${first ? `attachment ${name} inflates` : `the attachments up to ${name} inflate`} to more than ${limit}, the most a report may attach: a compression bomb, not a Nepenthe report`,
+  );
+}
+
+/** Each attachment's hash and size; `matches` when it lies inside `signed` and its checksum holds. */
+function verifiedAttachments(
+  decoded: readonly DecodedAttachment[],
+  signed: ReadonlyArray<{ start: number; end: number }>,
+): VerifiedAttachment[] {
+  return decoded.map(({ name, file, data }) => {
+    if (data === undefined)
+      return {
         name,
         sha256: createHash('sha256').update('').digest('hex'),
         size: 0,
         matches: false,
-      });
-      continue;
-    }
+      };
     const inside = signed.some((r) => file.start >= r.start && file.end <= r.end);
-    attachments.push({
+    return {
       name,
       sha256: createHash('sha256').update(data).digest('hex'),
       size: data.length,
       matches: inside && checksumMatches(file.dict, data),
-    });
-  }
-  return attachments;
+    };
+  });
 }
 
 /** /Params /CheckSum is the MD5 of the file (§7.11.4.2): 16 bytes, or 32 hex chars (pdfkit). */

@@ -1,8 +1,9 @@
 /**
  * An audit's inputs, read and checked before its run folder is touched or an engine starts
- * (docs/audit.md): the documents, QA pairs, method, config and models; the holdout's split into
- * calibration and evaluation parts when the run steers itself; and, for `--resume`, that the
- * folder holds the same run. Bad input is a UserInputError; nothing is created.
+ * (docs/audit.md): the documents, QA pairs, method, config and models (every weight finite); the
+ * holdout's split into calibration and evaluation parts when the run steers itself; and, for
+ * `--resume`, that the folder holds the same run. Bad input is a UserInputError; nothing is
+ * created.
  */
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -12,6 +13,7 @@ import { MIN_SPLIT_DOCUMENTS, splitHoldout, type HoldoutSplit } from '../data/ho
 import { readConfigFile, resolveConfig, wantsCalibration } from '../unlearn/config.ts';
 import { methodNamed } from '../unlearn/methods/index.ts';
 import { readEvalFiles, type EvalFiles, type EvalRequest } from './eval-files.ts';
+import { checkFiniteWeights } from './inspect.ts';
 import { checkOutputTarget } from './output-target.ts';
 import {
   fileRecord,
@@ -115,6 +117,9 @@ async function checkInputs(request: AuditRequest): Promise<Checked> {
     holdoutSplit?.calibration,
   );
   if (paths.reference !== undefined) await modelRecord(paths.reference); // a readable checkpoint
+  // Loading would refuse NaN or ±Inf weights too, but only once the run folder exists.
+  checkFiniteWeights(paths.model);
+  if (paths.reference !== undefined) checkFiniteWeights(paths.reference);
 
   const record = (p: string | undefined) => (p === undefined ? undefined : fileRecord(p));
   const inputs: RunManifest['inputs'] = {

@@ -59,3 +59,21 @@ export async function hashFiles(files: readonly string[]): Promise<string> {
   }
   return hash.digest('hex');
 }
+
+/**
+ * The NaN/±Inf scan of `inspectModel` alone, over the parameters a load reads (stored bits, no
+ * tensors built): `audit` runs it on its models before its run folder exists, so corrupt weights
+ * are bad input that leaves nothing behind rather than a failed run folder.
+ */
+export function checkFiniteWeights(folder: string): void {
+  const spec = loadModelSpec(folder);
+  const checkpoint = Checkpoint.open(folder);
+  try {
+    const architecture = architectureFor(spec.family);
+    const layout = architecture.parameters(spec);
+    const keys = resolveKeys(checkpoint, spec, architecture, layout);
+    for (const p of layout) checkpoint.scanFloats(keys.get(p.name)!, { zeros: false });
+  } finally {
+    checkpoint.close();
+  }
+}

@@ -5,6 +5,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { expect } from 'vitest';
+import { lockPath } from '../../../src/worker/tasks/output-target.ts';
 import type { CliCase } from '../corpus.ts';
 import { copyModel, editHeader, setElement, storeAs } from '../model-copy.ts';
 
@@ -75,6 +76,28 @@ const NON_FINITE_CASES: CliCase[] = [
         args: ['unlearn', model, '--forget', doc, '--method', 'ga', '--out', out, ...cpu],
         mentions: [path, '"transformer.h.1.ln_2.bias"'],
         after: leftNothing(out),
+      };
+    },
+  },
+  {
+    area: 'models',
+    name: 'NaN weight: audit leaves no run folder and no ledger entry',
+    setup: (dir) => {
+      const { model, doc } = copyModel(dir);
+      const path = setElement(model, 'transformer.h.0.mlp.c_proj.weight', NaN, 5);
+      const out = join(dir, 'run');
+      const ledger = join(dir, 'ledger.jsonl');
+      const audit = ['audit', '--model', model, '--forget', doc, '--method', 'ga', '--out', out];
+      return {
+        args: [...audit, '--ledger', ledger, ...cpu],
+        mentions: [path, '"transformer.h.0.mlp.c_proj.weight"', 'NaN'],
+        // A signing identity is at hand, so only the weights can stop the run.
+        env: { NEPENTHE_KEY_PASSPHRASE: 'audit', XDG_CONFIG_HOME: join(dir, 'config') },
+        after: () => {
+          leftNothing(out)();
+          expect(existsSync(lockPath(out)), 'lock file').toBe(false);
+          expect(existsSync(ledger), ledger).toBe(false);
+        },
       };
     },
   },

@@ -1,11 +1,16 @@
-/** Hostile requests to `nepenthe serve`: wrong token, foreign Host, malformed API bodies. */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+/**
+ * Hostile requests to `nepenthe serve`: wrong token, foreign Host, malformed API bodies, a run
+ * on NaN weights, a report whose attachment is a FlateDecode bomb.
+ */
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
 import type { RawResponse } from '../../serve/http-client.ts';
+import { signedBombPdf } from '../../signing/helpers.ts';
 import type { ServeCase, ServeClient } from '../corpus.ts';
+import { copyModel, setElement } from '../model-copy.ts';
 
 const TESTBED = fileURLToPath(new URL('../../../resources/testbed/', import.meta.url));
 
@@ -191,6 +196,39 @@ export const SERVE_CASES: ServeCase[] = [
         await new Promise((r) => setTimeout(r, 100));
       }
       expect(readdirSync(join(serve.workspace, '.inputs'))).toEqual([runId]);
+    },
+  },
+  {
+    area: 'serve',
+    name: 'run.start on NaN weights: bad-input, no run folder and no .inputs folder left',
+    async run(serve, dir) {
+      const { model, doc } = copyModel(dir);
+      const path = setElement(model, 'transformer.h.1.attn.c_attn.bias', NaN, 2);
+      const listing = (folder: string) => (existsSync(folder) ? readdirSync(folder).sort() : []);
+      const before = [listing(serve.workspace), listing(join(serve.workspace, '.inputs'))];
+      const request = { model, forget: [doc], method: 'ga', backend: 'cpu', config: { epochs: 1 } };
+      const answer = envelope(await serve.call('run.start', request));
+      expect(answer.ok, JSON.stringify(answer)).toBe(false);
+      expect(answer.error?.code).toBe('bad-input');
+      expect(answer.error?.message).toContain(path);
+      expect(answer.error?.message).toContain('"transformer.h.1.attn.c_attn.bias"');
+      expect([listing(serve.workspace), listing(join(serve.workspace, '.inputs'))]).toEqual(before);
+    },
+  },
+  {
+    area: 'serve',
+    name: 'report.verify of a signed report whose attachment is a FlateDecode bomb',
+    async run(serve, dir) {
+      const pdf = join(dir, 'bomb.pdf');
+      writeFileSync(pdf, await signedBombPdf());
+      const started = Date.now();
+      const answer = envelope(await serve.call('report.verify', { path: pdf }));
+      expect(Date.now() - started).toBeLessThan(5000);
+      expect(answer.ok).toBe(false);
+      expect(answer.error?.code).toBe('bad-input');
+      expect(answer.error?.message).toContain(pdf);
+      expect(answer.error?.message).toContain('inflates to more than 64 MiB');
+      expect(answer.error?.message.split('\n')).toHaveLength(1);
     },
   },
 ];

@@ -1,12 +1,15 @@
 /**
  * Bad signing inputs, given to `audit --sign` (checked before the run starts, so each case costs
  * no training): a missing file, a folder, a file that is no PKCS#12, a wrong passphrase, an
- * expired certificate, and no passphrase at all.
+ * expired certificate, and no passphrase at all. And hostile reports given to `verify`: a signed
+ * one whose attachment is a FlateDecode bomb, and a file larger than any report.
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import { createSelfSignedP12 } from '../../../src/main/signing/identity.ts';
+import { MAX_PDF_BYTES } from '../../../src/main/signing/index.ts';
+import { signedBombPdf } from '../../signing/helpers.ts';
 import type { CliCase, CliExpectation } from '../corpus.ts';
 import { copyModel } from '../model-copy.ts';
 
@@ -95,6 +98,29 @@ export const SIGNING_CASES: CliCase[] = [
     setup: (dir) => {
       const expected = audit(dir, writeP12(dir), ['no passphrase', 'NEPENTHE_P12_PASSPHRASE']);
       return { ...expected, env: { ...expected.env, NEPENTHE_P12_PASSPHRASE: '' } };
+    },
+  },
+  {
+    area: 'signing',
+    name: 'verify a signed report whose attachment is a FlateDecode bomb (2 MB to 2 GiB)',
+    setup: async (dir) => {
+      const pdf = join(dir, 'bomb.pdf');
+      writeFileSync(pdf, await signedBombPdf());
+      return {
+        args: ['verify', pdf, '--ledger', join(dir, 'ledger.jsonl')],
+        mentions: [pdf, 'metrics-after.json', 'inflates to more than 64 MiB'],
+        withinSeconds: 10,
+      };
+    },
+  },
+  {
+    area: 'signing',
+    name: 'verify a file larger than any report (a sparse file just over the cap)',
+    setup: (dir) => {
+      const pdf = join(dir, 'huge.pdf');
+      writeFileSync(pdf, '%PDF-1.7\n/ByteRange [0 10 20 30]\n');
+      truncateSync(pdf, MAX_PDF_BYTES + 1);
+      return { args: ['verify', pdf], mentions: [pdf, 'larger than', '64 MiB'], withinSeconds: 10 };
     },
   },
 ];
