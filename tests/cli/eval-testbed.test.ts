@@ -73,6 +73,10 @@ describe('nepenthe eval against the testbed reference model', () => {
     );
     expect(utility.components.rougeLRecall).toBe(report.knowledge!.retain!.rougeL);
     expect(report.knowMem!.retain!.pairs).toBe(720);
+    // The folder's holdout.jsonl is the holdout set, for knowledge as for the truth ratio.
+    expect(report.knowledge!.forget!.pairs).toBe(80);
+    expect(report.knowledge!.retain!.pairs).toBe(720);
+    expect((report.knowledge as Record<string, { pairs: number }>).holdout!.pairs).toBe(160);
   }, 300_000);
 
   it('the reference against itself: PrivLeak 0, forget quality 1', async () => {
