@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { checkMemoryFits, memoryNeed } from '../../src/worker/tasks/preflight.ts';
 import { loadModelSpec } from '../../src/worker/model/config.ts';
-import { resolveConfig } from '../../src/worker/unlearn/config.ts';
+import { resolveConfig, type RunConfig } from '../../src/worker/unlearn/config.ts';
 import { methodNamed } from '../../src/worker/unlearn/methods/index.ts';
 
 const MODEL = 'resources/testbed/model';
@@ -72,5 +72,15 @@ describe('memory pre-flight', () => {
       expect(need.bytes).toBeLessThan(need.plainBytes);
     }
     expect(memoryNeed(spec, 'bounded', config, 200)).toMatchObject({ checkpointing: false });
+  });
+
+  it("counts a base loss's frozen copy under sau and bounded too (kl, undial)", () => {
+    for (const method of ['sau', 'bounded']) {
+      const over = (baseMethod: RunConfig['baseMethod']) =>
+        memoryNeed(spec, method, { ...config, baseMethod }, 200).plainBytes;
+      expect(over('kl'), method).toBeGreaterThan(over('graddiff'));
+      expect(over('undial'), method).toBeGreaterThan(over('graddiff'));
+      expect(over('targetnll'), method).toBe(over('graddiff')); // no copy held
+    }
   });
 });

@@ -136,10 +136,11 @@ function runBytes(
     systemMemoryBytes: 0,
   });
   const base = method === 'bounded' ? estimate.loraBytes : estimate.fullParameterBytes;
-  // SAU holds its base loss's extras too (kl's and undial's frozen copy).
+  // SAU and bounded hold their base loss's extras too (kl's and undial's frozen copy).
+  const overBase = method === 'sau' || method === 'bounded';
   const extra =
     (EXTRA_BYTES_PER_PARAMETER[method] ?? 0) +
-    (method === 'sau' ? (EXTRA_BYTES_PER_PARAMETER[config.baseMethod] ?? 0) : 0);
+    (overBase ? (EXTRA_BYTES_PER_PARAMETER[config.baseMethod] ?? 0) : 0);
   return base + extra * shape.parameters;
 }
 
