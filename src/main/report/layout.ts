@@ -182,15 +182,7 @@ export class Layout {
 
   /** Draws an SVG (an echarts chart) `width` × `height` points at the cursor, as vectors. */
   svg(svg: string, width: number, height: number): void {
-    this.ensureSpace(height);
-    SVGtoPDF(this.doc, svg, this.left + (this.width - width) / 2, this.doc.y, {
-      width,
-      height,
-      assumePt: true,
-      fontCallback: (_family, bold) => (bold ? FONT.bold : FONT.regular),
-    });
-    this.doc.x = this.left;
-    this.doc.y += height + 8;
+    this.svgRow([svg], width, height);
   }
 
   /** SVGs side by side, each `width` × `height` points, centred as a row. */

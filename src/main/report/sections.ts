@@ -22,7 +22,7 @@ import {
 import { glossaryEntries, SETS } from '../../shared/glossary.ts';
 import { FONT, type Layout } from './layout.ts';
 import { redact } from './mask.ts';
-import { FORGET_QUALITY_FALLBACK_ROW, metricRows } from './metric-rows.ts';
+import { FORGET_QUALITY_FALLBACK_ROW, metricRows, type MetricRow } from './metric-rows.ts';
 import { readModelIdentity } from './model-identity.ts';
 import type { FinishedRun } from './run-folder.ts';
 import type { Verdict } from './verdict.ts';
@@ -216,21 +216,7 @@ export function keyMetricsSection(l: Layout, run: FinishedRun): void {
   );
   const rows = new Map(metricRows(run.before, run.after).map((r) => [r.name, r]));
   const shown = KEY_METRICS.flatMap((name) => rows.get(name) ?? []);
-  l.table(
-    [
-      { header: 'metric', width: 215 },
-      { header: 'before', width: 90, align: 'right' },
-      { header: 'after', width: 90, align: 'right' },
-      { header: 'delta', align: 'right' },
-    ],
-    shown.map((r) => [
-      r.name,
-      formatValue(r.before),
-      formatValue(r.after),
-      formatDelta(r.before, r.after),
-    ]),
-    { fontSize: 8 },
-  );
+  metricTable(l, shown);
 }
 
 export function chartsSection(l: Layout, run: FinishedRun): void {
@@ -386,6 +372,23 @@ export function metricsAppendix(l: Layout, run: FinishedRun): void {
     8.5,
   );
   const rows = metricRows(run.before, run.after);
+  metricTable(l, rows);
+  const skipped = [
+    ...run.before.skipped,
+    ...run.after.skipped.filter((s) => !run.before.skipped.some((b) => b.metric === s.metric)),
+  ];
+  if (skipped.length > 0) {
+    l.heading('Metrics not computed');
+    l.table(
+      [{ header: 'metric', width: 120 }, { header: 'reason' }],
+      skipped.map((s) => [s.metric, redact(s.reason)]),
+      { fontSize: 8 },
+    );
+  }
+}
+
+/** Metric rows as a table: name, before, after, delta. */
+function metricTable(l: Layout, rows: readonly MetricRow[]): void {
   l.table(
     [
       { header: 'metric', width: 215 },
@@ -401,16 +404,4 @@ export function metricsAppendix(l: Layout, run: FinishedRun): void {
     ]),
     { fontSize: 8 },
   );
-  const skipped = [
-    ...run.before.skipped,
-    ...run.after.skipped.filter((s) => !run.before.skipped.some((b) => b.metric === s.metric)),
-  ];
-  if (skipped.length > 0) {
-    l.heading('Metrics not computed');
-    l.table(
-      [{ header: 'metric', width: 120 }, { header: 'reason' }],
-      skipped.map((s) => [s.metric, redact(s.reason)]),
-      { fontSize: 8 },
-    );
-  }
 }
