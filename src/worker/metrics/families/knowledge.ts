@@ -26,9 +26,7 @@ export const knowledge: MetricFamily = {
     const result: Record<string, unknown> = {};
     const groups = qaBySet(qa ?? []);
     // Every group's answers in one batched decoding.
-    const asked = SETS.flatMap((name) =>
-      groups[name].map((pair) => ({ name, pair })),
-    );
+    const asked = SETS.flatMap((name) => groups[name].map((pair) => ({ name, pair })));
     const stopIds = tokenizer.eosId === null ? [] : [tokenizer.eosId];
     const answers = await greedyGenerateMany(
       model,
