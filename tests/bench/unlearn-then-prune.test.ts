@@ -11,11 +11,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../src/worker/engine/backend.ts';
-import { architectureFor } from '../../src/worker/model/architectures/index.ts';
 import { loadModelSpec } from '../../src/worker/model/config.ts';
-import { Checkpoint } from '../../src/worker/model/safetensors/index.ts';
 import { isBlockLinearWeight } from '../../src/worker/model/weight-names.ts';
-import { resolveKeys } from '../../src/worker/model/weights.ts';
+import { readStoredParameters } from '../../src/worker/model/weights.ts';
 import {
   markdownTable,
   originalRows,
@@ -30,22 +28,15 @@ const TINY = fileURLToPath(new URL('../../resources/tiny-gpt2', import.meta.url)
 
 /** Per block linear weight of a model folder: where its zeros are, size and shape, from the files. */
 function linearZeros(folder: string) {
-  const spec = loadModelSpec(folder);
-  const checkpoint = Checkpoint.open(folder);
-  try {
-    const architecture = architectureFor(spec.family);
-    const layout = architecture.parameters(spec);
-    const keys = resolveKeys(checkpoint, spec, architecture, layout);
-    return layout
+  return readStoredParameters(folder, loadModelSpec(folder), ({ checkpoint, layout, keys }) =>
+    layout
       .filter((p) => isBlockLinearWeight(p.name))
       .map((p) => {
         const values = checkpoint.readFloat32(keys.get(p.name)!);
         const at = [...values.keys()].filter((i) => values[i] === 0);
         return { name: p.name, shape: p.shape, size: values.length, zeros: at.length, at };
-      });
-  } finally {
-    checkpoint.close();
-  }
+      }),
+  );
 }
 
 let dir: string;

@@ -17,7 +17,7 @@ import { transpose2d } from './architectures/base.ts';
 import { architectureFor } from './architectures/index.ts';
 import { internalShape, type Architecture, type ParamSpec } from './architectures/types.ts';
 import type { ModelSpec } from './config.ts';
-import { INDEX_FILE, isFloatDtype, type Checkpoint, type FloatDtype } from './safetensors/index.ts';
+import { Checkpoint, INDEX_FILE, isFloatDtype, type FloatDtype } from './safetensors/index.ts';
 
 export interface LoadedParams {
   /** Canonical HF name → variable, in the architecture's layout. */
@@ -54,6 +54,34 @@ export function loadParams(
     (n) => !used.has(n) && !architecture.buffers.some((b) => b.test(n)),
   );
   return { params, dtype: dominantDtype(checkpoint, [...used]), unused };
+}
+
+/** A model folder's checkpoint with every declared parameter's key resolved (`resolveKeys`). */
+export interface StoredParameters {
+  readonly checkpoint: Checkpoint;
+  /** The architecture's parameters (a tied head is not a separate one). */
+  readonly layout: readonly ParamSpec[];
+  /** Canonical name → checkpoint key. */
+  readonly keys: ReadonlyMap<string, string>;
+}
+
+/**
+ * Opens `folder`'s checkpoint, resolves its parameters' keys against `spec`, runs `read` on
+ * them and closes it again: reading stored bits without building tensors (inspect's scans).
+ */
+export function readStoredParameters<T>(
+  folder: string,
+  spec: ModelSpec,
+  read: (stored: StoredParameters) => T,
+): T {
+  const checkpoint = Checkpoint.open(folder);
+  try {
+    const architecture = architectureFor(spec.family);
+    const layout = architecture.parameters(spec);
+    return read({ checkpoint, layout, keys: resolveKeys(checkpoint, spec, architecture, layout) });
+  } finally {
+    checkpoint.close();
+  }
 }
 
 /** Canonical name → checkpoint key, after checking presence, dtype and shape of every parameter. */

@@ -8,20 +8,14 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import type { InspectReport } from '../../shared/contracts.ts';
 import { loadModelSpec } from '../model/config.ts';
-import { architectureFor } from '../model/architectures/index.ts';
-import { Checkpoint } from '../model/safetensors/index.ts';
 import { isBlockLinearWeight } from '../model/weight-names.ts';
-import { resolveKeys } from '../model/weights.ts';
+import { readStoredParameters } from '../model/weights.ts';
 
 const DTYPE_NAMES = { F32: 'float32', F16: 'float16', BF16: 'bfloat16' } as const;
 
 export async function inspectModel(folder: string): Promise<InspectReport> {
   const spec = loadModelSpec(folder);
-  const checkpoint = Checkpoint.open(folder);
-  try {
-    const architecture = architectureFor(spec.family);
-    const layout = architecture.parameters(spec); // a tied head is not a separate parameter
-    const keys = resolveKeys(checkpoint, spec, architecture, layout);
+  const scanned = readStoredParameters(folder, spec, ({ checkpoint, layout, keys }) => {
     let parameters = 0;
     let linearElements = 0;
     let linearZeros = 0;
@@ -37,18 +31,22 @@ export async function inspectModel(folder: string): Promise<InspectReport> {
     }
     const dtype = checkpoint.dominantDtype();
     return {
-      architecture: spec.modelType,
       parameters,
-      layers: spec.layers,
-      hidden: spec.hidden,
-      vocab: spec.vocabSize,
       dtype: dtype in DTYPE_NAMES ? DTYPE_NAMES[dtype as keyof typeof DTYPE_NAMES] : 'float32',
       sparsity: linearElements === 0 ? 0 : linearZeros / linearElements,
-      sha256: await hashFiles(checkpoint.files),
+      files: checkpoint.files,
     };
-  } finally {
-    checkpoint.close();
-  }
+  });
+  return {
+    architecture: spec.modelType,
+    parameters: scanned.parameters,
+    layers: spec.layers,
+    hidden: spec.hidden,
+    vocab: spec.vocabSize,
+    dtype: scanned.dtype,
+    sparsity: scanned.sparsity,
+    sha256: await hashFiles(scanned.files),
+  };
 }
 
 /** sha256 over the weight files' bytes, concatenated in file-name order (DESIGN.md §5). */
@@ -66,14 +64,7 @@ export async function hashFiles(files: readonly string[]): Promise<string> {
  * are bad input that leaves nothing behind rather than a failed run folder.
  */
 export function checkFiniteWeights(folder: string): void {
-  const spec = loadModelSpec(folder);
-  const checkpoint = Checkpoint.open(folder);
-  try {
-    const architecture = architectureFor(spec.family);
-    const layout = architecture.parameters(spec);
-    const keys = resolveKeys(checkpoint, spec, architecture, layout);
+  readStoredParameters(folder, loadModelSpec(folder), ({ checkpoint, layout, keys }) => {
     for (const p of layout) checkpoint.scanFloats(keys.get(p.name)!, { zeros: false });
-  } finally {
-    checkpoint.close();
-  }
+  });
 }

@@ -17,14 +17,12 @@ import {
   type TrainingProgress,
 } from '../../shared/training.ts';
 import { readDocuments, type Document, type ReadOptions } from '../data/documents.ts';
-import { architectureFor } from '../model/architectures/index.ts';
 import { loadModelSpec, type ModelSpec } from '../model/config.ts';
 import { loadModel } from '../model/load.ts';
 import { writeModelFolder } from '../model/model-folder.ts';
-import { Checkpoint } from '../model/safetensors/index.ts';
 import { loadTokenizer } from '../model/tokenizer.ts';
 import { isBlockLinearWeight } from '../model/weight-names.ts';
-import { resolveKeys } from '../model/weights.ts';
+import { readStoredParameters } from '../model/weights.ts';
 import type { TokenSequence } from '../unlearn/batch.ts';
 import { hasCheckpoint } from '../unlearn/checkpoint.ts';
 import {
@@ -224,17 +222,11 @@ function checkpointingOverride(): boolean | undefined {
 
 /** Whether any block linear weight is exactly zero (read from the files, no engine). */
 function hasZeroBlockWeight(folder: string, spec: ModelSpec): boolean {
-  const checkpoint = Checkpoint.open(folder);
-  try {
-    const architecture = architectureFor(spec.family);
-    const layout = architecture.parameters(spec);
-    const keys = resolveKeys(checkpoint, spec, architecture, layout);
-    return layout.some(
+  return readStoredParameters(folder, spec, ({ checkpoint, layout, keys }) =>
+    layout.some(
       (p) => isBlockLinearWeight(p.name) && checkpoint.readFloat32(keys.get(p.name)!).includes(0),
-    );
-  } finally {
-    checkpoint.close();
-  }
+    ),
+  );
 }
 
 export async function runUnlearning(

@@ -52,3 +52,10 @@ export const baseNeedsCalibration = (config: RunConfig): boolean =>
  * config names a base.
  */
 export const CALIBRATED_BASE = { baseMethod: 'targetnll' } as const;
+
+/** The descriptor fields SAU and bounded take from the base loss as they are. */
+export const FROM_BASE_LOSS = {
+  needsRetain: baseNeedsRetain,
+  needsCalibration: baseNeedsCalibration,
+  calibratedDefaults: CALIBRATED_BASE,
+} satisfies Partial<UnlearningMethod>;

@@ -13,26 +13,17 @@
 import { join } from 'node:path';
 import { LoraAdapters } from '../../model/adapters/lora.ts';
 import type { UnlearningMethod } from '../method.ts';
-import {
-  BASE_KEYS,
-  baseDefaults,
-  baseNeedsCalibration,
-  baseNeedsRetain,
-  baseOf,
-  CALIBRATED_BASE,
-} from './base-loss.ts';
+import { BASE_KEYS, baseDefaults, baseOf, FROM_BASE_LOSS } from './base-loss.ts';
 
 export const bounded: UnlearningMethod = {
   name: 'bounded',
   summary:
     'sine-bounded LoRA on the MLP projections: a base loss (GradDiff) with updates and gradients kept bounded',
-  needsRetain: baseNeedsRetain,
+  ...FROM_BASE_LOSS,
   keys: [...BASE_KEYS, 'rank', 'loraAlpha', 'omega', 'bound'],
   // Adapters train at a higher rate than the full-parameter base losses.
   defaults: (raw) => ({ ...baseDefaults(raw), lr: 2e-4 }),
   calibratedLr: 1e-3,
-  needsCalibration: baseNeedsCalibration,
-  calibratedDefaults: CALIBRATED_BASE,
   async prepare(context) {
     const { model, config } = context;
     const base = await baseOf(config.baseMethod).prepare(context);

@@ -17,25 +17,16 @@ import { inputNorms } from '../../prune/activations.ts';
 import type { UnlearningMethod } from '../method.ts';
 import { SparsityMasks } from '../sparsity/mask.ts';
 import { redistributeAll } from '../sparsity/redistribute.ts';
-import {
-  BASE_KEYS,
-  baseDefaults,
-  baseNeedsCalibration,
-  baseNeedsRetain,
-  baseOf,
-  CALIBRATED_BASE,
-} from './base-loss.ts';
+import { BASE_KEYS, baseDefaults, baseOf, FROM_BASE_LOSS } from './base-loss.ts';
 
 export const sau: UnlearningMethod = {
   name: 'sau',
   summary:
     'sparsity-aware unlearning for pruned models: masked, redistributed gradients; sparsity kept exactly',
-  needsRetain: baseNeedsRetain,
+  ...FROM_BASE_LOSS,
   // The base loss's defaults and calibrated start (targetnll's retain weight, for one).
   defaults: baseDefaults,
   calibratedLr: (config) => baseOf(config.baseMethod).calibratedLr as number | undefined,
-  needsCalibration: baseNeedsCalibration,
-  calibratedDefaults: CALIBRATED_BASE,
   keys: [...BASE_KEYS, 'redistribution', 'lambda', 'importance'],
   async prepare(context) {
     const { model, config, forget } = context;
