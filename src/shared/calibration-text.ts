@@ -20,6 +20,10 @@ export const ACTION_WORDS: Readonly<Record<CalibrationDecision['action'], string
   stop: 'stopped',
 };
 
+/** How often the rule checks, as a sentence's start: "Every 2 optimizer steps", "After every optimizer step". */
+export const checkInterval = (steps: number): string =>
+  steps === 1 ? 'After every optimizer step' : `Every ${steps} optimizer steps`;
+
 /** e.g. "calibrated mode, step 12: backed off — Min-K% attack AUC 0.934 (target 0.710), …". */
 export function decisionLine({ decision: d, targetAuc, attack }: CalibrationUpdate): string {
   const recited =

@@ -67,5 +67,9 @@ describe('the calibrated-mode page', () => {
     expect(old).toContain('loss attack’s AUC');
     expect(old).toContain('near the target'); // no constants recorded: no numbers invented
     expect(old).not.toContain('back-offs the run ends');
+    const everyStep = { ...noReference, checkEvery: 1 };
+    expect(ruleText(runWith(log({ calibration: everyStep }), false), everyStep)).toContain(
+      'After every optimizer step it measured',
+    );
   });
 });

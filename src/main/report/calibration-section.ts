@@ -4,7 +4,7 @@
  * decisions that changed something, and which holdout documents steered the run and which only
  * the metrics saw. Absent for a run with a fixed learning rate and epoch count.
  */
-import { ACTION_WORDS, ATTACK_NAMES } from '../../shared/calibration-text.ts';
+import { ACTION_WORDS, ATTACK_NAMES, checkInterval } from '../../shared/calibration-text.ts';
 import type { CalibrationDecision, TrainingLog } from '../../shared/training.ts';
 import { calibrationSvg } from './charts.ts';
 import { FONT, type Layout } from './layout.ts';
@@ -35,7 +35,7 @@ export function ruleText(run: FinishedRun, calibration: Calibration): string {
     : 'the retain probe (a fixed sample of retain documents) suffers, or the AUC falls well below the target';
   return (
     `This run was given no learning rate or number of epochs: it steered itself by documents the model never saw. ` +
-    `Every ${calibration.checkEvery} optimizer steps it measured the ${attack}’s AUC — how well the attack tells the ${run.training.forgetSequences} forget sequences from ${calibration.calibrationSequences} calibration sequences (1: recognised at once; 0.5: a coin toss). ` +
+    `${checkInterval(calibration.checkEvery)} it measured the ${attack}’s AUC — how well the attack tells the ${run.training.forgetSequences} forget sequences from ${calibration.calibrationSequences} calibration sequences (1: recognised at once; 0.5: a coin toss). ` +
     `The target is ${t.toFixed(3)}, ${source}. The run stops when the AUC is ${stop}. ` +
     `It backs off — returns to the last accepted state and halves the learning rate — when ${backoff}.` +
     (r ? ` The learning rate is never raised above ${r.maxLrScale}× the configured one.` : '') +

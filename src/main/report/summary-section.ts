@@ -6,7 +6,7 @@
  * per cent, AUCs with two decimals; the exact values follow on the next page and in the appendix.
  */
 import { basename } from 'node:path';
-import { ATTACK_NAMES } from '../../shared/calibration-text.ts';
+import { ATTACK_NAMES, checkInterval } from '../../shared/calibration-text.ts';
 import type { EvalReport } from '../../shared/contracts.ts';
 import { formatAuc, formatShare, formatTime } from './format.ts';
 import { FONT, type Layout } from './layout.ts';
@@ -63,7 +63,7 @@ export function askedText(run: FinishedRun): string[] {
     : 'no training steps recorded';
   const calibration = training.calibration;
   const mode = calibration
-    ? `Calibrated mode: the run was given no learning rate or number of epochs. Every ${calibration.checkEvery} steps it measured how well the ${ATTACK_NAMES[calibration.attack ?? 'loss']} recognised the forget documents, and ${stopped && stopped.step > 0 ? `it stopped after step ${stopped.step} of a budget of ${manifest.training!.totalSteps}, when that came down to the target of ${formatAuc(calibration.targetAuc)}` : `it took ${steps}`} (page “When to stop”).`
+    ? `Calibrated mode: the run was given no learning rate or number of epochs. ${checkInterval(calibration.checkEvery)} it measured how well the ${ATTACK_NAMES[calibration.attack ?? 'loss']} recognised the forget documents, and ${stopped && stopped.step > 0 ? `it stopped after step ${stopped.step} of a budget of ${manifest.training!.totalSteps}, when that came down to the target of ${formatAuc(calibration.targetAuc)}` : `it took ${steps}`} (page “When to stop”).`
     : `Fixed settings: learning rate ${String(manifest.config.lr)} for ${String(manifest.config.epochs)} epochs, ${steps}${stopped ? `; it stopped early: ${redact(stopped.reason)}` : ''}.`;
   return [
     `Nepenthe was asked to make ${model} forget ${documents(before.sets.forget.documents, '')}${file(request.forget)}, while keeping what it knows from ${documents(before.sets.retain?.documents, 'retain')}${file(request.retain)}. ${holdout} ${reference}`,
